@@ -1,0 +1,30 @@
+// npm test: every gate a pull request must pass, in order, on Node 24. Stops at the first red stage and
+// prints one line per stage with its duration.
+import { spawnSync } from 'node:child_process';
+import { repoRoot } from './actions.mjs';
+
+if (!process.version.startsWith('v24.')) {
+  console.error(`npm test must run on Node 24 (the node24 actions runtime); this is ${process.version}. Run it through npm, which puts node_modules/.bin/node (Node 24) first on PATH.`);
+  process.exit(1);
+}
+
+const stages = [
+  ['type-check', 'npm', ['run', '--silent', 'typecheck']],
+  ['lint', 'npm', ['run', '--silent', 'lint']],
+  ['workflow lint', 'npm', ['run', '--silent', 'lint:workflows']],
+  ['check-dist', 'npm', ['run', '--silent', 'check-dist']],
+  ['jest (unit, action, contract, integration)', 'npm', ['run', '--silent', 'jest', '--', ...process.argv.slice(2)]],
+];
+
+const timings = [];
+for (const [name, cmd, args] of stages) {
+  const started = Date.now();
+  console.log(`\n=== ${name} ===`);
+  const result = spawnSync(cmd, args, { cwd: repoRoot, stdio: 'inherit' });
+  timings.push(`${name}: ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  if (result.status !== 0) {
+    console.error(`\nnpm test: stage "${name}" failed (exit ${result.status ?? result.signal}).\n${timings.join('\n')}`);
+    process.exit(1);
+  }
+}
+console.log(`\nnpm test: all stages passed\n${timings.join('\n')}`);

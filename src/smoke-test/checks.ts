@@ -1,0 +1,147 @@
+import { parseDuration } from '../lib/duration.js';
+import { InputError } from '../lib/errors.js';
+import type { JsonSchema } from '../lib/schema.js';
+import { parseJsonPath } from './json-path.js';
+
+/** A smoke check as the user writes it in the `checks` YAML input. */
+export interface CheckSpec {
+  name?: string;
+  path?: string;
+  method?: string;
+  headers?: Record<string, string | number | boolean>;
+  body?: unknown;
+  'expect-status'?: number | string | (number | string)[];
+  'expect-body'?: string;
+  'expect-body-regex'?: string;
+  'expect-json'?: Record<string, unknown>;
+  'max-latency'?: string | number;
+  page?: boolean;
+}
+
+/** A validated check, ready to run. */
+export interface SmokeCheck {
+  name: string;
+  path: string;
+  method: string;
+  headers: Record<string, string>;
+  body?: string;
+  expectStatus: StatusMatcher[];
+  expectBody?: string;
+  expectBodyRegex?: RegExp;
+  expectJson?: Record<string, unknown>;
+  maxLatencyMs?: number;
+  page: boolean;
+}
+
+/** 200 matches exactly; `{ klass: 2 }` matches 200–299. */
+export type StatusMatcher = { code: number } | { klass: number };
+
+const STATUS_ITEM = {
+  oneOf: [
+    { type: 'integer', minimum: 100, maximum: 599 },
+    { type: 'string', pattern: '^([1-5][xX][xX]|[1-5][0-9][0-9])$' },
+  ],
+};
+
+export const CHECKS_SCHEMA: JsonSchema = {
+  type: 'array',
+  minItems: 1,
+  maxItems: 200,
+  items: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      name: { type: 'string', minLength: 1 },
+      path: { type: 'string', pattern: '^/' },
+      method: { type: 'string', enum: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] },
+      headers: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
+      body: {},
+      'expect-status': { oneOf: [STATUS_ITEM, { type: 'array', minItems: 1, items: STATUS_ITEM }] },
+      'expect-body': { type: 'string' },
+      'expect-body-regex': { type: 'string' },
+      'expect-json': { type: 'object' },
+      'max-latency': { type: ['string', 'number'] },
+      page: { type: 'boolean' },
+    },
+  },
+};
+
+export const CHECKS_EXPECTED = 'a YAML list of checks (name, path, method, headers, body, expect-status, ...)';
+
+/** Parse `2xx`, `404` or 404 into a matcher; undefined when it is neither. */
+export function parseStatusMatcher(value: number | string): StatusMatcher | undefined {
+  const text = String(value).trim();
+  if (/^[1-5]xx$/i.test(text)) return { klass: Number(text[0]) };
+  if (/^[1-5]\d\d$/.test(text)) return { code: Number(text) };
+  return undefined;
+}
+
+export function statusMatches(status: number, matchers: readonly StatusMatcher[]): boolean {
+  return matchers.some((m) => ('code' in m ? m.code === status : Math.floor(status / 100) === m.klass));
+}
+
+export function describeStatusMatchers(matchers: readonly StatusMatcher[]): string {
+  return matchers.map((m) => ('code' in m ? String(m.code) : `${m.klass}xx`)).join(' or ');
+}
+
+export const DEFAULT_CHECK: CheckSpec = { name: 'GET /', path: '/' };
+
+/**
+ * Turn schema-valid specs into runnable checks. Cross-field rules the schema cannot express (unique
+ * names, regexes that compile, durations) fail here with the check's index in the message.
+ */
+export function normalizeChecks(specs: readonly CheckSpec[], inputName = 'checks'): SmokeCheck[] {
+  const seen = new Set<string>();
+  return specs.map((spec, index) => {
+    const where = `Input "${inputName}" item [${index}]`;
+    const method = spec.method ?? 'GET';
+    const path = spec.path ?? '/';
+    const name = spec.name ?? `${method} ${path}`;
+    if (seen.has(name)) {
+      throw new InputError(`${where} repeats the check name "${name}"; names must be unique (set "name").`);
+    }
+    seen.add(name);
+    let expectBodyRegex: RegExp | undefined;
+    if (spec['expect-body-regex'] !== undefined) {
+      try {
+        expectBodyRegex = new RegExp(spec['expect-body-regex']);
+      } catch {
+        throw new InputError(`${where} expect-body-regex must be a valid regular expression.`);
+      }
+    }
+    let maxLatencyMs: number | undefined;
+    if (spec['max-latency'] !== undefined) {
+      maxLatencyMs =
+        typeof spec['max-latency'] === 'number' ? spec['max-latency'] : parseDuration(spec['max-latency']);
+      if (maxLatencyMs === undefined || maxLatencyMs <= 0) {
+        throw new InputError(`${where} max-latency must be a duration such as 500ms, 2s or PT1S.`);
+      }
+    }
+    for (const path of Object.keys(spec['expect-json'] ?? {})) {
+      if (!parseJsonPath(path)) {
+        throw new InputError(`${where} expect-json key "${path}" must be a path like status or data.items[0].id.`);
+      }
+    }
+    const statuses = spec['expect-status'] ?? '2xx';
+    const expectStatus = (Array.isArray(statuses) ? statuses : [statuses]).map((s) => parseStatusMatcher(s)!);
+    const headers = Object.fromEntries(Object.entries(spec.headers ?? {}).map(([k, v]) => [k, String(v)]));
+    const body =
+      spec.body === undefined ? undefined : typeof spec.body === 'string' ? spec.body : JSON.stringify(spec.body);
+    if (body !== undefined && typeof spec.body !== 'string' && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) {
+      headers['content-type'] = 'application/json';
+    }
+    return {
+      name,
+      path,
+      method,
+      headers,
+      body,
+      expectStatus,
+      expectBody: spec['expect-body'],
+      expectBodyRegex,
+      expectJson: spec['expect-json'],
+      maxLatencyMs,
+      page: spec.page ?? false,
+    };
+  });
+}

@@ -6,7 +6,11 @@ import { pathToFileURL } from 'node:url';
 import { parse } from 'yaml';
 import { actionNames, repoRoot } from './actions.mjs';
 
-const cell = (text) => String(text ?? '').replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ').trim();
+const cell = (text) =>
+  String(text ?? '')
+    .replace(/\|/g, '\\|')
+    .replace(/\s*\n\s*/g, ' ')
+    .trim();
 
 export function renderActionDoc(name, action) {
   const inputs = Object.entries(action.inputs ?? {});
@@ -60,4 +64,5 @@ export function writeActionDocs(outDir) {
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) writeActionDocs(join(repoRoot, 'action-docs'));
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href)
+  writeActionDocs(join(repoRoot, 'action-docs'));

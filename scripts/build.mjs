@@ -5,19 +5,29 @@ import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { actionNames, repoRoot } from './actions.mjs';
 import { writeActionDocs } from './action-docs.mjs';
+import { actionNames, repoRoot } from './actions.mjs';
 
 const { values } = parseArgs({ options: { out: { type: 'string' }, docs: { type: 'string' } } });
 const outDir = values.out ?? join(repoRoot, 'dist');
 const bin = (name) => join(repoRoot, 'node_modules', '.bin', name);
-const run = (cmd, args) => execFileSync(cmd, args, { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit'] });
+const run = (cmd, args) =>
+  execFileSync(cmd, args, { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit'] });
 
 rmSync(join(repoRoot, 'lib'), { recursive: true, force: true });
 run(bin('tsc'), ['-p', 'tsconfig.json']);
 rmSync(outDir, { recursive: true, force: true });
 for (const name of actionNames()) {
-  run(bin('ncc'), ['build', join('lib', name, 'index.js'), '-o', join(outDir, name), '--source-map', '--license', 'licenses.txt', '-q']);
+  run(bin('ncc'), [
+    'build',
+    join('lib', name, 'index.js'),
+    '-o',
+    join(outDir, name),
+    '--source-map',
+    '--license',
+    'licenses.txt',
+    '-q',
+  ]);
 }
 writeActionDocs(values.docs ?? join(repoRoot, 'action-docs'));
 console.log(`built ${actionNames().join(', ')} into ${outDir}`);

@@ -39,16 +39,28 @@ function compare(expectedDir, actualDir, label) {
 
 const temp = mkdtempSync(join(tmpdir(), 'slotline-check-dist-'));
 try {
-  execFileSync(process.execPath, [join(repoRoot, 'scripts', 'build.mjs'), '--out', join(temp, 'dist'), '--docs', join(temp, 'action-docs')], {
-    cwd: repoRoot,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  execFileSync(
+    process.execPath,
+    [
+      join(repoRoot, 'scripts', 'build.mjs'),
+      '--out',
+      join(temp, 'dist'),
+      '--docs',
+      join(temp, 'action-docs'),
+    ],
+    {
+      cwd: repoRoot,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   const problems = [
     ...compare(join(temp, 'dist'), join(repoRoot, 'dist'), 'dist'),
     ...compare(join(temp, 'action-docs'), join(repoRoot, 'action-docs'), 'action-docs'),
   ];
   if (problems.length > 0) {
-    console.error(`check-dist: the committed output is stale; run "npm run build" and commit.\n  ${problems.join('\n  ')}`);
+    console.error(
+      `check-dist: the committed output is stale; run "npm run build" and commit.\n  ${problems.join('\n  ')}`,
+    );
     process.exit(1);
   }
   console.log('check-dist: dist/ and action-docs/ match a fresh build');

@@ -5,16 +5,25 @@ export default class StrictReporter {
     this.skipped = [];
     for (const file of results.testResults) {
       for (const test of file.testResults) {
-        if (test.status === 'pending' || test.status === 'skipped' || test.status === 'todo' || test.status === 'disabled') {
+        if (
+          test.status === 'pending' ||
+          test.status === 'skipped' ||
+          test.status === 'todo' ||
+          test.status === 'disabled'
+        ) {
           this.skipped.push(`${test.fullName} (${file.testFilePath.replace(process.cwd() + '/', '')})`);
         }
       }
     }
     if (this.skipped.length > 0) {
-      console.error(`\n${this.skipped.length} test(s) did not run; skipped tests fail this suite:\n  ${this.skipped.join('\n  ')}`);
+      console.error(
+        `\n${this.skipped.length} test(s) did not run; skipped tests fail this suite:\n  ${this.skipped.join('\n  ')}`,
+      );
     }
     const failed = results.numFailedTests + results.numRuntimeErrorTestSuites;
-    console.log(`\njest: ${results.numPassedTests} passed, ${failed} failed, ${results.numPendingTests + results.numTodoTests} skipped`);
+    console.log(
+      `\njest: ${results.numPassedTests} passed, ${failed} failed, ${results.numPendingTests + results.numTodoTests} skipped`,
+    );
   }
 
   getLastError() {

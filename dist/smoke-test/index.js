@@ -32154,7 +32154,10 @@ function lookupJsonPath(document, segments) {
             current = current[segment];
         }
         else {
-            if (current === null || typeof current !== 'object' || Array.isArray(current) || !(segment in current)) {
+            if (current === null ||
+                typeof current !== 'object' ||
+                Array.isArray(current) ||
+                !(segment in current)) {
                 return { found: false };
             }
             current = current[segment];
@@ -32283,8 +32286,14 @@ function normalizeChecks(specs, inputName = 'checks') {
         const statuses = spec['expect-status'] ?? '2xx';
         const expectStatus = (Array.isArray(statuses) ? statuses : [statuses]).map((s) => parseStatusMatcher(s));
         const headers = Object.fromEntries(Object.entries(spec.headers ?? {}).map(([k, v]) => [k, String(v)]));
-        const body = spec.body === undefined ? undefined : typeof spec.body === 'string' ? spec.body : JSON.stringify(spec.body);
-        if (body !== undefined && typeof spec.body !== 'string' && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) {
+        const body = spec.body === undefined
+            ? undefined
+            : typeof spec.body === 'string'
+                ? spec.body
+                : JSON.stringify(spec.body);
+        if (body !== undefined &&
+            typeof spec.body !== 'string' &&
+            !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) {
             headers['content-type'] = 'application/json';
         }
         return {
@@ -37546,7 +37555,9 @@ function assessPage(document, assets, loadMs, budgetMs) {
             .filter((a) => !a.error && a.bytes > 0 && isTextContentType(a.contentType) && !a.compressed)
             .map((a) => a.url),
         shortCache: assets.filter((a) => !a.error && a.status < 400 && !a.longLivedCache).map((a) => a.url),
-        failedAssets: assets.filter((a) => a.error || a.status >= 400).map((a) => `${a.url} (${a.error ?? a.status})`),
+        failedAssets: assets
+            .filter((a) => a.error || a.status >= 400)
+            .map((a) => `${a.url} (${a.error ?? a.status})`),
     };
 }
 //# sourceMappingURL=page.js.map
@@ -37581,7 +37592,9 @@ function responseFailures(check, res) {
     if (!statusMatches(res.status, check.expectStatus)) {
         failures.push(`status ${res.status}, expected ${describeStatusMatchers(check.expectStatus)}`);
     }
-    const text = check.expectBody !== undefined || check.expectBodyRegex || check.expectJson ? res.body.toString('utf8') : '';
+    const text = check.expectBody !== undefined || check.expectBodyRegex || check.expectJson
+        ? res.body.toString('utf8')
+        : '';
     if (check.expectBody !== undefined && !text.includes(check.expectBody)) {
         failures.push(`body does not contain ${JSON.stringify(check.expectBody)}`);
     }
@@ -37629,7 +37642,14 @@ async function attemptCheck(check, opts, deps, remainingMs) {
     }
     catch (error) {
         const reason = error instanceof HttpError ? error.message : String(error);
-        return { result: { ...base, passed: false, reason, latencyMs: error instanceof HttpError ? error.latencyMs : undefined } };
+        return {
+            result: {
+                ...base,
+                passed: false,
+                reason,
+                latencyMs: error instanceof HttpError ? error.latencyMs : undefined,
+            },
+        };
     }
     const failures = responseFailures(check, res);
     let page;
@@ -37642,7 +37662,16 @@ async function attemptCheck(check, opts, deps, remainingMs) {
             }
             catch (error) {
                 const message = error instanceof Error ? error.message : String(error);
-                return { url: asset.url, kind: asset.kind, status: 0, bytes: 0, latencyMs: 0, compressed: false, longLivedCache: false, error: message };
+                return {
+                    url: asset.url,
+                    kind: asset.kind,
+                    status: 0,
+                    bytes: 0,
+                    latencyMs: 0,
+                    compressed: false,
+                    longLivedCache: false,
+                    error: message,
+                };
             }
         });
         page = assessPage(assetResult(res, 'document'), fetched, clock.now() - started, opts.pageLoadBudgetMs);
@@ -37680,7 +37709,12 @@ async function runSmokeTests(opts, deps) {
     const failed = results.filter((r) => !r.passed).length;
     const latencies = results.map((r) => r.latencyMs).filter((ms) => ms !== undefined);
     const p95 = percentile(latencies, 0.95);
-    return { passed: failed === 0, failed, results, p95LatencyMs: p95 === undefined ? undefined : Math.round(p95) };
+    return {
+        passed: failed === 0,
+        failed,
+        results,
+        p95LatencyMs: p95 === undefined ? undefined : Math.round(p95),
+    };
 }
 //# sourceMappingURL=smoke.js.map
 ;// CONCATENATED MODULE: ./lib/smoke-test/main.js

@@ -66,7 +66,8 @@ export const CHECKS_SCHEMA: JsonSchema = {
   },
 };
 
-export const CHECKS_EXPECTED = 'a YAML list of checks (name, path, method, headers, body, expect-status, ...)';
+export const CHECKS_EXPECTED =
+  'a YAML list of checks (name, path, method, headers, body, expect-status, ...)';
 
 /** Parse `2xx`, `404` or 404 into a matcher; undefined when it is neither. */
 export function parseStatusMatcher(value: number | string): StatusMatcher | undefined {
@@ -119,15 +120,25 @@ export function normalizeChecks(specs: readonly CheckSpec[], inputName = 'checks
     }
     for (const path of Object.keys(spec['expect-json'] ?? {})) {
       if (!parseJsonPath(path)) {
-        throw new InputError(`${where} expect-json key "${path}" must be a path like status or data.items[0].id.`);
+        throw new InputError(
+          `${where} expect-json key "${path}" must be a path like status or data.items[0].id.`,
+        );
       }
     }
     const statuses = spec['expect-status'] ?? '2xx';
     const expectStatus = (Array.isArray(statuses) ? statuses : [statuses]).map((s) => parseStatusMatcher(s)!);
     const headers = Object.fromEntries(Object.entries(spec.headers ?? {}).map(([k, v]) => [k, String(v)]));
     const body =
-      spec.body === undefined ? undefined : typeof spec.body === 'string' ? spec.body : JSON.stringify(spec.body);
-    if (body !== undefined && typeof spec.body !== 'string' && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) {
+      spec.body === undefined
+        ? undefined
+        : typeof spec.body === 'string'
+          ? spec.body
+          : JSON.stringify(spec.body);
+    if (
+      body !== undefined &&
+      typeof spec.body !== 'string' &&
+      !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')
+    ) {
       headers['content-type'] = 'application/json';
     }
     return {

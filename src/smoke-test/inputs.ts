@@ -1,5 +1,12 @@
 import { type Env, InputReader } from '../lib/inputs.js';
-import { CHECKS_EXPECTED, CHECKS_SCHEMA, type CheckSpec, DEFAULT_CHECK, normalizeChecks, type SmokeCheck } from './checks.js';
+import {
+  CHECKS_EXPECTED,
+  CHECKS_SCHEMA,
+  type CheckSpec,
+  DEFAULT_CHECK,
+  normalizeChecks,
+  type SmokeCheck,
+} from './checks.js';
 
 export interface SmokeTestInputs {
   url: URL;

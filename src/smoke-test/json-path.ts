@@ -26,7 +26,12 @@ export function lookupJsonPath(document: unknown, segments: readonly (string | n
       if (!Array.isArray(current) || segment >= current.length) return { found: false };
       current = current[segment];
     } else {
-      if (current === null || typeof current !== 'object' || Array.isArray(current) || !(segment in current)) {
+      if (
+        current === null ||
+        typeof current !== 'object' ||
+        Array.isArray(current) ||
+        !(segment in current)
+      ) {
         return { found: false };
       }
       current = (current as Record<string, unknown>)[segment];

@@ -18,16 +18,25 @@ export async function run(env: Env = process.env): Promise<void> {
 
     const agent = createHttpAgent(Math.max(inputs.concurrency, 6));
     try {
-      const report = await withGroup(`Smoke testing ${inputs.url.href} (${inputs.checks.length} checks)`, () =>
-        runSmokeTests(inputs, {
-          send: (req, timeoutMs) => httpRequest(req, { timeoutMs, dispatcher: agent }),
-          onRetry: (name, attempt, reason) => core.info(`${name}: attempt ${attempt} failed (${reason}); retrying`),
-        }),
+      const report = await withGroup(
+        `Smoke testing ${inputs.url.href} (${inputs.checks.length} checks)`,
+        () =>
+          runSmokeTests(inputs, {
+            send: (req, timeoutMs) => httpRequest(req, { timeoutMs, dispatcher: agent }),
+            onRetry: (name, attempt, reason) =>
+              core.info(`${name}: attempt ${attempt} failed (${reason}); retrying`),
+          }),
       );
       for (const r of report.results) {
-        core.info(`${r.passed ? 'PASS' : 'FAIL'} ${r.name}: ${r.status ?? 'no response'} in ${Math.round(r.latencyMs ?? 0)} ms after ${r.attempts} attempt(s)${r.reason ? ` (${r.reason})` : ''}`);
-        if (r.page?.uncompressedText.length) core.warning(`${r.name}: text sent without gzip or br: ${r.page.uncompressedText.join(', ')}`);
-        if (r.page?.shortCache.length) core.warning(`${r.name}: static assets without long-lived Cache-Control: ${r.page.shortCache.join(', ')}`);
+        core.info(
+          `${r.passed ? 'PASS' : 'FAIL'} ${r.name}: ${r.status ?? 'no response'} in ${Math.round(r.latencyMs ?? 0)} ms after ${r.attempts} attempt(s)${r.reason ? ` (${r.reason})` : ''}`,
+        );
+        if (r.page?.uncompressedText.length)
+          core.warning(`${r.name}: text sent without gzip or br: ${r.page.uncompressedText.join(', ')}`);
+        if (r.page?.shortCache.length)
+          core.warning(
+            `${r.name}: static assets without long-lived Cache-Control: ${r.page.shortCache.join(', ')}`,
+          );
       }
       core.setOutput('passed', String(report.passed));
       core.setOutput('failed', String(report.failed));

@@ -1,4 +1,3 @@
-
 /** What a browser would fetch after the HTML: same-origin stylesheets, scripts and images. */
 export interface PageAsset {
   url: string;
@@ -96,7 +95,12 @@ export interface PageReport {
 }
 
 /** Judge a page load from its measured parts. Pure: the fetching happens elsewhere. */
-export function assessPage(document: AssetResult, assets: readonly AssetResult[], loadMs: number, budgetMs: number): PageReport {
+export function assessPage(
+  document: AssetResult,
+  assets: readonly AssetResult[],
+  loadMs: number,
+  budgetMs: number,
+): PageReport {
   const all = [document, ...assets];
   return {
     loadMs,
@@ -107,6 +111,8 @@ export function assessPage(document: AssetResult, assets: readonly AssetResult[]
       .filter((a) => !a.error && a.bytes > 0 && isTextContentType(a.contentType) && !a.compressed)
       .map((a) => a.url),
     shortCache: assets.filter((a) => !a.error && a.status < 400 && !a.longLivedCache).map((a) => a.url),
-    failedAssets: assets.filter((a) => a.error || a.status >= 400).map((a) => `${a.url} (${a.error ?? a.status})`),
+    failedAssets: assets
+      .filter((a) => a.error || a.status >= 400)
+      .map((a) => `${a.url} (${a.error ?? a.status})`),
   };
 }

@@ -32,7 +32,9 @@ export function resultsOutput(report: SmokeReport): Record<string, unknown> {
 /** One line naming each failed check and why, for the failure message. */
 export function failureMessage(report: SmokeReport): string {
   const failed = report.results.filter((r) => !r.passed);
-  const parts = failed.map((r) => `"${r.name}" (${r.reason ?? 'failed'}, ${r.attempts} attempt${r.attempts === 1 ? '' : 's'})`);
+  const parts = failed.map(
+    (r) => `"${r.name}" (${r.reason ?? 'failed'}, ${r.attempts} attempt${r.attempts === 1 ? '' : 's'})`,
+  );
   return `${failed.length} of ${report.results.length} smoke check${report.results.length === 1 ? '' : 's'} failed: ${parts.join('; ')}`;
 }
 

@@ -4,7 +4,14 @@ import { HttpError, type HttpRequest, type HttpResponse } from '../lib/http.js';
 import { percentile } from '../lib/stats.js';
 import { describeStatusMatchers, type SmokeCheck, statusMatches } from './checks.js';
 import { jsonExpectationFailures } from './json-path.js';
-import { type AssetResult, assessPage, extractSameOriginAssets, isCompressed, isLongLivedCache, type PageReport } from './page.js';
+import {
+  type AssetResult,
+  assessPage,
+  extractSameOriginAssets,
+  isCompressed,
+  isLongLivedCache,
+  type PageReport,
+} from './page.js';
 
 export interface SmokeOptions {
   url: URL;
@@ -64,12 +71,18 @@ function splitOnce(text: string, separator: string): [string, string | undefined
 }
 
 /** Every way a response misses the check's expectations; empty means it passes. Pure. */
-export function responseFailures(check: SmokeCheck, res: Pick<HttpResponse, 'status' | 'body' | 'latencyMs'>): string[] {
+export function responseFailures(
+  check: SmokeCheck,
+  res: Pick<HttpResponse, 'status' | 'body' | 'latencyMs'>,
+): string[] {
   const failures: string[] = [];
   if (!statusMatches(res.status, check.expectStatus)) {
     failures.push(`status ${res.status}, expected ${describeStatusMatchers(check.expectStatus)}`);
   }
-  const text = check.expectBody !== undefined || check.expectBodyRegex || check.expectJson ? res.body.toString('utf8') : '';
+  const text =
+    check.expectBody !== undefined || check.expectBodyRegex || check.expectJson
+      ? res.body.toString('utf8')
+      : '';
   if (check.expectBody !== undefined && !text.includes(check.expectBody)) {
     failures.push(`body does not contain ${JSON.stringify(check.expectBody)}`);
   }
@@ -108,7 +121,12 @@ interface Attempt {
   result: CheckResult;
 }
 
-async function attemptCheck(check: SmokeCheck, opts: SmokeOptions, deps: SmokeDeps, remainingMs: number): Promise<Attempt> {
+async function attemptCheck(
+  check: SmokeCheck,
+  opts: SmokeOptions,
+  deps: SmokeDeps,
+  remainingMs: number,
+): Promise<Attempt> {
   const clock = deps.clock ?? systemClock;
   const url = checkUrl(opts.url, check.path);
   const timeoutMs = Math.min(MAX_ATTEMPT_TIMEOUT_MS, Math.max(MIN_ATTEMPT_TIMEOUT_MS, remainingMs));
@@ -120,25 +138,50 @@ async function attemptCheck(check: SmokeCheck, opts: SmokeOptions, deps: SmokeDe
     res = await deps.send({ url, method: check.method, headers, body: check.body }, timeoutMs);
   } catch (error) {
     const reason = error instanceof HttpError ? error.message : String(error);
-    return { result: { ...base, passed: false, reason, latencyMs: error instanceof HttpError ? error.latencyMs : undefined } };
+    return {
+      result: {
+        ...base,
+        passed: false,
+        reason,
+        latencyMs: error instanceof HttpError ? error.latencyMs : undefined,
+      },
+    };
   }
   const failures = responseFailures(check, res);
   let page: PageReport | undefined;
   if (check.page && statusMatches(res.status, check.expectStatus)) {
     const assets = await extractSameOriginAssets(res.body.toString('utf8'), url);
     const assetHeaders = { 'accept-encoding': 'gzip, br', ...opts.headers };
-    const fetched = await mapLimit(assets, BROWSER_CONNECTIONS_PER_ORIGIN, async (asset): Promise<AssetResult> => {
-      try {
-        return assetResult(await deps.send({ url: asset.url, headers: assetHeaders }, timeoutMs), asset.kind);
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        return { url: asset.url, kind: asset.kind, status: 0, bytes: 0, latencyMs: 0, compressed: false, longLivedCache: false, error: message };
-      }
-    });
+    const fetched = await mapLimit(
+      assets,
+      BROWSER_CONNECTIONS_PER_ORIGIN,
+      async (asset): Promise<AssetResult> => {
+        try {
+          return assetResult(
+            await deps.send({ url: asset.url, headers: assetHeaders }, timeoutMs),
+            asset.kind,
+          );
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          return {
+            url: asset.url,
+            kind: asset.kind,
+            status: 0,
+            bytes: 0,
+            latencyMs: 0,
+            compressed: false,
+            longLivedCache: false,
+            error: message,
+          };
+        }
+      },
+    );
     page = assessPage(assetResult(res, 'document'), fetched, clock.now() - started, opts.pageLoadBudgetMs);
     if (page.failedAssets.length > 0) failures.push(`assets failed: ${page.failedAssets.join(', ')}`);
     if (!page.withinBudget) {
-      failures.push(`page load ${Math.round(page.loadMs)} ms exceeds page-load-budget ${opts.pageLoadBudgetMs} ms`);
+      failures.push(
+        `page load ${Math.round(page.loadMs)} ms exceeds page-load-budget ${opts.pageLoadBudgetMs} ms`,
+      );
     }
   }
   return {
@@ -173,5 +216,10 @@ export async function runSmokeTests(opts: SmokeOptions, deps: SmokeDeps): Promis
   const failed = results.filter((r) => !r.passed).length;
   const latencies = results.map((r) => r.latencyMs).filter((ms): ms is number => ms !== undefined);
   const p95 = percentile(latencies, 0.95);
-  return { passed: failed === 0, failed, results, p95LatencyMs: p95 === undefined ? undefined : Math.round(p95) };
+  return {
+    passed: failed === 0,
+    failed,
+    results,
+    p95LatencyMs: p95 === undefined ? undefined : Math.round(p95),
+  };
 }

@@ -1,0 +1,112 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from '@jest/globals';
+import { parse } from 'yaml';
+import { repoRoot } from '../helpers/runner.js';
+import { REQUIRED_INPUT_SAMPLES } from './samples.js';
+
+interface InputSpec {
+  description?: string;
+  required?: boolean;
+  default?: string;
+}
+interface ActionYml {
+  name: string;
+  description: string;
+  inputs?: Record<string, InputSpec>;
+  outputs?: Record<string, { description?: string }>;
+  runs: { using: string; main: string };
+}
+
+const actionNames = readdirSync(join(repoRoot, 'actions')).filter((n) =>
+  existsSync(join(repoRoot, 'actions', n, 'action.yml')),
+);
+const actions = new Map<string, ActionYml>(
+  actionNames.map((n) => [
+    n,
+    parse(readFileSync(join(repoRoot, 'actions', n, 'action.yml'), 'utf8')) as ActionYml,
+  ]),
+);
+
+/** The env names parseInputs() reads, recorded through a Proxy over a sample environment. */
+async function inputsRead(name: string, action: ActionYml): Promise<Set<string>> {
+  const { parseInputs } = (await import(join(repoRoot, 'src', name, 'inputs.ts'))) as {
+    parseInputs: (env: Record<string, string | undefined>) => unknown;
+  };
+  const env: Record<string, string> = {};
+  for (const [input, spec] of Object.entries(action.inputs ?? {})) {
+    if (spec.required) {
+      const sample = REQUIRED_INPUT_SAMPLES[input];
+      if (sample === undefined)
+        throw new Error(`add a sample for required input "${input}" to __tests__/contract/samples.ts`);
+      env[`INPUT_${input.toUpperCase()}`] = sample;
+    }
+  }
+  const read = new Set<string>();
+  const tracked = new Proxy(env, {
+    get(target, key) {
+      if (typeof key === 'string' && key.startsWith('INPUT_'))
+        read.add(key.slice('INPUT_'.length).toLowerCase());
+      return typeof key === 'string' ? target[key] : undefined;
+    },
+  });
+  await parseInputs(tracked);
+  return read;
+}
+
+test('there is at least one action', () => {
+  expect(actionNames.length).toBeGreaterThan(0);
+});
+
+describe.each(actionNames)('action %s', (name) => {
+  const action = actions.get(name)!;
+
+  test('runs on node24 from its committed bundle', () => {
+    expect(action.runs.using).toBe('node24');
+    expect(action.runs.main).toBe(`../../dist/${name}/index.js`);
+    expect(existsSync(join(repoRoot, 'actions', name, action.runs.main))).toBe(true);
+  });
+
+  test('has the source layout every action shares', () => {
+    for (const file of ['index.ts', 'main.ts', 'inputs.ts'])
+      expect(existsSync(join(repoRoot, 'src', name, file))).toBe(true);
+    expect(readFileSync(join(repoRoot, 'src', name, 'index.ts'), 'utf8')).toMatch(/await run\(\)/);
+  });
+
+  test('every declared input is read, and every input read is declared', async () => {
+    const declared = new Set(Object.keys(action.inputs ?? {}));
+    const read = await inputsRead(name, action);
+    expect([...declared].filter((i) => !read.has(i))).toEqual([]);
+    expect([...read].filter((i) => !declared.has(i))).toEqual([]);
+  });
+
+  test('every input and output is documented', () => {
+    for (const [input, spec] of Object.entries(action.inputs ?? {}))
+      expect([input, spec.description?.length ?? 0]).not.toEqual([input, 0]);
+    for (const [output, spec] of Object.entries(action.outputs ?? {}))
+      expect([output, spec.description?.length ?? 0]).not.toEqual([output, 0]);
+  });
+
+  test('has generated docs', () => {
+    expect(existsSync(join(repoRoot, 'action-docs', `${name}.md`))).toBe(true);
+  });
+});
+
+test('inputs with the same name are declared identically in every action', () => {
+  const seen = new Map<string, { action: string; spec: InputSpec }>();
+  const mismatches: string[] = [];
+  for (const [name, action] of actions) {
+    for (const [input, spec] of Object.entries(action.inputs ?? {})) {
+      const first = seen.get(input);
+      const normal = {
+        description: spec.description,
+        required: spec.required ?? false,
+        default: spec.default,
+      };
+      if (!first) seen.set(input, { action: name, spec: normal });
+      else if (JSON.stringify(first.spec) !== JSON.stringify(normal))
+        mismatches.push(`${input}: ${first.action} vs ${name}`);
+    }
+  }
+  expect(mismatches).toEqual([]);
+});

@@ -1,0 +1,8 @@
+/**
+ * A valid value for every input that some action declares as required, so the contract test can call
+ * each action's parseInputs() and watch which inputs it reads. Add an entry when an action adds a
+ * required input.
+ */
+export const REQUIRED_INPUT_SAMPLES: Record<string, string> = {
+  url: 'https://app.example.test',
+};

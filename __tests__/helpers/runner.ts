@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as core from '@actions/core';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -11,8 +12,13 @@ export interface StepResult {
   exitCode: number;
   outputs: Record<string, string>;
   summary: string;
-  /** Everything written to stdout and stderr, except `::add-mask::` commands (the runner consumes those). */
+  /**
+   * What the runner shows in the log: stdout and stderr without `::add-mask::` commands (the runner
+   * consumes them) and without `::debug::` lines (hidden unless step debugging is on).
+   */
   log: string;
+  /** The `::debug::` lines, decoded. */
+  debug: string;
   /** The values the step asked the runner to mask. */
   masked: string[];
 }
@@ -42,15 +48,18 @@ export function parseOutputFile(text: string): Record<string, string> {
   return outputs;
 }
 
-function splitLog(raw: string): { log: string; masked: string[] } {
+function splitLog(raw: string): { log: string; debug: string; masked: string[] } {
   const masked: string[] = [];
+  const debug: string[] = [];
   const kept: string[] = [];
   for (const line of raw.split('\n')) {
     const mask = /^::add-mask::(.*)$/.exec(line);
     if (mask) masked.push(mask[1]!);
+    else if (line.startsWith('::debug::'))
+      debug.push(decodeURIComponent(line.slice('::debug::'.length).replace(/%(?![0-9A-F]{2})/g, '%25')));
     else kept.push(line);
   }
-  return { log: kept.join('\n'), masked };
+  return { log: kept.join('\n'), debug: debug.join('\n'), masked };
 }
 
 function stepFiles(): { dir: string; output: string; summary: string } {
@@ -95,6 +104,8 @@ export async function runInProcess(
     GITHUB_STEP_SUMMARY: files.summary,
   });
   process.exitCode = undefined;
+  // @actions/core caches the summary path on first use; a fresh step must get a fresh file, as on a runner.
+  (core.summary as unknown as { _filePath?: string })._filePath = undefined;
   let raw = '';
   const write = process.stdout.write.bind(process.stdout);
   const writeErr = process.stderr.write.bind(process.stderr);

@@ -31641,6 +31641,48 @@ async function runAction(name, body, env = process.env) {
     }
 }
 //# sourceMappingURL=action.js.map
+;// CONCATENATED MODULE: ./lib/lib/duration.js
+/** Durations as users write them in workflow inputs: `30s`, `5m`, `1h30m`, `250ms` or ISO 8601 `PT5M`. */
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const COMPACT = /^(?:(\d+(?:\.\d+)?)(ms|s|m|h|d))+$/;
+const COMPACT_PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/g;
+const ISO = /^P(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
+/** Milliseconds, or undefined when the text is not a duration. */
+function parseDuration(text) {
+    const value = text.trim();
+    if (value === '')
+        return undefined;
+    if (COMPACT.test(value)) {
+        let total = 0;
+        for (const [, amount, unit] of value.matchAll(COMPACT_PART))
+            total += Number(amount) * UNIT_MS[unit];
+        return Math.round(total);
+    }
+    const iso = ISO.exec(value.toUpperCase());
+    if (iso && value.length > 1 && !value.toUpperCase().endsWith('T')) {
+        const [, d, h, m, s] = iso;
+        if (d === undefined && h === undefined && m === undefined && s === undefined)
+            return undefined;
+        return Math.round(Number(d ?? 0) * UNIT_MS['d'] +
+            Number(h ?? 0) * UNIT_MS['h'] +
+            Number(m ?? 0) * UNIT_MS['m'] +
+            Number(s ?? 0) * UNIT_MS['s']);
+    }
+    return undefined;
+}
+/** Human form for logs and summaries: 1500 → `1.5s`, 90000 → `1m30s`. */
+function formatDuration(ms) {
+    if (ms < 1000)
+        return `${Math.round(ms)}ms`;
+    if (ms < 60_000)
+        return `${Number((ms / 1000).toFixed(1))}s`;
+    const totalSeconds = Math.round(ms / 1000);
+    const h = Math.floor(totalSeconds / 3600);
+    const m = Math.floor((totalSeconds % 3600) / 60);
+    const s = totalSeconds % 60;
+    return `${h ? `${h}h` : ''}${m ? `${m}m` : ''}${s ? `${s}s` : ''}` || '0s';
+}
+//# sourceMappingURL=duration.js.map
 // EXTERNAL MODULE: external "node:zlib"
 var external_node_zlib_ = __nccwpck_require__(8522);
 ;// CONCATENATED MODULE: ./lib/lib/backoff.js
@@ -31684,7 +31726,9 @@ async function retryUntil(attempt, isDone, opts) {
         const remaining = deadline - clock.now();
         if (remaining <= 0)
             return { value, attempts: n };
-        await clock.sleep(Math.min(remaining, backoff_backoffDelay(n, policy, opts.random)));
+        const delayMs = Math.min(remaining, backoff_backoffDelay(n, policy, opts.random));
+        opts.onRetry?.(value, n, delayMs);
+        await clock.sleep(delayMs);
     }
 }
 //# sourceMappingURL=backoff.js.map
@@ -31843,7 +31887,7 @@ function mermaidBarChart(opts) {
         'xychart-beta',
         `  title ${mermaidLabel(opts.title)}`,
         `  x-axis [${opts.bars.map((b) => mermaidLabel(b.label)).join(', ')}]`,
-        `  y-axis ${mermaidLabel(opts.yLabel)} 0 --> ${Math.ceil(max * 1.1)}`,
+        `  y-axis ${mermaidLabel(opts.yLabel)} 0 --> ${Math.ceil((max * 11) / 10)}`,
         `  bar [${opts.bars.map((b) => Number(b.value.toFixed(1))).join(', ')}]`,
         '```',
         '',
@@ -31870,48 +31914,6 @@ async function writeSummary(markdown) {
     }
 }
 //# sourceMappingURL=summary.js.map
-;// CONCATENATED MODULE: ./lib/lib/duration.js
-/** Durations as users write them in workflow inputs: `30s`, `5m`, `1h30m`, `250ms` or ISO 8601 `PT5M`. */
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-const COMPACT = /^(?:(\d+(?:\.\d+)?)(ms|s|m|h|d))+$/;
-const COMPACT_PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/g;
-const ISO = /^P(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
-/** Milliseconds, or undefined when the text is not a duration. */
-function parseDuration(text) {
-    const value = text.trim();
-    if (value === '')
-        return undefined;
-    if (COMPACT.test(value)) {
-        let total = 0;
-        for (const [, amount, unit] of value.matchAll(COMPACT_PART))
-            total += Number(amount) * UNIT_MS[unit];
-        return Math.round(total);
-    }
-    const iso = ISO.exec(value.toUpperCase());
-    if (iso && value.length > 1 && !value.toUpperCase().endsWith('T')) {
-        const [, d, h, m, s] = iso;
-        if (d === undefined && h === undefined && m === undefined && s === undefined)
-            return undefined;
-        return Math.round(Number(d ?? 0) * UNIT_MS['d'] +
-            Number(h ?? 0) * UNIT_MS['h'] +
-            Number(m ?? 0) * UNIT_MS['m'] +
-            Number(s ?? 0) * UNIT_MS['s']);
-    }
-    return undefined;
-}
-/** Human form for logs and summaries: 1500 → `1.5s`, 90000 → `1m30s`. */
-function formatDuration(ms) {
-    if (ms < 1000)
-        return `${Math.round(ms)}ms`;
-    if (ms < 60_000)
-        return `${Number((ms / 1000).toFixed(1))}s`;
-    const totalSeconds = Math.round(ms / 1000);
-    const h = Math.floor(totalSeconds / 3600);
-    const m = Math.floor((totalSeconds % 3600) / 60);
-    const s = totalSeconds % 60;
-    return `${h ? `${h}h` : ''}${m ? `${m}m` : ''}${s ? `${s}s` : ''}` || '0s';
-}
-//# sourceMappingURL=duration.js.map
 ;// CONCATENATED MODULE: ./lib/lib/schema.js
 /**
  * One shared Ajv instance, loaded on first use: most runs of most actions never validate a document, and
@@ -31921,8 +31923,10 @@ let ajv;
 const compiled = new WeakMap();
 async function getAjv() {
     if (!ajv) {
-        const { Ajv } = await __nccwpck_require__.e(/* import() */ 463).then(__nccwpck_require__.t.bind(__nccwpck_require__, 2463, 19));
-        ajv = new Ajv({ allErrors: false, strict: false, useDefaults: false });
+        // Ajv is CommonJS: its class is a named export under Node, but only `default` inside the ncc bundle.
+        const mod = (await __nccwpck_require__.e(/* import() */ 463).then(__nccwpck_require__.t.bind(__nccwpck_require__, 2463, 19)));
+        const AjvClass = mod.Ajv ?? mod.default.Ajv;
+        ajv = new AjvClass({ allErrors: false, strict: false, useDefaults: false });
     }
     return ajv;
 }
@@ -37698,12 +37702,12 @@ async function attemptCheck(check, opts, deps, remainingMs) {
  */
 async function runSmokeTests(opts, deps) {
     const results = await mapLimit(opts.checks, opts.concurrency, async (check) => {
-        const outcome = await retryUntil(async (attempt, remainingMs) => {
-            const { result } = await attemptCheck(check, opts, deps, remainingMs);
-            if (!result.passed)
-                deps.onRetry?.(check.name, attempt, result.reason ?? 'failed');
-            return result;
-        }, (result) => result.passed, { timeoutMs: opts.waitTimeoutMs, clock: deps.clock, random: deps.random });
+        const outcome = await retryUntil(async (_attempt, remainingMs) => (await attemptCheck(check, opts, deps, remainingMs)).result, (result) => result.passed, {
+            timeoutMs: opts.waitTimeoutMs,
+            clock: deps.clock,
+            random: deps.random,
+            onRetry: (result, attempt, delayMs) => deps.onRetry?.(check.name, attempt, result.reason ?? 'failed', delayMs),
+        });
         return { ...outcome.value, attempts: outcome.attempts };
     });
     const failed = results.filter((r) => !r.passed).length;
@@ -37728,6 +37732,7 @@ async function runSmokeTests(opts, deps) {
 
 
 
+
 async function run(env = process.env) {
     await runAction('smoke-test', async () => {
         const inputs = await parseInputs(env);
@@ -37740,7 +37745,7 @@ async function run(env = process.env) {
         try {
             const report = await withGroup(`Smoke testing ${inputs.url.href} (${inputs.checks.length} checks)`, () => runSmokeTests(inputs, {
                 send: (req, timeoutMs) => httpRequest(req, { timeoutMs, dispatcher: agent }),
-                onRetry: (name, attempt, reason) => info(`${name}: attempt ${attempt} failed (${reason}); retrying`),
+                onRetry: (name, attempt, reason, delayMs) => info(`${name}: attempt ${attempt} failed (${reason}); retrying in ${formatDuration(delayMs)}`),
             }));
             for (const r of report.results) {
                 info(`${r.passed ? 'PASS' : 'FAIL'} ${r.name}: ${r.status ?? 'no response'} in ${Math.round(r.latencyMs ?? 0)} ms after ${r.attempts} attempt(s)${r.reason ? ` (${r.reason})` : ''}`);

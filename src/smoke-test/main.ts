@@ -1,5 +1,6 @@
 import * as core from '@actions/core';
 import { runAction } from '../lib/action.js';
+import { formatDuration } from '../lib/duration.js';
 import { CheckFailedError } from '../lib/errors.js';
 import { createHttpAgent, httpRequest } from '../lib/http.js';
 import type { Env } from '../lib/inputs.js';
@@ -23,8 +24,10 @@ export async function run(env: Env = process.env): Promise<void> {
         () =>
           runSmokeTests(inputs, {
             send: (req, timeoutMs) => httpRequest(req, { timeoutMs, dispatcher: agent }),
-            onRetry: (name, attempt, reason) =>
-              core.info(`${name}: attempt ${attempt} failed (${reason}); retrying`),
+            onRetry: (name, attempt, reason, delayMs) =>
+              core.info(
+                `${name}: attempt ${attempt} failed (${reason}); retrying in ${formatDuration(delayMs)}`,
+              ),
           }),
       );
       for (const r of report.results) {

@@ -28,7 +28,7 @@ export interface SmokeDeps {
   clock?: Clock;
   random?: () => number;
   /** Called after each failed attempt that will be retried, for progress logs. */
-  onRetry?: (check: string, attempt: number, reason: string) => void;
+  onRetry?: (check: string, attempt: number, reason: string, delayMs: number) => void;
 }
 
 export interface CheckResult {
@@ -120,7 +120,6 @@ function assetResult(res: HttpResponse, kind: AssetResult['kind']): AssetResult 
 interface Attempt {
   result: CheckResult;
 }
-
 async function attemptCheck(
   check: SmokeCheck,
   opts: SmokeOptions,
@@ -203,13 +202,15 @@ async function attemptCheck(
 export async function runSmokeTests(opts: SmokeOptions, deps: SmokeDeps): Promise<SmokeReport> {
   const results = await mapLimit(opts.checks, opts.concurrency, async (check) => {
     const outcome = await retryUntil(
-      async (attempt, remainingMs) => {
-        const { result } = await attemptCheck(check, opts, deps, remainingMs);
-        if (!result.passed) deps.onRetry?.(check.name, attempt, result.reason ?? 'failed');
-        return result;
-      },
+      async (_attempt, remainingMs) => (await attemptCheck(check, opts, deps, remainingMs)).result,
       (result) => result.passed,
-      { timeoutMs: opts.waitTimeoutMs, clock: deps.clock, random: deps.random },
+      {
+        timeoutMs: opts.waitTimeoutMs,
+        clock: deps.clock,
+        random: deps.random,
+        onRetry: (result, attempt, delayMs) =>
+          deps.onRetry?.(check.name, attempt, result.reason ?? 'failed', delayMs),
+      },
     );
     return { ...outcome.value, attempts: outcome.attempts };
   });

@@ -1,0 +1,131 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { run } from '../../src/smoke-test/main.js';
+import { brokenApp, echoApp } from '../helpers/apps.js';
+import { runInProcess, type StepResult } from '../helpers/runner.js';
+import type { TestServer } from '../helpers/servers.js';
+
+let healthy: TestServer;
+let broken: TestServer;
+
+beforeAll(async () => {
+  healthy = await echoApp();
+  broken = await brokenApp();
+});
+afterAll(async () => {
+  await healthy.close();
+  await broken.close();
+});
+
+/** A failed step prints exactly one error line, names the problem, and never a stack trace. */
+function expectOneLineFailure(step: StepResult, ...fragments: string[]): void {
+  expect(step.exitCode).toBe(1);
+  const errors = step.log.split('\n').filter((l) => l.startsWith('::error::'));
+  expect(errors).toHaveLength(1);
+  for (const fragment of fragments) expect(errors[0]).toContain(fragment);
+  expect(step.log).not.toMatch(/^\s+at .+\(.+:\d+:\d+\)$/m);
+}
+
+test('a healthy app passes: outputs, summary and exit 0 as the runner sees them', async () => {
+  const step = await runInProcess(run, {
+    url: healthy.url,
+    checks: '- name: home\n  path: /\n  expect-json: { host: "' + healthy.url.slice(7) + '" }',
+  });
+  expect(step.exitCode).toBe(0);
+  expect(step.outputs['passed']).toBe('true');
+  expect(step.outputs['failed']).toBe('0');
+  expect(JSON.parse(step.outputs['results']!)).toEqual({
+    home: expect.objectContaining({ passed: true, status: 200, attempts: 1, reason: null }),
+  });
+  expect(Number(step.outputs['p95-latency-ms'])).toBeGreaterThanOrEqual(0);
+  expect(step.summary).toContain('## Smoke test: passed');
+  expect(step.summary).toContain('| ✅ | home | GET / | 200 |');
+  expect(step.summary).toContain('```mermaid');
+});
+
+test('a 500 fails with exit 1 and a message naming the check', async () => {
+  const step = await runInProcess(run, { url: broken.url, 'wait-timeout': '1s' });
+  expectOneLineFailure(step, 'smoke-test: 1 of 1 smoke check failed: "GET /" (status 500, expected 2xx');
+  expect(step.outputs['passed']).toBe('false');
+  expect(step.outputs['failed']).toBe('1');
+  expect(step.summary).toContain('## Smoke test: failed');
+});
+
+describe('bad input: one line naming the input, exit 1, nothing sent', () => {
+  const cases: [string, Record<string, string>, string][] = [
+    ['url unset', {}, 'Input "url" is required and was not supplied.'],
+    ['url relative', { url: '/health' }, 'Input "url" must be an absolute http or https URL, got "/health".'],
+    ['url scheme', { url: 'ftp://x.test' }, 'Input "url" must be an absolute http or https URL'],
+    ['checks not YAML', { checks: '- path: [' }, 'Input "checks" must be valid YAML'],
+    ['checks not a list', { checks: 'path: /' }, 'Input "checks" must be a YAML list of checks'],
+    [
+      'checks bad status',
+      { checks: '- path: /\n  expect-status: [abc]' },
+      'Input "checks" must be a YAML list of checks',
+    ],
+    ['checks unknown key', { checks: '- path: /\n  retries: 3' }, '[0] has unknown key "retries"'],
+    [
+      'checks bad regex',
+      { checks: '- path: /\n  expect-body-regex: "[a-"' },
+      'Input "checks" item [0] expect-body-regex',
+    ],
+    [
+      'checks bad max-latency',
+      { checks: '- path: /\n  max-latency: quick' },
+      'Input "checks" item [0] max-latency',
+    ],
+    [
+      'wait-timeout',
+      { 'wait-timeout': '2 minutes' },
+      'Input "wait-timeout" must be a duration such as 30s, 5m, 1h30m or PT5M, got "2 minutes".',
+    ],
+    ['wait-timeout too long', { 'wait-timeout': '7h' }, 'Input "wait-timeout" must be a duration'],
+    [
+      'headers',
+      { headers: 'Authorization Bearer x' },
+      'Input "headers" must be lines of "Name: value"; line 1 is not (value hidden).',
+    ],
+    ['page-load-budget', { 'page-load-budget': 'fast' }, 'Input "page-load-budget" must be a duration'],
+    ['page-load-budget zero', { 'page-load-budget': '0s' }, 'Input "page-load-budget" must be a duration'],
+    [
+      'concurrency zero',
+      { concurrency: '0' },
+      'Input "concurrency" must be a whole number from 1 to 64, got "0".',
+    ],
+    [
+      'concurrency text',
+      { concurrency: 'many' },
+      'Input "concurrency" must be a whole number from 1 to 64, got "many".',
+    ],
+  ];
+  test.each(cases)('%s', async (_label, inputs, expected) => {
+    const requestsBefore = healthy.requests.length;
+    const step = await runInProcess(run, {
+      url: healthy.url,
+      ...inputs,
+      ...(_label === 'url unset' ? { url: '' } : {}),
+    });
+    expectOneLineFailure(step, expected);
+    expect(step.outputs).toEqual({});
+    expect(healthy.requests.length).toBe(requestsBefore);
+  });
+});
+
+test('header values are sent but never appear in logs, outputs or the summary', async () => {
+  const secret = 'sk-live-7Hq2ZpX9vR4mN8wK';
+  const checkSecret = 'chk-0d9f8e7c6b5a4321';
+  const step = await runInProcess(run, {
+    url: healthy.url,
+    headers: `X-Api-Key: ${secret}\nX-Plain: visible`,
+    checks: `- name: echo\n  path: /\n  headers: { X-Check-Key: ${checkSecret} }\n  expect-body: nothing-like-this`,
+    'wait-timeout': '0s',
+  });
+  expect(step.exitCode).toBe(1);
+  const echoed = healthy.requests.at(-1)!.headers;
+  expect(echoed['x-api-key']).toBe(secret);
+  expect(echoed['x-check-key']).toBe(checkSecret);
+  expect(step.masked).toEqual(expect.arrayContaining([secret, checkSecret]));
+  for (const text of [step.log, step.summary, JSON.stringify(step.outputs)]) {
+    expect(text).not.toContain(secret);
+    expect(text).not.toContain(checkSecret);
+  }
+});

@@ -11,9 +11,12 @@ export function checkLocalUses(workflowText, workflowPath, repoRoot) {
   for (const [jobId, job] of Object.entries(workflow.jobs ?? {})) {
     (job?.steps ?? []).forEach((step, index) => {
       const uses = step?.uses;
-      if (typeof uses !== 'string' || !uses.startsWith('./') || uses.startsWith('./.github/workflows/')) return;
+      if (typeof uses !== 'string' || !uses.startsWith('./') || uses.startsWith('./.github/workflows/'))
+        return;
       const where = `${workflowPath}: jobs.${jobId}.steps[${index}] (${uses})`;
-      const file = ['action.yml', 'action.yaml'].map((f) => join(repoRoot, uses, f)).find((f) => existsSync(f));
+      const file = ['action.yml', 'action.yaml']
+        .map((f) => join(repoRoot, uses, f))
+        .find((f) => existsSync(f));
       if (!file) {
         problems.push(`${where}: no action.yml at ${uses}`);
         return;

@@ -31570,6 +31570,9 @@ function errorMessage(error) {
         return error.message;
     if (typeof error === 'string')
         return error;
+    const message = error?.message;
+    if (typeof message === 'string')
+        return message;
     try {
         return JSON.stringify(error);
     }
@@ -31809,7 +31812,9 @@ async function httpRequest(req, opts = {}) {
     }
     catch (error) {
         const latencyMs = clock.now() - started;
-        const reason = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')
+        // The abort reason is a DOMException, which is not always `instanceof Error` (another realm).
+        const name = error?.name;
+        const reason = name === 'TimeoutError' || name === 'AbortError'
             ? `no complete response within ${timeoutMs} ms`
             : describeNetworkError(error);
         throw new HttpError(reason, url, latencyMs);

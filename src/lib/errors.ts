@@ -20,6 +20,8 @@ export class TimeoutError extends ActionError {}
 export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;
   if (typeof error === 'string') return error;
+  const message = (error as { message?: unknown } | null)?.message;
+  if (typeof message === 'string') return message;
   try {
     return JSON.stringify(error);
   } catch {

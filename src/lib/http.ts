@@ -100,8 +100,10 @@ export async function httpRequest(req: HttpRequest, opts: HttpClientOptions = {}
     };
   } catch (error) {
     const latencyMs = clock.now() - started;
+    // The abort reason is a DOMException, which is not always `instanceof Error` (another realm).
+    const name = (error as { name?: string } | undefined)?.name;
     const reason =
-      error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')
+      name === 'TimeoutError' || name === 'AbortError'
         ? `no complete response within ${timeoutMs} ms`
         : describeNetworkError(error);
     throw new HttpError(reason, url, latencyMs);

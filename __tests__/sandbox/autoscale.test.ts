@@ -1,0 +1,291 @@
+import { describe, expect, test } from '@jest/globals';
+import {
+  type AutoscaleProfile,
+  activeProfile,
+  evaluateAutoscale,
+  type MetricTrigger,
+  nextCapacity,
+  type ScaleRule,
+  timeAggregate,
+  triggerValue,
+} from '../../sandbox/dataplane/autoscale.js';
+import { MetricStore } from '../../sandbox/dataplane/metric-store.js';
+import { resolveTimeZone, wallClock, zonedTimeToUtc } from '../../sandbox/dataplane/timezones.js';
+
+const PLAN = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/serverfarms/plan';
+const trigger = (
+  metricName: string,
+  operator: MetricTrigger['operator'],
+  threshold: number,
+): MetricTrigger => ({
+  metricName,
+  metricResourceUri: PLAN,
+  timeGrain: 'PT1M',
+  statistic: 'Average',
+  timeWindow: 'PT5M',
+  timeAggregation: 'Average',
+  operator,
+  threshold,
+});
+const rule = (
+  t: MetricTrigger,
+  direction: 'Increase' | 'Decrease',
+  value = '1',
+  cooldown = 'PT5M',
+): ScaleRule => ({ metricTrigger: t, scaleAction: { direction, type: 'ChangeCount', value, cooldown } });
+
+const rules = [
+  rule(trigger('CpuPercentage', 'GreaterThan', 70), 'Increase'),
+  rule(trigger('HttpQueueLength', 'GreaterThan', 100), 'Increase', '2'),
+  rule(trigger('CpuPercentage', 'LessThan', 30), 'Decrease'),
+];
+const defaultProfile: AutoscaleProfile = {
+  name: 'default',
+  capacity: { minimum: '2', maximum: '10', default: '2' },
+  rules,
+};
+const business: AutoscaleProfile = {
+  name: 'business hours',
+  capacity: { minimum: '4', maximum: '10', default: '4' },
+  rules,
+  recurrence: {
+    frequency: 'Week',
+    schedule: {
+      timeZone: 'AUS Eastern Standard Time',
+      days: ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday'],
+      hours: [8],
+      minutes: [0],
+    },
+  },
+};
+const offHours: AutoscaleProfile = {
+  ...defaultProfile,
+  name: '{"name":"default","for":"business hours"}',
+  recurrence: {
+    frequency: 'Week',
+    schedule: {
+      timeZone: 'AUS Eastern Standard Time',
+      days: ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday'],
+      hours: [18],
+      minutes: [0],
+    },
+  },
+};
+
+describe('time zones', () => {
+  test('Windows names map to IANA zones; unknown names are refused', () => {
+    expect(resolveTimeZone('AUS Eastern Standard Time')).toBe('Australia/Sydney');
+    expect(resolveTimeZone('Europe/Berlin')).toBe('Europe/Berlin');
+    expect(resolveTimeZone(undefined)).toBe('UTC');
+    expect(resolveTimeZone('Mars Standard Time')).toBeUndefined();
+  });
+  test('local wall-clock time converts to UTC across daylight saving', () => {
+    // Sydney is UTC+11 in November (daylight time) and UTC+10 in June.
+    expect(new Date(zonedTimeToUtc(2026, 11, 26, 8, 0, 'Australia/Sydney')).toISOString()).toBe(
+      '2026-11-25T21:00:00.000Z',
+    );
+    expect(new Date(zonedTimeToUtc(2026, 6, 15, 8, 0, 'Australia/Sydney')).toISOString()).toBe(
+      '2026-06-14T22:00:00.000Z',
+    );
+    expect(wallClock(Date.UTC(2026, 10, 25, 21, 0), 'Australia/Sydney')).toEqual({
+      year: 2026,
+      month: 11,
+      day: 26,
+      weekday: 4,
+      hour: 8,
+      minute: 0,
+    });
+  });
+});
+
+describe('profile selection by time of day in the profile time zone (injected clock)', () => {
+  const profiles = [offHours, business, defaultProfile];
+  test.each([
+    ['Thursday 08:30 Sydney', '2026-11-25T21:30:00Z', 'business hours'],
+    ['Thursday 07:59 Sydney', '2026-11-25T20:59:00Z', offHours.name],
+    ['Thursday 17:59 Sydney', '2026-11-26T06:59:00Z', 'business hours'],
+    ['Thursday 18:00 Sydney', '2026-11-26T07:00:00Z', offHours.name],
+    ['Saturday 11:00 Sydney', '2026-11-28T00:00:00Z', offHours.name],
+    ['Monday 08:00 Sydney (winter, UTC+10)', '2026-06-14T22:00:00Z', 'business hours'],
+  ])('%s → %s', (_label, iso, expected) => {
+    expect(activeProfile(profiles, Date.parse(iso))?.name).toBe(expected);
+  });
+  test('without recurrence profiles the default applies', () => {
+    expect(activeProfile([defaultProfile], Date.parse('2026-11-25T21:30:00Z'))?.name).toBe('default');
+  });
+  test('a fixed-date profile wins inside its window', () => {
+    const sale: AutoscaleProfile = {
+      ...defaultProfile,
+      name: 'sale',
+      fixedDate: { timeZone: 'UTC', start: '2026-11-27T00:00:00', end: '2026-11-28T00:00:00' },
+    };
+    expect(activeProfile([sale, ...profiles], Date.parse('2026-11-27T12:00:00Z'))?.name).toBe('sale');
+    expect(activeProfile([sale, ...profiles], Date.parse('2026-11-28T12:00:00Z'))?.name).toBe(offHours.name);
+  });
+});
+
+describe('rule evaluation', () => {
+  const values = (v: Record<string, number | undefined>) => (t: MetricTrigger) => v[t.metricName];
+  const now = Date.parse('2026-11-28T00:00:00Z');
+  test('any scale-out rule scales out; the largest increase wins', () => {
+    const d = evaluateAutoscale([defaultProfile], {
+      nowMs: now,
+      capacity: 3,
+      value: values({ CpuPercentage: 85, HttpQueueLength: 150 }),
+    });
+    expect(d).toEqual(
+      expect.objectContaining({
+        direction: 'Increase',
+        target: 5,
+        reason: 'HttpQueueLength 150 GreaterThan 100',
+        cooldownMs: 300_000,
+      }),
+    );
+  });
+  test('never above the maximum', () => {
+    const d = evaluateAutoscale([defaultProfile], {
+      nowMs: now,
+      capacity: 10,
+      value: values({ CpuPercentage: 99 }),
+    });
+    expect(d).toEqual(
+      expect.objectContaining({
+        direction: 'None',
+        target: 10,
+        reason: 'CpuPercentage 99 GreaterThan 70, but already at maximum 10',
+      }),
+    );
+  });
+  test('scale-in needs every scale-in rule, and never goes below the minimum', () => {
+    expect(
+      evaluateAutoscale([defaultProfile], {
+        nowMs: now,
+        capacity: 4,
+        value: values({ CpuPercentage: 10, HttpQueueLength: 0 }),
+      }).target,
+    ).toBe(3);
+    expect(
+      evaluateAutoscale([defaultProfile], { nowMs: now, capacity: 2, value: values({ CpuPercentage: 10 }) })
+        .direction,
+    ).toBe('None');
+  });
+  test('scale-out is preferred when rules conflict', () => {
+    const conflicting: AutoscaleProfile = {
+      ...defaultProfile,
+      rules: [
+        rule(trigger('HttpQueueLength', 'GreaterThan', 10), 'Increase'),
+        rule(trigger('CpuPercentage', 'LessThan', 30), 'Decrease'),
+      ],
+    };
+    expect(
+      evaluateAutoscale([conflicting], {
+        nowMs: now,
+        capacity: 4,
+        value: values({ CpuPercentage: 5, HttpQueueLength: 50 }),
+      }).direction,
+    ).toBe('Increase');
+  });
+  test('the flapping guard holds a scale-in that would trigger a scale-out', () => {
+    const d = evaluateAutoscale([defaultProfile], {
+      nowMs: now,
+      capacity: 3,
+      value: values({ CpuPercentage: 25, HttpQueueLength: 0 }),
+    });
+    // 25% on 3 instances is about 37.5% on 2: fine. At 29% on 3 → 43.5% on 2, still fine; the guard needs > 70.
+    expect(d.direction).toBe('Decrease');
+    const tight: AutoscaleProfile = {
+      ...defaultProfile,
+      rules: [
+        rule(trigger('CpuPercentage', 'GreaterThan', 35), 'Increase'),
+        rule(trigger('CpuPercentage', 'LessThan', 30), 'Decrease'),
+      ],
+    };
+    expect(
+      evaluateAutoscale([tight], { nowMs: now, capacity: 3, value: values({ CpuPercentage: 25 }) }).reason,
+    ).toMatch(/^scale-in held/);
+  });
+  test('cooldown blocks any action', () => {
+    const d = evaluateAutoscale([defaultProfile], {
+      nowMs: now,
+      capacity: 3,
+      cooldownUntilMs: now + 1,
+      value: values({ CpuPercentage: 99 }),
+    });
+    expect(d).toEqual(expect.objectContaining({ direction: 'None', reason: 'in cooldown' }));
+  });
+  test('capacity outside a newly active profile is brought within bounds', () => {
+    const monday = Date.parse('2026-11-23T00:00:00Z'); // Monday 11:00 in Sydney: business hours, minimum 4
+    expect(
+      evaluateAutoscale([offHours, business, defaultProfile], {
+        nowMs: monday,
+        capacity: 2,
+        value: values({}),
+      }),
+    ).toEqual(expect.objectContaining({ profile: 'business hours', target: 4, direction: 'Increase' }));
+  });
+  test('no data fires no rule', () => {
+    expect(evaluateAutoscale([defaultProfile], { nowMs: now, capacity: 3, value: values({}) }).reason).toBe(
+      'no rule fired',
+    );
+  });
+});
+
+test.each([
+  [4, 'ChangeCount', 'Increase', '2', 6],
+  [4, 'ChangeCount', 'Decrease', '1', 3],
+  [4, 'PercentChangeCount', 'Increase', '50', 6],
+  [3, 'PercentChangeCount', 'Increase', '10', 4],
+  [4, 'ExactCount', 'Increase', '7', 7],
+])('nextCapacity(%p, %s %s %s) = %p', (current, type, direction, value, expected) => {
+  expect(
+    nextCapacity(current, {
+      type: type as 'ChangeCount',
+      direction: direction as 'Increase',
+      value,
+      cooldown: 'PT1M',
+    }),
+  ).toBe(expected);
+});
+
+test.each([
+  [[1, 5, 3], 'Average', 3],
+  [[1, 5, 3], 'Maximum', 5],
+  [[1, 5, 3], 'Minimum', 1],
+  [[1, 5, 3], 'Total', 9],
+  [[1, 5, 3], 'Count', 3],
+  [[1, 5, 3], 'Last', 3],
+  [[], 'Average', undefined],
+  [[], 'Total', 0],
+])('timeAggregate(%p, %s) = %p', (values, aggregation, expected) => {
+  expect(timeAggregate(values, aggregation as 'Average')).toBe(expected);
+});
+
+test('trigger values come from recorded samples over the time-scaled window', () => {
+  const now = Date.UTC(2026, 10, 26, 0, 10, 0);
+  const store = new MetricStore(() => now);
+  // With time scale 60, PT5M is a 5 s window and PT1M a 1 s grain. Two instances, per-second CPU samples.
+  for (let s = 1; s <= 5; s++) {
+    store.record(
+      { resourceId: PLAN, metric: 'CpuPercentage', dimensions: { Instance: 'a' } },
+      80,
+      now - s * 1000,
+    );
+    store.record(
+      { resourceId: PLAN, metric: 'CpuPercentage', dimensions: { Instance: 'b' } },
+      60,
+      now - s * 1000,
+    );
+  }
+  store.record({ resourceId: PLAN, metric: 'CpuPercentage', dimensions: { Instance: 'a' } }, 0, now - 60_000); // outside the window
+  expect(triggerValue(store, trigger('CpuPercentage', 'GreaterThan', 70), now, 2, 60)).toBe(70);
+  expect(
+    triggerValue(
+      store,
+      { ...trigger('CpuPercentage', 'GreaterThan', 70), statistic: 'Max', timeAggregation: 'Maximum' },
+      now,
+      2,
+      60,
+    ),
+  ).toBe(80);
+  expect(triggerValue(store, { ...trigger('Requests', 'GreaterThan', 70) }, now, 2, 60)).toBeUndefined();
+});

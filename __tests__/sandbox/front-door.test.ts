@@ -1,0 +1,191 @@
+import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
+import {
+  chooseSlot,
+  type Instance,
+  type Listener,
+  listen,
+  type Routing,
+  type ServedRequest,
+  type SlotTarget,
+} from '../../sandbox/dataplane/front-door.js';
+import { startLoad } from '../../sandbox/dataplane/load.js';
+import { sleep, startServer, type TestServer } from '../helpers/servers.js';
+import { selfSignedCert } from '../helpers/tls.js';
+
+const tls = selfSignedCert();
+const SITE = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/web';
+
+/** An "instance": a real HTTP server answering its name and version. */
+async function app(name: string, version: string): Promise<TestServer> {
+  return startServer(
+    (_req, res) => void res.writeHead(200, { 'x-instance': name, 'content-type': 'text/plain' }).end(version),
+  );
+}
+const port = (s: TestServer) => Number(new URL(s.url).port);
+const inst = (id: string, s: TestServer, healthy = true): Instance => ({ id, port: port(s), healthy });
+
+const servers: TestServer[] = [];
+const listeners: Listener[] = [];
+afterEach(async () => {
+  await Promise.all(listeners.splice(0).map((l) => l.close()));
+});
+afterAll(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+let v1a: TestServer;
+let v1b: TestServer;
+let v2a: TestServer;
+beforeAll(async () => {
+  v1a = await app('v1a', 'v1');
+  v1b = await app('v1b', 'v1');
+  v2a = await app('v2a', 'v2');
+  servers.push(v1a, v1b, v2a);
+});
+
+function routing(prod: Instance[], staging: Instance[], rampUp: Routing['rampUp'] = []): Routing {
+  const staged: SlotTarget = { resourceId: `${SITE}/slots/staging`, slot: 'staging', instances: staging };
+  return {
+    production: { resourceId: SITE, slot: 'production', instances: prod },
+    slots: new Map([['staging', staged]]),
+    rampUp,
+  };
+}
+
+describe('chooseSlot', () => {
+  const r = routing([], [], [{ slot: 'staging', percentage: 20 }]);
+  test.each([
+    [undefined, undefined, 0.1, 'staging', 'staging'],
+    [undefined, undefined, 0.2, 'production', 'self'],
+    [undefined, undefined, 0.9, 'production', 'self'],
+    ['staging', undefined, 0.9, 'staging', 'staging'],
+    ['self', undefined, 0.1, 'production', 'self'],
+    [undefined, 'staging', 0.9, 'staging', undefined],
+    [undefined, 'self', 0.1, 'production', undefined],
+    ['nope', undefined, 0.9, 'production', 'self'],
+  ])('query %p cookie %p draw %p → %s (pin %p)', (query, cookie, draw, slot, pin) => {
+    const choice = chooseSlot(r, query, cookie, () => draw);
+    expect([choice.target.slot, choice.pin]).toEqual([slot, pin]);
+  });
+  test('no ramp-up: production, no cookie', () => {
+    expect(chooseSlot(routing([], []), undefined, undefined, () => 0)).toEqual({
+      target: expect.objectContaining({ slot: 'production' }),
+    });
+  });
+});
+
+test('balances over healthy instances and records every request', async () => {
+  const served: ServedRequest[] = [];
+  let current = routing([inst('a', v1a), inst('b', v1b), inst('c', v2a, false)], []);
+  const l = await listen({ production: true }, () => current, { tls, onRequest: (s) => served.push(s) });
+  listeners.push(l);
+  const report = await startLoad({
+    url: `https://${l.host}/`,
+    concurrency: 4,
+    maxDurationMs: 10_000,
+    maxRequests: 200,
+    ca: tls.cert,
+  }).done;
+  expect(report.failed).toBe(0);
+  expect(Object.keys(report.instances).sort()).toEqual(['v1a', 'v1b']);
+  expect(Math.abs(report.instances['v1a']! - report.instances['v1b']!)).toBeLessThanOrEqual(4);
+  expect(served.length).toBe(report.total);
+  expect(served.every((s) => s.resourceId === SITE && s.status === 200 && s.bytesSent === 2)).toBe(true);
+  current = routing([inst('c', v2a)], []);
+  const after = await startLoad({
+    url: `https://${l.host}/`,
+    concurrency: 2,
+    maxDurationMs: 5_000,
+    maxRequests: 20,
+    ca: tls.cert,
+  }).done;
+  expect(after.bodies).toEqual({ v2: 20 });
+});
+
+test('ramp-up sends its percentage of production traffic to the slot', async () => {
+  const l = await listen(
+    { production: true },
+    () => routing([inst('a', v1a)], [inst('s', v2a)], [{ slot: 'staging', percentage: 20 }]),
+    { tls },
+  );
+  listeners.push(l);
+  const report = await startLoad({
+    url: `https://${l.host}/`,
+    concurrency: 8,
+    maxDurationMs: 20_000,
+    maxRequests: 2_000,
+    ca: tls.cert,
+  }).done;
+  const share = (report.bodies['v2'] ?? 0) / report.total;
+  expect(report.failed).toBe(0);
+  // 2000 draws at p = 0.2: the standard deviation is about 0.9 percentage points; 4 points is over 4 sigma.
+  expect(Math.abs(share - 0.2)).toBeLessThan(0.04);
+});
+
+test('switching the routing under load fails no request', async () => {
+  let current = routing([inst('a', v1a), inst('b', v1b)], [inst('s', v2a)]);
+  const l = await listen({ production: true }, () => current, { tls });
+  listeners.push(l);
+  const load = startLoad({ url: `https://${l.host}/`, concurrency: 50, maxDurationMs: 20_000, ca: tls.cert });
+  await sleep(500);
+  const before = current;
+  current = {
+    ...before,
+    production: { ...before.production, instances: before.slots.get('staging')!.instances },
+    slots: new Map([
+      ['staging', { ...before.slots.get('staging')!, instances: before.production.instances }],
+    ]),
+  };
+  await sleep(500);
+  const report = await load.stop();
+  expect(report.failed).toBe(0);
+  expect(report.bodies['v1']).toBeGreaterThan(0);
+  expect(report.bodies['v2']).toBeGreaterThan(0);
+});
+
+test('an instance that dies is routed around: refused connections go to another instance', async () => {
+  const doomed = await app('doomed', 'v1');
+  const l = await listen({ production: true }, () => routing([inst('a', v1a), inst('d', doomed)], []), {
+    tls,
+  });
+  listeners.push(l);
+  const load = startLoad({ url: `https://${l.host}/`, concurrency: 20, maxDurationMs: 20_000, ca: tls.cert });
+  await sleep(300);
+  await doomed.close();
+  await sleep(700);
+  const report = await load.stop();
+  expect(report.total).toBeGreaterThan(100);
+  expect(report.failed).toBe(0);
+});
+
+test('a slot listener serves only its slot; an unknown slot is 404', async () => {
+  const l = await listen(
+    { production: false, slot: 'staging' },
+    () => routing([inst('a', v1a)], [inst('s', v2a)]),
+    { tls },
+  );
+  const gone = await listen({ production: false, slot: 'qa' }, () => routing([inst('a', v1a)], []), { tls });
+  listeners.push(l, gone);
+  expect(
+    (
+      await startLoad({
+        url: `https://${l.host}/`,
+        concurrency: 2,
+        maxDurationMs: 5_000,
+        maxRequests: 10,
+        ca: tls.cert,
+      }).done
+    ).bodies,
+  ).toEqual({ v2: 10 });
+  expect(
+    (
+      await startLoad({
+        url: `https://${gone.host}/`,
+        concurrency: 1,
+        maxDurationMs: 5_000,
+        maxRequests: 1,
+        ca: tls.cert,
+      }).done
+    ).bodies,
+  ).toEqual({ 'slot not found': 1 });
+});

@@ -57,8 +57,8 @@ export interface ContainerRuntime {
   isRunning(id: string): Promise<boolean>;
   /** Cumulative CPU seconds and memory bytes per container id, for CpuPercentage and MemoryPercentage. */
   usage(ids: readonly string[]): Promise<Map<string, { cpuSeconds: number; memoryBytes: number }>>;
-  /** Ids of every container this runtime started with the given label (for cleanup checks). */
-  listByLabel(label: string, value: string): Promise<string[]>;
+  /** Ids of the containers with this label; running ones only unless `all`. */
+  listByLabel(label: string, value: string, all?: boolean): Promise<string[]>;
 }
 
 function registryHost(server: string): string {
@@ -125,6 +125,14 @@ export class CliRuntime implements ContainerRuntime {
   }
 
   async pull(image: string, auth?: RegistryAuth): Promise<void> {
+    // `localhost/name` (no port) names an image built on this machine: there is no registry to ask.
+    if (/^localhost\/[^:]+/.test(image) && !/^localhost:\d/.test(image)) {
+      const exists = await this.cli(['image', 'exists', image]).then(
+        () => true,
+        () => false,
+      );
+      if (exists) return;
+    }
     const args = ['pull', '-q'];
     let authFile: string | undefined;
     if (auth) {
@@ -208,10 +216,10 @@ export class CliRuntime implements ContainerRuntime {
     return result;
   }
 
-  async listByLabel(label: string, value: string): Promise<string[]> {
+  async listByLabel(label: string, value: string, all = false): Promise<string[]> {
     const { stdout } = await this.cli([
       'ps',
-      '-a',
+      ...(all ? ['-a'] : []),
       '-q',
       '--no-trunc',
       '--filter',

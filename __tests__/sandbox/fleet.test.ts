@@ -1,0 +1,117 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import { SlotFleet } from '../../sandbox/dataplane/fleet.js';
+import { type Listener, listen, type Routing } from '../../sandbox/dataplane/front-door.js';
+import { startLoad } from '../../sandbox/dataplane/load.js';
+import { CliRuntime } from '../../sandbox/dataplane/runtime.js';
+import { buildTestImage } from '../../sandbox/testimage/build.js';
+import { repoRoot } from '../helpers/runner.js';
+import { sleep } from '../helpers/servers.js';
+import { selfSignedCert } from '../helpers/tls.js';
+import { requireTool } from '../helpers/tools.js';
+
+// Real containers: the busybox test image built with buildah, run with podman, behind the TLS front door.
+const storage = join(repoRoot, '.tmp', 'sandbox-store');
+const IMAGE = 'localhost/slotline/testapp:fleet';
+const secrets = mkdtempSync(join(tmpdir(), 'slotline-fleet-'));
+const runtime = new CliRuntime('podman', secrets, storage);
+const label = { name: 'slotline.test', value: `fleet-${process.pid}` };
+const tls = selfSignedCert();
+let listener: Listener;
+let fleet: SlotFleet;
+
+beforeAll(async () => {
+  requireTool('buildah');
+  requireTool('podman');
+  await buildTestImage(IMAGE, storage);
+  fleet = new SlotFleet(`prod-${process.pid}`, { runtime, label, timeScale: 60 });
+  const routing = (): Routing => ({
+    production: { resourceId: '/sites/web', slot: 'production', instances: fleet.instances },
+    slots: new Map(),
+    rampUp: [],
+  });
+  listener = await listen({ production: true }, routing, { tls });
+}, 120_000);
+
+afterAll(async () => {
+  await fleet?.stopAll();
+  await listener?.close();
+  rmSync(secrets, { recursive: true, force: true });
+});
+
+const env = (body: string) => ({
+  BODY: body,
+  WEBSITES_PORT: '8080',
+  WEBSITE_HEALTHCHECK_MAXPINGFAILURES: '2',
+});
+
+test('a config change starts the new image before the old one stops: no failed request', async () => {
+  await fleet.reconcile({ image: IMAGE, env: env('v1'), healthCheckPath: '/healthz' }, 2);
+  expect(fleet.instances).toHaveLength(2);
+  const load = startLoad({
+    url: `https://${listener.host}/`,
+    concurrency: 20,
+    maxDurationMs: 60_000,
+    ca: tls.cert,
+  });
+  await sleep(500);
+  await fleet.reconcile({ image: IMAGE, env: env('v2'), healthCheckPath: '/healthz' }, 2);
+  await sleep(500);
+  const report = await load.stop();
+  expect(report.failed).toBe(0);
+  expect(Object.keys(report.bodies).sort()).toEqual(['v1', 'v2']);
+  expect(fleet.instances.every((i) => i.healthy)).toBe(true);
+}, 120_000);
+
+test('a killed container is routed around, then replaced: capacity comes back', async () => {
+  const victim = fleet.instances[0]!;
+  const load = startLoad({
+    url: `https://${listener.host}/`,
+    concurrency: 20,
+    maxDurationMs: 60_000,
+    ca: tls.cert,
+  });
+  await sleep(300);
+  execFileSync('podman', [
+    '--storage-driver',
+    'vfs',
+    '--root',
+    join(storage, 'root'),
+    '--runroot',
+    join(storage, 'run'),
+    'kill',
+    victim.containerId,
+  ]);
+  await sleep(300);
+  await fleet.healthRound();
+  await sleep(300);
+  const report = await load.stop();
+  console.log(`failover under load: ${report.failed} failed of ${report.total} requests (${JSON.stringify(report.failures)})`);
+  expect(fleet.instances).toHaveLength(2);
+  expect(fleet.instances.map((i) => i.containerId)).not.toContain(victim.containerId);
+  // Refused connections are retried on the other instance; a request cut mid-response cannot be.
+  expect(report.failed).toBeLessThanOrEqual(20);
+  expect(report.total).toBeGreaterThan(100);
+}, 120_000);
+
+test('an instance failing its health check leaves the balancer', async () => {
+  await fleet.reconcile(
+    { image: IMAGE, env: { ...env('sick'), FAILURE_MODE: 'never-healthy' }, healthCheckPath: '/healthz' },
+    2,
+  );
+  await fleet.healthRound();
+  expect(fleet.instances.every((i) => i.healthy)).toBe(true);
+  await fleet.healthRound();
+  expect(fleet.instances.every((i) => !i.healthy)).toBe(true);
+}, 120_000);
+
+test('stopping leaves no container behind (checked by id)', async () => {
+  const ids = fleet.instances.map((i) => i.containerId);
+  expect(ids.length).toBeGreaterThan(0);
+  await fleet.stopAll();
+  expect(await runtime.listByLabel(label.name, label.value, true)).toEqual([]);
+  for (const id of ids) expect(await runtime.isRunning(id)).toBe(false);
+}, 60_000);

@@ -1,0 +1,72 @@
+import { execFile } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** Where Debian's busybox-static puts its binary; the image is that binary plus two shell scripts. */
+export const BUSYBOX = '/bin/busybox';
+
+/**
+ * Build the sandbox test app with buildah (`FROM scratch` + busybox-static) into the given storage,
+ * tagged `tag`. Takes about a second; fails clearly when buildah or busybox-static is missing.
+ */
+export async function buildTestImage(tag: string, storageRoot: string): Promise<void> {
+  const context = mkdtempSync(join(tmpdir(), 'slotline-testimage-'));
+  try {
+    for (const file of ['Containerfile', 'entrypoint.sh', 'handler.sh'])
+      copyFileSync(join(here, file), join(context, file));
+    try {
+      copyFileSync(BUSYBOX, join(context, 'busybox'));
+    } catch {
+      throw new Error(
+        `${BUSYBOX} is missing: install Debian's busybox-static (scripts/install-system-deps.sh)`,
+      );
+    }
+    await run('buildah', [
+      '--storage-driver',
+      'vfs',
+      '--root',
+      join(storageRoot, 'root'),
+      '--runroot',
+      join(storageRoot, 'run'),
+      'bud',
+      '--isolation',
+      'chroot',
+      '-q',
+      '-t',
+      tag,
+      '-f',
+      join(context, 'Containerfile'),
+      context,
+    ]);
+  } finally {
+    rmSync(context, { recursive: true, force: true });
+  }
+}
+
+/** Push an image from that storage to a registry (plain HTTP on loopback, basic auth). */
+export async function pushImage(
+  tag: string,
+  destination: string,
+  storageRoot: string,
+  creds?: { username: string; password: string },
+): Promise<void> {
+  await run('buildah', [
+    '--storage-driver',
+    'vfs',
+    '--root',
+    join(storageRoot, 'root'),
+    '--runroot',
+    join(storageRoot, 'run'),
+    'push',
+    '--tls-verify=false',
+    ...(creds ? ['--creds', `${creds.username}:${creds.password}`] : []),
+    tag,
+    `docker://${destination}`,
+  ]);
+}

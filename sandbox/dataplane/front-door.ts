@@ -213,12 +213,12 @@ export async function listen(
         },
       );
       upstream.on('error', (error: NodeJS.ErrnoException) => {
-        // A refused connection never reached the app, so another instance may serve the request; a
+        // A refused or unreachable connection never reached the app, so another instance may serve it; a
         // reset before any response byte may be retried only when the method is idempotent.
         const idempotent = req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS';
+        const neverReached = ['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH'].includes(error.code ?? '');
         const retryable =
-          error.code === 'ECONNREFUSED' ||
-          (idempotent && (error.code === 'ECONNRESET' || error.code === 'EPIPE'));
+          neverReached || (idempotent && (error.code === 'ECONNRESET' || error.code === 'EPIPE'));
         if (!res.headersSent && retryable) {
           tried.add(instance.id);
           if (tried.size < target.instances.length) {

@@ -89,7 +89,9 @@ test('a killed container is routed around, then replaced: capacity comes back', 
   await fleet.healthRound();
   await sleep(300);
   const report = await load.stop();
-  console.log(`failover under load: ${report.failed} failed of ${report.total} requests (${JSON.stringify(report.failures)})`);
+  console.log(
+    `failover under load: ${report.failed} failed of ${report.total} requests (${JSON.stringify(report.failures)})`,
+  );
   expect(fleet.instances).toHaveLength(2);
   expect(fleet.instances.map((i) => i.containerId)).not.toContain(victim.containerId);
   // Refused connections are retried on the other instance; a request cut mid-response cannot be.

@@ -7,18 +7,17 @@ import { repoRoot } from './actions.mjs';
 
 const only = process.argv.slice(2);
 const benches = readdirSync(join(repoRoot, 'scripts', 'bench'))
-  .filter((f) => f.endsWith('.mjs'))
-  .map((f) => f.replace(/\.mjs$/, ''))
-  .filter((name) => only.length === 0 || only.includes(name))
-  .sort((a, b) => (a === 'cold-start' ? -1 : b === 'cold-start' ? 1 : a.localeCompare(b)));
+  .filter((f) => f.endsWith('.mjs') || f.endsWith('.ts'))
+  .filter((file) => only.length === 0 || only.includes(file.replace(/\.(mjs|ts)$/, '')))
+  .sort((a, b) => (a.startsWith('cold-start') ? -1 : b.startsWith('cold-start') ? 1 : a.localeCompare(b)));
 
 let failed = 0;
-for (const name of benches) {
-  console.log(`\n=== bench: ${name} ===`);
-  const result = spawnSync(process.execPath, [join(repoRoot, 'scripts', 'bench', `${name}.mjs`)], {
-    cwd: repoRoot,
-    stdio: 'inherit',
-  });
+for (const file of benches) {
+  console.log(`\n=== bench: ${file} ===`);
+  // TypeScript benches import the sandbox's sources directly, through tsx.
+  const path = join(repoRoot, 'scripts', 'bench', file);
+  const args = file.endsWith('.ts') ? ['--import', 'tsx', path] : [path];
+  const result = spawnSync(process.execPath, args, { cwd: repoRoot, stdio: 'inherit' });
   if (result.status !== 0) failed++;
 }
 process.exit(failed > 0 ? 1 : 0);

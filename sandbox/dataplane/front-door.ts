@@ -54,6 +54,31 @@ export interface FrontDoorOptions {
 
 const ROUTING_COOKIE = 'x-ms-routing-name';
 
+/** Hop-by-hop headers (RFC 9110 §7.6.1) belong to one connection and are never forwarded by a proxy. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'te',
+  'trailer',
+  'proxy-authenticate',
+  'proxy-authorization',
+]);
+
+export function endToEndHeaders<T extends Record<string, unknown>>(headers: T): Partial<T> {
+  const listed = new Set(
+    String(headers['connection'] ?? '')
+      .split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter(Boolean),
+  );
+  return Object.fromEntries(
+    Object.entries(headers).filter(([name]) => !HOP_BY_HOP.has(name) && !listed.has(name)),
+  ) as Partial<T>;
+}
+
 function cookieValue(header: string | undefined, name: string): string | undefined {
   for (const part of (header ?? '').split(';')) {
     const [k, ...v] = part.trim().split('=');
@@ -188,7 +213,7 @@ export async function listen(
         return;
       }
       const headers = {
-        ...req.headers,
+        ...endToEndHeaders(req.headers),
         'x-forwarded-proto': 'https',
         'x-forwarded-for': req.socket.remoteAddress ?? '',
         'x-original-host': req.headers.host ?? '',
@@ -196,7 +221,7 @@ export async function listen(
       const upstream = httpRequest(
         { host: '127.0.0.1', port: instance.port, method: req.method, path: req.url, headers, agent },
         (up) => {
-          const outHeaders = { ...up.headers };
+          const outHeaders = { ...endToEndHeaders(up.headers) };
           if (pin) {
             const cookie = `${ROUTING_COOKIE}=${pin}; Path=/; HttpOnly; Secure`;
             const existing = outHeaders['set-cookie'] ?? [];

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { SlotFleet } from '../../sandbox/dataplane/fleet.js';
-import { type Listener, listen, type Routing } from '../../sandbox/dataplane/front-door.js';
+import { InFlight, type Listener, listen, type Routing } from '../../sandbox/dataplane/front-door.js';
 import { startLoad } from '../../sandbox/dataplane/load.js';
 import { CliRuntime } from '../../sandbox/dataplane/runtime.js';
 import { buildTestImage } from '../../sandbox/testimage/build.js';
@@ -20,6 +20,8 @@ const secrets = mkdtempSync(join(tmpdir(), 'slotline-fleet-'));
 const runtime = new CliRuntime('podman', secrets, storage);
 const label = { name: 'slotline.test', value: `fleet-${process.pid}` };
 const tls = selfSignedCert();
+const inFlight = new InFlight();
+const drain = (ids: readonly string[]) => inFlight.waitIdle(ids, 10_000);
 let listener: Listener;
 let fleet: SlotFleet;
 
@@ -27,13 +29,13 @@ beforeAll(async () => {
   requireTool('buildah');
   requireTool('podman');
   await buildTestImage(IMAGE, storage);
-  fleet = new SlotFleet(`prod-${process.pid}`, { runtime, label, timeScale: 60 });
+  fleet = new SlotFleet(`prod-${process.pid}`, { runtime, label, timeScale: 60, drain });
   const routing = (): Routing => ({
     production: { resourceId: '/sites/web', slot: 'production', instances: fleet.instances },
     slots: new Map(),
     rampUp: [],
   });
-  listener = await listen({ production: true }, routing, { tls });
+  listener = await listen({ production: true }, routing, { tls, inFlight });
 }, 120_000);
 
 afterAll(async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { SlotFleet } from '../../sandbox/dataplane/fleet.js';
-import { type Listener, listen, type Routing } from '../../sandbox/dataplane/front-door.js';
+import { InFlight, type Listener, listen, type Routing } from '../../sandbox/dataplane/front-door.js';
 import { startLoad } from '../../sandbox/dataplane/load.js';
 import { CliRuntime } from '../../sandbox/dataplane/runtime.js';
 import { type SlotSettings, SwapWarmUpError, swap, swappedSettings } from '../../sandbox/dataplane/swap.js';
@@ -45,6 +45,8 @@ const secrets = mkdtempSync(join(tmpdir(), 'slotline-swap-'));
 const runtime = new CliRuntime('podman', secrets, storage);
 const label = { name: 'slotline.test', value: `swap-${process.pid}` };
 const tls = selfSignedCert();
+const inFlight = new InFlight();
+const drain = (ids: readonly string[]) => inFlight.waitIdle(ids, 10_000);
 let production: SlotFleet;
 let staging: SlotFleet;
 let listener: Listener;
@@ -66,14 +68,14 @@ beforeAll(async () => {
   requireTool('buildah');
   requireTool('podman');
   await buildTestImage(IMAGE, storage);
-  production = new SlotFleet(`production-${process.pid}`, { runtime, label, timeScale: 60 });
-  staging = new SlotFleet(`staging-${process.pid}`, { runtime, label, timeScale: 60 });
+  production = new SlotFleet(`production-${process.pid}`, { runtime, label, timeScale: 60, drain });
+  staging = new SlotFleet(`staging-${process.pid}`, { runtime, label, timeScale: 60, drain });
   const routing = (): Routing => ({
     production: { resourceId: '/sites/web', slot: 'production', instances: production.instances },
     slots: new Map(),
     rampUp: [],
   });
-  listener = await listen({ production: true }, routing, { tls });
+  listener = await listen({ production: true }, routing, { tls, inFlight });
 }, 120_000);
 
 afterAll(async () => {

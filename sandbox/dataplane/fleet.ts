@@ -30,6 +30,8 @@ export interface FleetDeps {
   timeScale: number;
   ping?: Ping;
   log?: (line: string) => void;
+  /** Wait until the front door has finished the requests these instances serve (bounded). */
+  drain?: (instanceIds: readonly string[]) => Promise<unknown>;
 }
 
 /** The container port: `WEBSITES_PORT`, else `PORT`, else 80 as on App Service (which also probes 8080). */
@@ -144,7 +146,10 @@ export class SlotFleet {
     return previous;
   }
 
+  /** Stop instances that no longer receive traffic, once their in-flight requests have finished. */
   async release(instances: readonly FleetInstance[]): Promise<void> {
+    if (instances.length === 0) return;
+    await this.deps.drain?.(instances.map((i) => i.id));
     await Promise.all(instances.map((i) => this.deps.runtime.remove(i.containerId)));
     for (const i of instances) this.tracker.forget(i.id);
   }

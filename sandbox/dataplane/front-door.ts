@@ -45,14 +45,50 @@ export interface ServedRequest {
   timeMs: number;
 }
 
+/**
+ * Requests in flight per instance, shared by all listeners, so an instance is stopped only once the
+ * requests it is serving have finished (App Service lets in-flight requests complete on a swap).
+ */
+export class InFlight {
+  private readonly counts = new Map<string, number>();
+
+  enter(instance: string): () => void {
+    this.counts.set(instance, (this.counts.get(instance) ?? 0) + 1);
+    let left = false;
+    return () => {
+      if (left) return;
+      left = true;
+      const n = (this.counts.get(instance) ?? 1) - 1;
+      if (n <= 0) this.counts.delete(instance);
+      else this.counts.set(instance, n);
+    };
+  }
+
+  count(instance: string): number {
+    return this.counts.get(instance) ?? 0;
+  }
+
+  /** Resolve once none of `instances` serves a request, or after `timeoutMs` whatever happens. */
+  async waitIdle(instances: readonly string[], timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (instances.some((i) => this.count(i) > 0)) {
+      if (Date.now() >= deadline) return false;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    return true;
+  }
+}
+
 export interface FrontDoorOptions {
   tls: { key: string; cert: string };
+  inFlight?: InFlight;
   onRequest?: (served: ServedRequest) => void;
   random?: () => number;
   now?: () => number;
 }
 
 const ROUTING_COOKIE = 'x-ms-routing-name';
+const CONNECT_TIMEOUT_MS = 2_000;
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) belong to one connection and are never forwarded by a proxy. */
 const HOP_BY_HOP = new Set([
@@ -205,8 +241,19 @@ export async function listen(
         timeMs: now(),
       });
 
+    // A retry looks at the slot's instances as they are now: a reconcile may have replaced them.
+    const currentTarget = (): SlotTarget => {
+      const routing = resolve();
+      if (!routing) return target;
+      return (
+        (target.slot === 'production' ? routing.production : routing.slots.get(target.slot.toLowerCase())) ??
+        target
+      );
+    };
+
     function attempt(tried: Set<string>): void {
-      const instance = balancer.pick(target.instances, tried);
+      const instances = tried.size === 0 ? target.instances : currentTarget().instances;
+      const instance = balancer.pick(instances, tried);
       if (!instance) {
         res.writeHead(503, { 'content-type': 'text/plain' }).end('no instance is available');
         finish('none', 503, 0);
@@ -218,6 +265,8 @@ export async function listen(
         'x-forwarded-for': req.socket.remoteAddress ?? '',
         'x-original-host': req.headers.host ?? '',
       };
+      const leave = opts.inFlight?.enter(instance.id) ?? (() => {});
+      res.once('close', leave);
       const upstream = httpRequest(
         { host: '127.0.0.1', port: instance.port, method: req.method, path: req.url, headers, agent },
         (up) => {
@@ -237,16 +286,31 @@ export async function listen(
           up.on('error', () => res.destroy());
         },
       );
+      // A connection the instance never accepts (a dead container behind a stale port mapping) fails
+      // after CONNECT_TIMEOUT_MS and counts as never reached, so another instance serves the request.
+      upstream.on('socket', (socket) => {
+        if (!socket.connecting) return;
+        const timer = setTimeout(
+          () => upstream.destroy(Object.assign(new Error('connect timeout'), { code: 'ECONNTIMEOUT' })),
+          CONNECT_TIMEOUT_MS,
+        );
+        socket.once('connect', () => clearTimeout(timer));
+        socket.once('close', () => clearTimeout(timer));
+      });
       upstream.on('error', (error: NodeJS.ErrnoException) => {
         // A refused or unreachable connection never reached the app, so another instance may serve it; a
         // reset before any response byte may be retried only when the method is idempotent.
         const idempotent = req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS';
-        const neverReached = ['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH'].includes(error.code ?? '');
+        const neverReached = ['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNTIMEOUT'].includes(
+          error.code ?? '',
+        );
         const retryable =
           neverReached || (idempotent && (error.code === 'ECONNRESET' || error.code === 'EPIPE'));
         if (!res.headersSent && retryable) {
+          leave();
+          res.off('close', leave);
           tried.add(instance.id);
-          if (tried.size < target.instances.length) {
+          if (currentTarget().instances.some((i) => !tried.has(i.id))) {
             attempt(tried);
             return;
           }

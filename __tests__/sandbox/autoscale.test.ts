@@ -9,6 +9,7 @@ import {
   timeAggregate,
   triggerValue,
 } from '../../sandbox/dataplane/autoscale.js';
+import { AutoscaleEngine } from '../../sandbox/dataplane/autoscale-engine.js';
 import { MetricStore } from '../../sandbox/dataplane/metric-store.js';
 import { resolveTimeZone, wallClock, zonedTimeToUtc } from '../../sandbox/dataplane/timezones.js';
 
@@ -288,4 +289,92 @@ test('trigger values come from recorded samples over the time-scaled window', ()
     ),
   ).toBe(80);
   expect(triggerValue(store, { ...trigger('Requests', 'GreaterThan', 70) }, now, 2, 60)).toBeUndefined();
+});
+
+describe('the engine over recorded traffic (injected clock, time scale 60)', () => {
+  const SITE = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/web';
+  const SETTING = '/subscriptions/s/resourceGroups/rg/providers/microsoft.insights/autoscalesettings/as';
+  const requestsRule = (
+    operator: MetricTrigger['operator'],
+    threshold: number,
+    direction: 'Increase' | 'Decrease',
+  ): ScaleRule => ({
+    metricTrigger: {
+      ...trigger('Requests', operator, threshold),
+      metricResourceUri: SITE,
+      statistic: 'Sum',
+      timeAggregation: 'Total',
+    },
+    scaleAction: { direction, type: 'ChangeCount', value: '1', cooldown: 'PT5M' },
+  });
+  const profile: AutoscaleProfile = {
+    name: 'default',
+    capacity: { minimum: '2', maximum: '4', default: '2' },
+    rules: [requestsRule('GreaterThan', 100, 'Increase'), requestsRule('LessThan', 20, 'Decrease')],
+  };
+
+  test('scales out under load, never above the maximum, honours cooldown, then scales back in to the minimum', async () => {
+    let now = Date.parse('2026-11-26T01:00:00Z');
+    const store = new MetricStore(() => now);
+    let capacity = 2;
+    const engine = new AutoscaleEngine({
+      metrics: store,
+      now: () => now,
+      timeScale: 60,
+      settings: () => [
+        { id: SETTING, properties: { enabled: true, targetResourceUri: PLAN, profiles: [profile] } },
+      ],
+      capacity: () => capacity,
+      setCapacity: async (_plan, n) => {
+        capacity = n;
+      },
+    });
+    const second = async (requests: number) => {
+      for (let i = 0; i < requests; i++)
+        store.record({ resourceId: SITE, metric: 'Requests', dimensions: { Instance: 'a' } }, 1, now);
+      now += 1_000;
+      await engine.tick();
+    };
+    const capacities: number[] = [];
+    // Load: 50 requests a second; the 5-second window (PT5M / 60) holds 250 > 100.
+    for (let s = 0; s < 30; s++) {
+      await second(50);
+      capacities.push(capacity);
+    }
+    // Idle: the window empties, total 0 < 20.
+    for (let s = 0; s < 40; s++) {
+      await second(0);
+      capacities.push(capacity);
+    }
+    expect(Math.max(...capacities)).toBe(4);
+    expect(capacities.at(-1)).toBe(2);
+    expect(Math.min(...capacities)).toBe(2);
+    // Cooldown PT5M / 60 = 5 s between actions.
+    const actions = engine.actions(SETTING);
+    expect(actions.map((a) => `${a.direction} ${a.from}->${a.to}`)).toEqual([
+      'Increase 2->3',
+      'Increase 3->4',
+      'Decrease 4->3',
+      'Decrease 3->2',
+    ]);
+    for (let i = 1; i < actions.length; i++)
+      expect(actions[i]!.timeMs - actions[i - 1]!.timeMs).toBeGreaterThanOrEqual(5_000);
+    const observed = store.query({
+      resourceId: SETTING,
+      metric: 'ObservedCapacity',
+      fromMs: now - 70_000,
+      toMs: now,
+      grainMs: 70_000,
+    })[0]!.points[0]!.bucket!;
+    expect([observed.minimum, observed.maximum]).toEqual([2, 4]);
+    const scaleOuts = store.query({
+      resourceId: SETTING,
+      metric: 'ScaleActionsInitiated',
+      fromMs: now - 70_000,
+      toMs: now,
+      grainMs: 70_000,
+      filter: { ScaleDirection: 'Increase' },
+    })[0]!;
+    expect(scaleOuts.points[0]!.bucket!.total).toBe(2);
+  });
 });

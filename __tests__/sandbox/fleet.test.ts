@@ -6,6 +6,8 @@ import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { SlotFleet } from '../../sandbox/dataplane/fleet.js';
 import { InFlight, type Listener, listen, type Routing } from '../../sandbox/dataplane/front-door.js';
 import { startLoad } from '../../sandbox/dataplane/load.js';
+import { MetricStore } from '../../sandbox/dataplane/metric-store.js';
+import { PlanMetricsSampler } from '../../sandbox/dataplane/plan-metrics.js';
 import { CliRuntime } from '../../sandbox/dataplane/runtime.js';
 import { buildTestImage } from '../../sandbox/testimage/build.js';
 import { repoRoot } from '../helpers/runner.js';
@@ -67,6 +69,43 @@ test('a config change starts the new image before the old one stops: no failed r
   expect(Object.keys(report.bodies).sort()).toEqual(['v1', 'v2']);
   expect(fleet.instances.every((i) => i.healthy)).toBe(true);
 }, 120_000);
+
+test('plan metrics come from the containers: CPU under load, memory, queue length', async () => {
+  const store = new MetricStore(() => Date.now());
+  const PLAN = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/serverfarms/plan';
+  const sampler = new PlanMetricsSampler({
+    runtime,
+    metrics: store,
+    now: () => Date.now(),
+    plans: () => new Map([[PLAN, fleet.instances]]),
+    queueLength: () => listener.inFlight(),
+  });
+  const started = Date.now();
+  await sampler.tick();
+  const load = startLoad({
+    url: `https://${listener.host}/`,
+    concurrency: 20,
+    maxDurationMs: 30_000,
+    ca: tls.cert,
+  });
+  await sleep(1_500);
+  await sampler.tick();
+  await load.stop();
+  const q = (metric: string) =>
+    store
+      .query({
+        resourceId: PLAN,
+        metric,
+        fromMs: started - 1_000,
+        toMs: Date.now() + 1_000,
+        grainMs: 60_000,
+      })[0]!
+      .points.find((p) => p.bucket)?.bucket;
+  expect(q('CpuPercentage')!.count).toBe(2);
+  expect(q('CpuPercentage')!.maximum).toBeGreaterThan(1);
+  expect(q('MemoryPercentage')!.maximum).toBeGreaterThan(0);
+  expect(q('HttpQueueLength')!.count).toBe(2);
+}, 60_000);
 
 test('a killed container is routed around, then replaced: capacity comes back', async () => {
   const victim = fleet.instances[0]!;

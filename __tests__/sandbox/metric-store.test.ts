@@ -1,6 +1,7 @@
 import { expect, test } from '@jest/globals';
 import { recordRequest } from '../../sandbox/dataplane/metric-catalog.js';
 import { aggregationValue, MetricStore } from '../../sandbox/dataplane/metric-store.js';
+import { _internal } from '../../sandbox/dataplane/runtime.js';
 
 const SITE = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/web';
 const T0 = Date.UTC(2026, 10, 26, 9, 0, 0);
@@ -106,3 +107,19 @@ test('a metric with no data yields one series of timestamp-only points', () => {
     { timeMs: T0 + 2_000, bucket: undefined },
   ]);
 });
+
+test.each([
+  ['5.237111912s', 5.237111912],
+  ['1m2.5s', 62.5],
+  ['350ms', 0.35],
+  ['1h0m1s', 3601],
+])('podman cpu_time %p = %p s', (text, seconds) =>
+  expect(_internal.parseDurationSeconds(text)).toBeCloseTo(seconds),
+);
+
+test.each([
+  ['778.2kB', 778_200],
+  ['25.33GB', 25_330_000_000],
+  ['12MiB', 12_582_912],
+  ['0B', 0],
+])('podman memory %p = %p bytes', (text, bytes) => expect(_internal.parseBytes(text)).toBeCloseTo(bytes));

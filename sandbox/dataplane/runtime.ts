@@ -81,11 +81,11 @@ function parseDurationSeconds(text: string): number {
 }
 
 function parseBytes(text: string): number {
-  const m = /([\d.]+)\s*([kKMGT]?i?B)/.exec(text);
+  // podman prints decimal units (kB, MB, GB); docker prints binary ones (KiB, MiB, GiB).
+  const m = /([\d.]+)\s*([kKMGT]?)(i?)B/.exec(text);
   if (!m) return 0;
-  const unit = m[2]!.replace('i', '').toUpperCase();
-  const factor = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12 }[unit] ?? 1;
-  return Number(m[1]) * factor;
+  const power = ' KMGT'.indexOf(m[2]!.toUpperCase() || ' ');
+  return Number(m[1]) * (m[3] ? 1024 : 1000) ** power;
 }
 
 export class CliRuntime implements ContainerRuntime {

@@ -1,0 +1,8 @@
+import { quantileSorted } from 'simple-statistics';
+
+/** The p-th quantile (0..1) of the values, or undefined when there are none. */
+export function percentile(values: readonly number[], p: number): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  return quantileSorted(sorted, p);
+}

@@ -70,3 +70,15 @@ export function parseSarifInput(text: string, opts: SarifInputOptions): Finding[
   }
   return findings;
 }
+
+/** How each tool's own SARIF is read when it carries no `security-severity` (see GITHUB-SARIF-NOTES §1). */
+const TOOL_SARIF: Partial<Record<ScannerName, Omit<SarifInputOptions, 'tool' | 'root'>>> = {
+  // Every gitleaks result is a credential; it writes no level at all.
+  gitleaks: { byLevel: { error: 'critical', warning: 'critical', note: 'critical', none: 'critical' } },
+  secretlint: { byLevel: { error: 'critical', warning: 'high', note: 'medium', none: 'medium' } },
+  bandit: { zeroBasedColumns: true },
+};
+
+export function parseToolSarif(text: string, tool: ScannerName, root = ''): Finding[] {
+  return parseSarifInput(text, { tool, root, ...TOOL_SARIF[tool] });
+}

@@ -35220,7 +35220,7 @@ function parseJson(tool, text) {
     }
     catch (error) {
         const head = text.trim().slice(0, 60).replace(/\s+/g, ' ');
-        throw new ScannerOutputError(`${tool} did not print JSON (${error instanceof Error ? error.message : 'parse error'}); output began ${JSON.stringify(head)}`);
+        throw new ScannerOutputError(`${tool} did not print JSON (${error instanceof Error ? error.message.replace(/\s+/g, ' ') : 'parse error'}); output began ${JSON.stringify(head)}`);
     }
 }
 function isRecord(value) {

@@ -10,7 +10,7 @@ export function parseJson(tool: string, text: string): unknown {
   } catch (error) {
     const head = text.trim().slice(0, 60).replace(/\s+/g, ' ');
     throw new ScannerOutputError(
-      `${tool} did not print JSON (${error instanceof Error ? error.message : 'parse error'}); output began ${JSON.stringify(head)}`,
+      `${tool} did not print JSON (${error instanceof Error ? error.message.replace(/\s+/g, ' ') : 'parse error'}); output began ${JSON.stringify(head)}`,
     );
   }
 }

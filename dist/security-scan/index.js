@@ -35784,12 +35784,9 @@ const SCANNERS = {
         command: 'shellcheck',
         install: 'apt-get install shellcheck',
         async run(binary, ctx) {
-            const outcome = {
-                findings: [],
-                version: await versionOf(ctx.exec, binary, ['--version'], ctx.root),
-                scannerMs: 0,
-                notes: [],
-            };
+            // The version probe runs alongside the scan: it is for the report, not for the scan.
+            const version = versionOf(ctx.exec, binary, ['--version'], ctx.root);
+            const outcome = { findings: [], scannerMs: 0, notes: [] };
             for (const files of chunks(ctx.inventory.shellFiles, FILES_PER_CALL)) {
                 const result = await ctx.exec(binary, ['-f', 'json1', '-S', 'style', '--', ...files], {
                     cwd: ctx.root,
@@ -35799,6 +35796,7 @@ const SCANNERS = {
                 checkExit('shellcheck', result, [0, 1], ctx.timeoutMs);
                 outcome.findings.push(...parseShellcheckJson1(result.stdout, ctx.root));
             }
+            outcome.version = await version;
             return outcome;
         },
     },
@@ -35809,6 +35807,7 @@ const SCANNERS = {
         fallbacks: (root) => [(0,external_node_path_namespaceObject.join)(root, 'node_modules', '.bin', 'secretlint')],
         install: 'npm install -g secretlint @secretlint/secretlint-rule-preset-recommend',
         async run(binary, ctx) {
+            const version = versionOf(ctx.exec, binary, ['--version'], ctx.root);
             const args = ['--format', 'json', '--no-color'];
             // The repository's own config wins; otherwise the recommended preset.
             if (!SECRETLINT_CONFIGS.some((name) => (0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(ctx.root, name)))) {
@@ -35829,7 +35828,7 @@ const SCANNERS = {
             });
             return {
                 findings: parseSecretlintJson(text, ctx.root),
-                version: await versionOf(ctx.exec, binary, ['--version'], ctx.root),
+                version: await version,
                 scannerMs: result.durationMs,
                 notes: [],
             };
@@ -35841,6 +35840,7 @@ const SCANNERS = {
         command: 'gitleaks',
         install: 'see https://github.com/gitleaks/gitleaks#installing',
         async run(binary, ctx) {
+            const version = versionOf(ctx.exec, binary, ['version'], ctx.root);
             const report = (0,external_node_path_namespaceObject.join)(ctx.tmpDir, 'gitleaks.json');
             const result = await ctx.exec(binary, [
                 'detect',
@@ -35864,7 +35864,7 @@ const SCANNERS = {
             });
             return {
                 findings: parseGitleaksJson(text, ctx.root),
-                version: await versionOf(ctx.exec, binary, ['version'], ctx.root),
+                version: await version,
                 scannerMs: result.durationMs,
                 notes: [],
             };
@@ -35876,11 +35876,12 @@ const SCANNERS = {
         command: 'trivy',
         install: 'see https://trivy.dev/latest/getting-started/installation/',
         async run(binary, ctx) {
+            const version = versionOf(ctx.exec, binary, ['--version'], ctx.root);
             const result = await ctx.exec(binary, ['fs', '--format', 'json', '--quiet', '--exit-code', '0', '--scanners', 'vuln,secret,misconfig', '.'], { cwd: ctx.root, timeoutMs: ctx.timeoutMs });
             checkExit('trivy', result, [0], ctx.timeoutMs);
             return {
                 findings: parseTrivyJson(result.stdout, { root: ctx.root, tool: 'trivy' }),
-                version: await versionOf(ctx.exec, binary, ['--version'], ctx.root),
+                version: await version,
                 scannerMs: result.durationMs,
                 notes: [],
             };
@@ -35892,11 +35893,12 @@ const SCANNERS = {
         command: 'trivy',
         install: 'see https://trivy.dev/latest/getting-started/installation/',
         async run(binary, ctx) {
+            const version = versionOf(ctx.exec, binary, ['--version'], ctx.root);
             const result = await ctx.exec(binary, ['image', '--format', 'json', '--quiet', '--exit-code', '0', ctx.image ?? ''], { cwd: ctx.root, timeoutMs: ctx.timeoutMs });
             checkExit('trivy image', result, [0], ctx.timeoutMs);
             return {
                 findings: parseTrivyJson(result.stdout, { root: ctx.root, tool: 'trivy-image' }),
-                version: await versionOf(ctx.exec, binary, ['--version'], ctx.root),
+                version: await version,
                 scannerMs: result.durationMs,
                 notes: [],
             };
@@ -35908,6 +35910,7 @@ const SCANNERS = {
         command: 'npm',
         install: 'install Node.js (npm comes with it)',
         async run(binary, ctx) {
+            const version = versionOf(ctx.exec, binary, ['--version'], ctx.root);
             const lockfile = ctx.inventory.npmLockfile ?? 'package-lock.json';
             const result = await ctx.exec(binary, ['audit', '--json', '--package-lock-only'], {
                 cwd: ctx.root,
@@ -35923,7 +35926,7 @@ const SCANNERS = {
                     lockfilePath: lockfile,
                     lockfileText: await (0,promises_namespaceObject.readFile)((0,external_node_path_namespaceObject.join)(ctx.root, lockfile), 'utf8').catch(() => undefined),
                 }),
-                version: await versionOf(ctx.exec, binary, ['--version'], ctx.root),
+                version: await version,
                 scannerMs: result.durationMs,
                 notes: [],
             };
@@ -36199,6 +36202,8 @@ async function run(env = process.env, deps = {}) {
             for (const note of s.notes)
                 warning(note);
         }
+        const { totalMs, scanPhaseMs, scannerMs } = report.timings;
+        info(`Timing: total ${Math.round(totalMs)} ms, scanners ${Math.round(scanPhaseMs)} ms wall (${Math.round(scannerMs)} ms in their processes), slotline ${Math.round(totalMs - scanPhaseMs)} ms`);
         // Written even when the gate fails, so an `if: always()` upload-sarif step still has it.
         await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(inputs.sarifFile), { recursive: true });
         await (0,promises_namespaceObject.writeFile)(inputs.sarifFile, `${JSON.stringify(report.sarif.log, null, 2)}\n`);

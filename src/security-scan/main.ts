@@ -54,6 +54,11 @@ export async function run(env: Env = process.env, deps: Partial<SecurityScanDeps
         for (const note of s.notes) core.warning(note);
       }
 
+      const { totalMs, scanPhaseMs, scannerMs } = report.timings;
+      core.info(
+        `Timing: total ${Math.round(totalMs)} ms, scanners ${Math.round(scanPhaseMs)} ms wall (${Math.round(scannerMs)} ms in their processes), slotline ${Math.round(totalMs - scanPhaseMs)} ms`,
+      );
+
       // Written even when the gate fails, so an `if: always()` upload-sarif step still has it.
       await mkdir(dirname(inputs.sarifFile), { recursive: true });
       await writeFile(inputs.sarifFile, `${JSON.stringify(report.sarif.log, null, 2)}\n`);

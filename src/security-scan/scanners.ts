@@ -165,12 +165,9 @@ export const SCANNERS: Record<ScannerName, ScannerSpec> = {
     command: 'shellcheck',
     install: 'apt-get install shellcheck',
     async run(binary, ctx) {
-      const outcome: ScannerOutcome = {
-        findings: [],
-        version: await versionOf(ctx.exec, binary, ['--version'], ctx.root),
-        scannerMs: 0,
-        notes: [],
-      };
+      // The version probe runs alongside the scan: it is for the report, not for the scan.
+      const version = versionOf(ctx.exec, binary, ['--version'], ctx.root);
+      const outcome: ScannerOutcome = { findings: [], scannerMs: 0, notes: [] };
       for (const files of chunks(ctx.inventory.shellFiles, FILES_PER_CALL)) {
         const result = await ctx.exec(binary, ['-f', 'json1', '-S', 'style', '--', ...files], {
           cwd: ctx.root,
@@ -180,6 +177,7 @@ export const SCANNERS: Record<ScannerName, ScannerSpec> = {
         checkExit('shellcheck', result, [0, 1], ctx.timeoutMs);
         outcome.findings.push(...parseShellcheckJson1(result.stdout, ctx.root));
       }
+      outcome.version = await version;
       return outcome;
     },
   },
@@ -190,6 +188,7 @@ export const SCANNERS: Record<ScannerName, ScannerSpec> = {
     fallbacks: (root) => [join(root, 'node_modules', '.bin', 'secretlint')],
     install: 'npm install -g secretlint @secretlint/secretlint-rule-preset-recommend',
     async run(binary, ctx) {
+      const version = versionOf(ctx.exec, binary, ['--version'], ctx.root);
       const args = ['--format', 'json', '--no-color'];
       // The repository's own config wins; otherwise the recommended preset.
       if (!SECRETLINT_CONFIGS.some((name) => existsSync(join(ctx.root, name)))) {
@@ -213,7 +212,7 @@ export const SCANNERS: Record<ScannerName, ScannerSpec> = {
       });
       return {
         findings: parseSecretlintJson(text, ctx.root),
-        version: await versionOf(ctx.exec, binary, ['--version'], ctx.root),
+        version: await version,
         scannerMs: result.durationMs,
         notes: [],
       };
@@ -225,6 +224,7 @@ export const SCANNERS: Record<ScannerName, ScannerSpec> = {
     command: 'gitleaks',
     install: 'see https://github.com/gitleaks/gitleaks#installing',
     async run(binary, ctx) {
+      const version = versionOf(ctx.exec, binary, ['version'], ctx.root);
       const report = join(ctx.tmpDir, 'gitleaks.json');
       const result = await ctx.exec(
         binary,
@@ -252,7 +252,7 @@ export const SCANNERS: Record<ScannerName, ScannerSpec> = {
       });
       return {
         findings: parseGitleaksJson(text, ctx.root),
-        version: await versionOf(ctx.exec, binary, ['version'], ctx.root),
+        version: await version,
         scannerMs: result.durationMs,
         notes: [],
       };
@@ -264,6 +264,7 @@ export const SCANNERS: Record<ScannerName, ScannerSpec> = {
     command: 'trivy',
     install: 'see https://trivy.dev/latest/getting-started/installation/',
     async run(binary, ctx) {
+      const version = versionOf(ctx.exec, binary, ['--version'], ctx.root);
       const result = await ctx.exec(
         binary,
         ['fs', '--format', 'json', '--quiet', '--exit-code', '0', '--scanners', 'vuln,secret,misconfig', '.'],
@@ -272,7 +273,7 @@ export const SCANNERS: Record<ScannerName, ScannerSpec> = {
       checkExit('trivy', result, [0], ctx.timeoutMs);
       return {
         findings: parseTrivyJson(result.stdout, { root: ctx.root, tool: 'trivy' }),
-        version: await versionOf(ctx.exec, binary, ['--version'], ctx.root),
+        version: await version,
         scannerMs: result.durationMs,
         notes: [],
       };
@@ -284,6 +285,7 @@ export const SCANNERS: Record<ScannerName, ScannerSpec> = {
     command: 'trivy',
     install: 'see https://trivy.dev/latest/getting-started/installation/',
     async run(binary, ctx) {
+      const version = versionOf(ctx.exec, binary, ['--version'], ctx.root);
       const result = await ctx.exec(
         binary,
         ['image', '--format', 'json', '--quiet', '--exit-code', '0', ctx.image ?? ''],
@@ -292,7 +294,7 @@ export const SCANNERS: Record<ScannerName, ScannerSpec> = {
       checkExit('trivy image', result, [0], ctx.timeoutMs);
       return {
         findings: parseTrivyJson(result.stdout, { root: ctx.root, tool: 'trivy-image' }),
-        version: await versionOf(ctx.exec, binary, ['--version'], ctx.root),
+        version: await version,
         scannerMs: result.durationMs,
         notes: [],
       };
@@ -304,6 +306,7 @@ export const SCANNERS: Record<ScannerName, ScannerSpec> = {
     command: 'npm',
     install: 'install Node.js (npm comes with it)',
     async run(binary, ctx) {
+      const version = versionOf(ctx.exec, binary, ['--version'], ctx.root);
       const lockfile = ctx.inventory.npmLockfile ?? 'package-lock.json';
       const result = await ctx.exec(binary, ['audit', '--json', '--package-lock-only'], {
         cwd: ctx.root,
@@ -321,7 +324,7 @@ export const SCANNERS: Record<ScannerName, ScannerSpec> = {
           lockfilePath: lockfile,
           lockfileText: await readFile(join(ctx.root, lockfile), 'utf8').catch(() => undefined),
         }),
-        version: await versionOf(ctx.exec, binary, ['--version'], ctx.root),
+        version: await version,
         scannerMs: result.durationMs,
         notes: [],
       };

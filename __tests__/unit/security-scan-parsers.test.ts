@@ -305,3 +305,10 @@ test('output that is not the documented shape is an error for every parser', () 
   expect(() => parseToolSarif('{"runs": 1}', 'trivy')).toThrow(/trivy output is not in the expected shape/);
   expect(() => parseTrivyJson('Segmentation fault')).toThrow(/trivy did not print JSON/);
 });
+
+test('a truncated report is an error that quotes none of it (it may hold file contents)', () => {
+  const cut = '[{"filePath":"/a","sourceContent":"aws_secret_access_key = abcdefghij';
+  expect(() => parseSecretlintJson(cut)).toThrow(
+    `secretlint printed a malformed or truncated JSON report of ${cut.length} bytes`,
+  );
+});

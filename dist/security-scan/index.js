@@ -35219,8 +35219,13 @@ function parseJson(tool, text) {
         return JSON.parse(text);
     }
     catch (error) {
-        const head = text.trim().slice(0, 60).replace(/\s+/g, ' ');
-        throw new ScannerOutputError(`${tool} did not print JSON (${error instanceof Error ? error.message.replace(/\s+/g, ' ') : 'parse error'}); output began ${JSON.stringify(head)}`);
+        const reason = error instanceof Error ? error.message.replace(/\s+/g, ' ').slice(0, 120) : 'parse error';
+        const trimmed = text.trim();
+        // A report cut short can begin with file contents (secretlint embeds whole files): never quote it.
+        if (trimmed.startsWith('{') || trimmed.startsWith('['))
+            throw new ScannerOutputError(`${tool} printed a malformed or truncated JSON report of ${text.length} bytes`);
+        const head = trimmed.slice(0, 60).replace(/\s+/g, ' ');
+        throw new ScannerOutputError(`${tool} did not print JSON (${reason}); output began ${JSON.stringify(head)}`);
     }
 }
 function isRecord(value) {

@@ -171,7 +171,7 @@ describe('bandit', () => {
       ScannerOutputError,
     );
     expect(() => parseBanditJson(read('bandit/json.py.docstring-example.json.txt'))).toThrow(
-      /bandit did not print JSON/,
+      /bandit printed a malformed or truncated JSON report/,
     );
   });
 

@@ -34798,16 +34798,31 @@ function countFindings(findings, tools) {
     }
     return counts;
 }
-const ANNOTATION_CAP = 50;
-/** One annotation per reported finding, worst first, at most `cap`; `omitted` says how many were left out. */
-function annotationsFor(reported, cap = ANNOTATION_CAP) {
-    const annotations = reported.slice(0, cap).map((f) => {
-        const kind = f.severity === 'critical' || f.severity === 'high'
-            ? 'error'
-            : f.severity === 'medium'
-                ? 'warning'
-                : 'notice';
-        return {
+/** GitHub shows at most 10 error, 10 warning and 10 notice annotations per step (50 per job). */
+const ANNOTATIONS_PER_KIND = 10;
+function kindOf(f) {
+    return f.severity === 'critical' || f.severity === 'high'
+        ? 'error'
+        : f.severity === 'medium'
+            ? 'warning'
+            : 'notice';
+}
+/**
+ * Annotations for reported findings, worst first, at most `perKind` of each kind: more would be dropped
+ * by GitHub without a word. When some are left out, one notice slot is kept free for the note that says so.
+ */
+function annotationsFor(reported, perKind = ANNOTATIONS_PER_KIND) {
+    const used = { error: 0, warning: 0, notice: 0 };
+    const annotations = [];
+    let omitted = 0;
+    for (const f of reported) {
+        const kind = kindOf(f);
+        if (used[kind] >= perKind) {
+            omitted++;
+            continue;
+        }
+        used[kind]++;
+        annotations.push({
             kind,
             title: `${f.tool} ${f.ruleId} (${f.severity})`,
             message: f.message,
@@ -34820,9 +34835,14 @@ function annotationsFor(reported, cap = ANNOTATION_CAP) {
             ...(f.location.startColumn && (f.location.endLine ?? f.location.startLine) === f.location.startLine
                 ? { startColumn: f.location.startColumn }
                 : {}),
-        };
-    });
-    return { annotations, omitted: Math.max(0, reported.length - cap) };
+        });
+    }
+    if (omitted > 0 && used.notice >= perKind) {
+        const last = annotations.map((a) => a.kind).lastIndexOf('notice');
+        annotations.splice(last, 1);
+        omitted++;
+    }
+    return { annotations, omitted };
 }
 function locationLink(f, link) {
     const text = `${f.location.path}:${f.location.startLine}`;
@@ -36052,6 +36072,7 @@ function selectScanners(opts) {
 
 
 
+
 function toRepoPath(finding, prefix) {
     if (prefix === '' || (0,external_node_path_namespaceObject.isAbsolute)(finding.location.path))
         return finding;
@@ -36149,7 +36170,7 @@ async function securityScan(opts, deps) {
     const sarif = mergeSarif({
         scanners: runs,
         findings: policy.reported,
-        suppressed: policy.suppressed,
+        suppressed: policy.suppressed.filter((s) => atOrAbove(s.finding.severity, opts.reportOn)),
         categoryPrefix: opts.categoryPrefix,
     });
     return {
@@ -36231,7 +36252,7 @@ async function run(env = process.env, deps = {}) {
                 notice(a.message, props);
         }
         if (omitted > 0)
-            notice(`${omitted} more finding(s) were not annotated (cap ${annotations.length}); see the job summary and ${sarifDisplay}.`);
+            notice(`${omitted} more finding(s) not annotated: GitHub shows ${ANNOTATIONS_PER_KIND} annotations of each kind per step. All are in the job summary's counts and in ${sarifDisplay}.`);
         const ran = report.scanners.filter((s) => !s.error).map((s) => s.name);
         setOutput('passed', String(policy.passed && report.failures.length === 0));
         setOutput('sarif-file', inputs.sarifFile);

@@ -8,7 +8,7 @@ import { withGroup } from '../lib/log.js';
 import { writeSummary } from '../lib/summary.js';
 import { type Exec, execFile, type Which, whichOnPath } from './exec.js';
 import { parseInputs } from './inputs.js';
-import { annotationsFor, countFindings, summaryMarkdown } from './report.js';
+import { ANNOTATIONS_PER_KIND, annotationsFor, countFindings, summaryMarkdown } from './report.js';
 import { securityScan } from './scan.js';
 
 export interface SecurityScanDeps {
@@ -80,7 +80,7 @@ export async function run(env: Env = process.env, deps: Partial<SecurityScanDeps
       }
       if (omitted > 0)
         core.notice(
-          `${omitted} more finding(s) were not annotated (cap ${annotations.length}); see the job summary and ${sarifDisplay}.`,
+          `${omitted} more finding(s) not annotated: GitHub shows ${ANNOTATIONS_PER_KIND} annotations of each kind per step. All are in the job summary's counts and in ${sarifDisplay}.`,
         );
 
       const ran = report.scanners.filter((s) => !s.error).map((s) => s.name);

@@ -41,21 +41,36 @@ export interface Annotation {
   startColumn?: number;
 }
 
-export const ANNOTATION_CAP = 50;
+/** GitHub shows at most 10 error, 10 warning and 10 notice annotations per step (50 per job). */
+export const ANNOTATIONS_PER_KIND = 10;
 
-/** One annotation per reported finding, worst first, at most `cap`; `omitted` says how many were left out. */
+function kindOf(f: FingerprintedFinding): Annotation['kind'] {
+  return f.severity === 'critical' || f.severity === 'high'
+    ? 'error'
+    : f.severity === 'medium'
+      ? 'warning'
+      : 'notice';
+}
+
+/**
+ * Annotations for reported findings, worst first, at most `perKind` of each kind: more would be dropped
+ * by GitHub without a word. When some are left out, one notice slot is kept free for the note that says so.
+ */
 export function annotationsFor(
   reported: readonly FingerprintedFinding[],
-  cap = ANNOTATION_CAP,
+  perKind = ANNOTATIONS_PER_KIND,
 ): { annotations: Annotation[]; omitted: number } {
-  const annotations = reported.slice(0, cap).map((f): Annotation => {
-    const kind =
-      f.severity === 'critical' || f.severity === 'high'
-        ? 'error'
-        : f.severity === 'medium'
-          ? 'warning'
-          : 'notice';
-    return {
+  const used = { error: 0, warning: 0, notice: 0 };
+  const annotations: Annotation[] = [];
+  let omitted = 0;
+  for (const f of reported) {
+    const kind = kindOf(f);
+    if (used[kind] >= perKind) {
+      omitted++;
+      continue;
+    }
+    used[kind]++;
+    annotations.push({
       kind,
       title: `${f.tool} ${f.ruleId} (${f.severity})`,
       message: f.message,
@@ -68,9 +83,14 @@ export function annotationsFor(
       ...(f.location.startColumn && (f.location.endLine ?? f.location.startLine) === f.location.startLine
         ? { startColumn: f.location.startColumn }
         : {}),
-    };
-  });
-  return { annotations, omitted: Math.max(0, reported.length - cap) };
+    });
+  }
+  if (omitted > 0 && used.notice >= perKind) {
+    const last = annotations.map((a) => a.kind).lastIndexOf('notice');
+    annotations.splice(last, 1);
+    omitted++;
+  }
+  return { annotations, omitted };
 }
 
 export interface LinkContext {

@@ -11,7 +11,7 @@ import { takeInventory } from './inventory.js';
 import { applyPolicy, type FailOn, type PolicyResult } from './policy.js';
 import { type MergeResult, mergeSarif, type ScannerRun } from './sarif.js';
 import { locateScanners, SCANNERS, type Selection, selectScanners } from './scanners.js';
-import type { Severity } from './severity.js';
+import { atOrAbove, type Severity } from './severity.js';
 
 export interface ScanOptions {
   /** Absolute folder to scan. */
@@ -155,7 +155,7 @@ export async function securityScan(opts: ScanOptions, deps: ScanDeps): Promise<S
   const sarif = mergeSarif({
     scanners: runs,
     findings: policy.reported,
-    suppressed: policy.suppressed,
+    suppressed: policy.suppressed.filter((s) => atOrAbove(s.finding.severity, opts.reportOn)),
     categoryPrefix: opts.categoryPrefix,
   });
   return {

@@ -35741,34 +35741,45 @@ async function versionOf(exec, binary, args, cwd) {
 /**
  * bandit before 1.7 never visits string constants on Python 3.8+ (it dispatches on `ast.Str`, which the
  * parser no longer produces), so SQL-injection (B608), hard-coded password and temp-dir checks stay
- * silent. Debian 12 still ships 1.6.2. This launcher adds the missing visitor and then runs bandit's own
- * CLI unchanged.
+ * silent. Debian 12 still ships 1.6.2. This launcher adds the missing visitor (a no-op on 1.7+, which has
+ * it), reports bandit's version on stderr (saving a second Python start for `--version`), then runs
+ * bandit's own CLI unchanged.
  */
-const BANDIT_CONSTANT_SHIM = [
+const BANDIT_LAUNCHER = [
     'import sys',
+    'import bandit',
     'from bandit.core import node_visitor as nv',
     'def visit_Constant(self, node):',
     '    if isinstance(node.value, str): return self.visit_Str(node)',
     '    if isinstance(node.value, bytes): return self.visit_Bytes(node)',
     'if not hasattr(nv.BanditNodeVisitor, "visit_Constant"): nv.BanditNodeVisitor.visit_Constant = visit_Constant',
+    'sys.stderr.write("slotline-bandit-version: %s\\n" % getattr(bandit, "__version__", "unknown"))',
     'from bandit.cli.main import main',
     'sys.argv[0] = "bandit"',
     'sys.exit(main())',
 ].join('\n');
-async function banditLauncher(exec, binary, cwd) {
-    const result = await exec(binary, ['--version'], { cwd, timeoutMs: 30_000 });
-    const text = `${result.stdout}\n${result.stderr}`;
-    const version = /bandit\s+(\d+)\.(\d+)\.(\d+)/.exec(text);
-    const python = /python version\s*=\s*(\d+)\.(\d+)/.exec(text);
-    const versionText = version ? `${version[1]}.${version[2]}.${version[3]}` : undefined;
-    const old = version && (Number(version[1]) < 1 || (Number(version[1]) === 1 && Number(version[2]) < 7));
-    const modernPython = python && (Number(python[1]) > 3 || (Number(python[1]) === 3 && Number(python[2]) >= 8));
-    if (old && modernPython) {
-        const shebang = /^#!\s*(\S+)/.exec((await (0,promises_namespaceObject.readFile)(binary, 'utf8').catch(() => '')).split('\n')[0] ?? '');
-        if (shebang?.[1] && !shebang[1].endsWith('/env'))
-            return { file: shebang[1], prefix: ['-W', 'ignore', '-c', BANDIT_CONSTANT_SHIM], version: versionText };
+const BANDIT_VERSION_LINE = /^slotline-bandit-version: (\S+)\n?/m;
+/** The Python that bandit's script names, when it names one directly (not through /usr/bin/env). */
+async function banditPython(binary) {
+    const head = (await (0,promises_namespaceObject.readFile)(binary, 'utf8').catch(() => '')).split('\n')[0] ?? '';
+    const interpreter = /^#!\s*(\S+)/.exec(head)?.[1];
+    return interpreter && /\/python[\d.]*$/.test(interpreter) ? interpreter : undefined;
+}
+/**
+ * The version in the package.json of the npm package an executable belongs to: `secretlint --version`
+ * would start another Node process just to print it.
+ */
+async function npmPackageVersion(binary, name) {
+    let dir = (0,external_node_path_namespaceObject.dirname)(await (0,promises_namespaceObject.realpath)(binary).catch(() => binary));
+    for (let depth = 0; depth < 4; depth++, dir = (0,external_node_path_namespaceObject.dirname)(dir)) {
+        const pkg = await (0,promises_namespaceObject.readFile)((0,external_node_path_namespaceObject.join)(dir, 'package.json'), 'utf8').catch(() => undefined);
+        if (!pkg)
+            continue;
+        const parsed = JSON.parse(pkg);
+        if (parsed.name === name)
+            return parsed.version;
     }
-    return { file: binary, prefix: [], version: versionText };
+    return undefined;
 }
 const SECRETLINT_CONFIGS = [
     '.secretlintrc',
@@ -35786,13 +35797,20 @@ const SCANNERS = {
         command: 'bandit',
         install: 'apt-get install bandit, or pip install bandit',
         async run(binary, ctx) {
-            const launcher = await banditLauncher(ctx.exec, binary, ctx.root);
-            const outcome = { findings: [], version: launcher.version, scannerMs: 0, notes: [] };
+            const python = await banditPython(binary);
+            const [file, prefix] = python ? [python, ['-W', 'ignore', '-c', BANDIT_LAUNCHER]] : [binary, []];
+            const version = python ? undefined : versionOf(ctx.exec, binary, ['--version'], ctx.root);
+            const outcome = { findings: [], scannerMs: 0, notes: [] };
             for (const files of chunks(ctx.inventory.pythonFiles, FILES_PER_CALL)) {
-                const result = await ctx.exec(launcher.file, [...launcher.prefix, '-f', 'json', '-q', ...files], {
+                const result = await ctx.exec(file, [...prefix, '-f', 'json', '-q', ...files], {
                     cwd: ctx.root,
                     timeoutMs: ctx.timeoutMs,
                 });
+                const reported = BANDIT_VERSION_LINE.exec(result.stderr);
+                if (reported) {
+                    outcome.version = reported[1];
+                    result.stderr = result.stderr.replace(BANDIT_VERSION_LINE, '');
+                }
                 outcome.scannerMs += result.durationMs;
                 checkExit('bandit', result, [0, 1], ctx.timeoutMs);
                 outcome.findings.push(...parseBanditJson(result.stdout, ctx.root));
@@ -35800,6 +35818,8 @@ const SCANNERS = {
                 for (const e of errors)
                     outcome.notes.push(`bandit could not scan ${e.filename}: ${e.reason}`);
             }
+            if (version)
+                outcome.version = await version;
             return outcome;
         },
     },
@@ -35832,7 +35852,7 @@ const SCANNERS = {
         fallbacks: (root) => [(0,external_node_path_namespaceObject.join)(root, 'node_modules', '.bin', 'secretlint')],
         install: 'npm install -g secretlint @secretlint/secretlint-rule-preset-recommend',
         async run(binary, ctx) {
-            const version = versionOf(ctx.exec, binary, ['--version'], ctx.root);
+            const version = npmPackageVersion(binary, 'secretlint').then((v) => v ?? versionOf(ctx.exec, binary, ['--version'], ctx.root));
             const args = ['--format', 'json', '--no-color'];
             // The repository's own config wins; otherwise the recommended preset.
             if (!SECRETLINT_CONFIGS.some((name) => (0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(ctx.root, name)))) {

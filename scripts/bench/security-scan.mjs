@@ -1,10 +1,10 @@
-// node scripts/bench/security-scan.mjs [--path DIR] [--runs N]
+// node scripts/bench/security-scan.mjs [--path DIR] [--runs N]   (default: examples/flask-app if present, 5 runs)
 // Scan time of an app with the committed security-scan bundle (as the runner starts it), and the action's
-// overhead beyond the scanners' own run time. Default app: the planted fixture app (the reference Flask
-// app can be passed with --path). Prints one line per measurement.
+// overhead beyond the scanners' own run time, for the reference Flask app (examples/flask-app, or --path)
+// when present and for the planted fixture app. Prints one line per measurement.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -68,92 +68,101 @@ function timed(cmd, args, opts) {
   return { ms: performance.now() - t0, ...r };
 }
 
-const planted = values.path === undefined;
-const app = values.path ?? plantFixtureApp();
-const py = filesWith(app, ['.py']);
-const sh = filesWith(app, ['.sh', '.bash']);
-const rc = join(mkdtempSync(join(tmpdir(), 'slotline-bench-rc-')), 'secretlintrc.json');
-writeFileSync(rc, JSON.stringify({ rules: [{ id: '@secretlint/secretlint-rule-preset-recommend' }] }));
-const sarif = join(tmpdir(), `slotline-bench-${process.pid}.sarif`);
+function bench(app, label) {
+  const py = filesWith(app, ['.py']);
+  const sh = filesWith(app, ['.sh', '.bash']);
+  const rc = join(mkdtempSync(join(tmpdir(), 'slotline-bench-rc-')), 'secretlintrc.json');
+  writeFileSync(rc, JSON.stringify({ rules: [{ id: '@secretlint/secretlint-rule-preset-recommend' }] }));
+  const sarif = join(tmpdir(), `slotline-bench-${process.pid}.sarif`);
 
-const bundle = [];
-const inner = [];
-const direct = [];
-for (let i = 0; i < runs + 1; i++) {
-  const env = {
-    ...process.env,
-    PATH,
-    GITHUB_WORKSPACE: app,
-    INPUT_PATH: app,
-    INPUT_SCANNERS: 'bandit,shellcheck,secretlint',
-    'INPUT_SARIF-FILE': sarif,
-    'INPUT_FAIL-ON': 'none',
-    GITHUB_OUTPUT: join(tmpdir(), `slotline-bench-out-${process.pid}`),
-  };
-  writeFileSync(env.GITHUB_OUTPUT, '');
-  const run = timed(process.execPath, [join(repoRoot, 'dist', 'security-scan', 'index.js')], { env });
-  if (run.status !== 0) {
-    console.error(run.stdout, run.stderr);
-    throw new Error(`security-scan bundle exited ${run.status}`);
+  const bundle = [];
+  const inner = [];
+  const direct = [];
+  for (let i = 0; i < runs + 1; i++) {
+    const env = {
+      ...process.env,
+      PATH,
+      GITHUB_WORKSPACE: app,
+      INPUT_PATH: app,
+      INPUT_SCANNERS: 'bandit,shellcheck,secretlint',
+      'INPUT_SARIF-FILE': sarif,
+      'INPUT_FAIL-ON': 'none',
+      GITHUB_OUTPUT: join(tmpdir(), `slotline-bench-out-${process.pid}`),
+    };
+    writeFileSync(env.GITHUB_OUTPUT, '');
+    const run = timed(process.execPath, [join(repoRoot, 'dist', 'security-scan', 'index.js')], { env });
+    if (run.status !== 0) {
+      console.error(run.stdout, run.stderr);
+      throw new Error(`security-scan bundle exited ${run.status}`);
+    }
+    const t =
+      /Timing: total (\d+) ms, scanners (\d+) ms wall \((\d+) ms in their processes\), slotline (\d+) ms/.exec(
+        run.stdout,
+      );
+    // The same three scanners, run directly one after the other with the commands the action uses.
+    const d =
+      (py.length
+        ? timed(banditFile, [...banditPrefix, '-f', 'json', '-q', ...py], {
+            cwd: app,
+            env: { ...process.env, PATH },
+          }).ms
+        : 0) +
+      (sh.length
+        ? timed('shellcheck', ['-f', 'json1', '-S', 'style', '--', ...sh], {
+            cwd: app,
+            env: { ...process.env, PATH },
+          }).ms
+        : 0) +
+      timed(
+        'secretlint',
+        [
+          '--format',
+          'json',
+          '--secretlintrc',
+          rc,
+          '--output',
+          join(tmpdir(), `sl-${process.pid}.json`),
+          '**/*',
+        ],
+        {
+          cwd: app,
+          env: { ...process.env, PATH },
+        },
+      ).ms;
+    if (i === 0) continue; // warm-up: page cache, Python bytecode
+    bundle.push(run.ms);
+    inner.push({
+      total: Number(t[1]),
+      scanWall: Number(t[2]),
+      scannerProc: Number(t[3]),
+      slotline: Number(t[4]),
+    });
+    direct.push(d);
   }
-  const t =
-    /Timing: total (\d+) ms, scanners (\d+) ms wall \((\d+) ms in their processes\), slotline (\d+) ms/.exec(
-      run.stdout,
-    );
-  // The same three scanners, run directly one after the other with the commands the action uses.
-  const d =
-    (py.length
-      ? timed(banditFile, [...banditPrefix, '-f', 'json', '-q', ...py], {
-          cwd: app,
-          env: { ...process.env, PATH },
-        }).ms
-      : 0) +
-    (sh.length
-      ? timed('shellcheck', ['-f', 'json1', '-S', 'style', '--', ...sh], {
-          cwd: app,
-          env: { ...process.env, PATH },
-        }).ms
-      : 0) +
-    timed(
-      'secretlint',
-      [
-        '--format',
-        'json',
-        '--secretlintrc',
-        rc,
-        '--output',
-        join(tmpdir(), `sl-${process.pid}.json`),
-        '**/*',
-      ],
-      {
-        cwd: app,
-        env: { ...process.env, PATH },
-      },
-    ).ms;
-  if (i === 0) continue; // warm-up: page cache, Python bytecode
-  bundle.push(run.ms);
-  inner.push({
-    total: Number(t[1]),
-    scanWall: Number(t[2]),
-    scannerProc: Number(t[3]),
-    slotline: Number(t[4]),
-  });
-  direct.push(d);
-}
-if (planted) rmSync(app, { recursive: true, force: true });
-rmSync(sarif, { force: true });
+  rmSync(sarif, { force: true });
 
-const m = (key) => median(inner.map((x) => x[key]));
-console.log(
-  `security-scan bench: ${planted ? 'planted fixture app' : app} (${py.length} Python, ${sh.length} shell files), ${runs} runs, medians`,
-);
-console.log(`  bundle wall time (node start to exit):            ${fmt(median(bundle))}`);
-console.log(`  scan inside the action:                           ${fmt(m('total'))}`);
-console.log(`  scanners phase (wall, 2 at a time):                ${fmt(m('scanWall'))}`);
-console.log(`  scanners' own processes (sum):                     ${fmt(m('scannerProc'))}`);
-console.log(`  same scanners run directly, one after another:     ${fmt(median(direct))}`);
-console.log(`  action overhead beyond scanners (bundle - phase):  ${fmt(median(bundle) - m('scanWall'))}`);
-console.log(`  bundle minus the direct sequential run:            ${fmt(median(bundle) - median(direct))}`);
-console.log(
-  `    of which in-process (inventory, versions, parse, fingerprint, SARIF): ${fmt(m('slotline'))}`,
-);
+  const m = (key) => median(inner.map((x) => x[key]));
+  console.log(
+    `security-scan bench: ${label} (${py.length} Python, ${sh.length} shell files), ${runs} runs, medians`,
+  );
+  console.log(`  bundle wall time (node start to exit):            ${fmt(median(bundle))}`);
+  console.log(`  scan inside the action:                           ${fmt(m('total'))}`);
+  console.log(`  scanners phase (wall, 2 at a time):                ${fmt(m('scanWall'))}`);
+  console.log(`  scanners' own processes (sum):                     ${fmt(m('scannerProc'))}`);
+  console.log(`  same scanners run directly, one after another:     ${fmt(median(direct))}`);
+  console.log(`  action overhead beyond scanners (bundle - phase):  ${fmt(median(bundle) - m('scanWall'))}`);
+  console.log(`  bundle minus the direct sequential run:            ${fmt(median(bundle) - median(direct))}`);
+  console.log(
+    `    of which in-process (inventory, versions, parse, fingerprint, SARIF): ${fmt(m('slotline'))}`,
+  );
+}
+
+// The reference Flask app when it is in the repository (or --path), and always the planted fixture app.
+const reference = values.path ?? join(repoRoot, 'examples', 'flask-app');
+if (existsSync(reference)) bench(reference, relative(repoRoot, reference) || reference);
+const fixture = plantFixtureApp();
+try {
+  bench(fixture, 'planted fixture app (__tests__/fixtures/security-app)');
+} finally {
+  rmSync(fixture, { recursive: true, force: true });
+}

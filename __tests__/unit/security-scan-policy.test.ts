@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import { type AllowlistEntry, parseAllowlist } from '../../src/security-scan/allowlist.js';
 import type { FingerprintedFinding } from '../../src/security-scan/findings.js';
@@ -5,6 +7,7 @@ import type { Inventory } from '../../src/security-scan/inventory.js';
 import { applyPolicy } from '../../src/security-scan/policy.js';
 import { selectScanners } from '../../src/security-scan/scanners.js';
 import { SEVERITY_SCORE, type Severity, severityFromScore } from '../../src/security-scan/severity.js';
+import { repoRoot } from '../helpers/runner.js';
 
 const TODAY = '2026-11-26';
 
@@ -227,4 +230,10 @@ describe('scanners: auto', () => {
       selectScanners({ requested: ['shellcheck', 'pip-audit'], inventory: inventory(), available: all }),
     ).toThrow(/scanner pip-audit was requested, but `pip-audit` is not on PATH/);
   });
+});
+
+test('the example allowlist in examples/security-scan parses', async () => {
+  const text = readFileSync(join(repoRoot, 'examples', 'security-scan', 'allowlist.yml'), 'utf8');
+  const entries = await parseAllowlist(text, 'examples/security-scan/allowlist.yml');
+  expect(entries.map((e) => e.rule ?? e.fingerprint)).toEqual(['B602', 'B101', '3f1c9a0b7d2e4f65']);
 });

@@ -111,6 +111,7 @@ function seconds(ms: number): string {
 }
 
 export const TOP_FINDINGS = 20;
+export const SUPPRESSED_ROWS = 50;
 
 export function summaryMarkdown(
   report: ScanReport,
@@ -161,11 +162,13 @@ export function summaryMarkdown(
     );
   }
   if (policy.suppressed.length > 0) {
+    // A broad entry (B101 in tests/**) can suppress hundreds; the summary has a 1 MiB budget.
+    const shown = policy.suppressed.slice(0, SUPPRESSED_ROWS);
     parts.push(
-      '\n### Suppressed by the allowlist\n',
+      `\n### Suppressed by the allowlist${shown.length < policy.suppressed.length ? ` (${shown.length} of ${policy.suppressed.length})` : ''}\n`,
       markdownTable(
         ['Severity', 'Tool', 'Rule', 'Location', 'Reason', 'Expires'],
-        policy.suppressed.map(({ finding, entry }) => [
+        shown.map(({ finding, entry }) => [
           finding.severity,
           finding.tool,
           finding.ruleId,

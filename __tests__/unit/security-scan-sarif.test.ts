@@ -11,7 +11,7 @@ import { parseSecretlintJson } from '../../src/security-scan/parsers/secretlint.
 import { parseShellcheckJson1 } from '../../src/security-scan/parsers/shellcheck.js';
 import { parseTrivyJson } from '../../src/security-scan/parsers/trivy.js';
 import { applyPolicy } from '../../src/security-scan/policy.js';
-import { mergeSarif, SARIF_LIMITS } from '../../src/security-scan/sarif.js';
+import { mergeSarif, SARIF_LIMITS, uploadSizeProblem } from '../../src/security-scan/sarif.js';
 import { severityFromScore } from '../../src/security-scan/severity.js';
 import { repoRoot } from '../helpers/runner.js';
 import { sarifSchemaErrors } from '../helpers/sarif-schema.js';
@@ -204,4 +204,12 @@ describe('GitHub limits', () => {
       /limit of 20/,
     );
   });
+});
+
+test('a SARIF file over the gzip upload limit is reported before upload-sarif rejects it', () => {
+  const text = JSON.stringify({ noise: Array.from({ length: 2000 }, (_, i) => `${i}-${Math.sin(i)}`) });
+  expect(uploadSizeProblem(text)).toBeUndefined();
+  expect(uploadSizeProblem(text, 1024)).toMatch(
+    /^the SARIF file is 0\.0\d MB gzip-compressed; GitHub rejects uploads over 0\.00 MB \(raise report-on/,
+  );
 });

@@ -34907,131 +34907,8 @@ function summaryMarkdown(report, opts) {
     return parts.join('');
 }
 //# sourceMappingURL=report.js.map
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-;// CONCATENATED MODULE: ./lib/lib/concurrency.js
-/** Map over items with at most `limit` promises in flight; results keep the input order. */
-async function mapLimit(items, limit, fn) {
-    const results = new Array(items.length);
-    let next = 0;
-    const worker = async () => {
-        while (next < items.length) {
-            const index = next++;
-            results[index] = await fn(items[index], index);
-        }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-    return results;
-}
-//# sourceMappingURL=concurrency.js.map
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: ./lib/security-scan/fingerprint.js
-
-/**
- * `partialFingerprints.primaryLocationLineHash`, the only key GitHub matches alerts on. It hashes what
- * the finding is, not where: tool, rule, file and the flagged line's text with whitespace squeezed (or
- * the finding's own identity, such as a package and version). Lines added above a finding leave it
- * unchanged; the `:n` suffix counts identical findings in one file so twins stay apart, in line order.
- */
-function fingerprintFindings(findings, readLine) {
-    const ordered = findings
-        .map((finding, index) => ({ finding, index }))
-        .sort((a, b) => a.finding.location.path.localeCompare(b.finding.location.path) ||
-        a.finding.location.startLine - b.finding.location.startLine ||
-        (a.finding.location.startColumn ?? 0) - (b.finding.location.startColumn ?? 0) ||
-        a.index - b.index);
-    const seen = new Map();
-    const result = new Array(findings.length);
-    for (const { finding, index } of ordered) {
-        const content = finding.identity ??
-            readLine(finding.location.path, finding.location.startLine)?.replace(/\s+/g, ' ').trim() ??
-            // No readable source (a deleted file, an image layer): the message is the next most stable thing.
-            finding.message;
-        const hash = (0,external_node_crypto_.createHash)('sha256')
-            .update([finding.tool, finding.ruleId, finding.location.path, content].join('\0'))
-            .digest('hex')
-            .slice(0, 16);
-        const occurrence = (seen.get(hash) ?? 0) + 1;
-        seen.set(hash, occurrence);
-        result[index] = { ...finding, fingerprint: `${hash}:${occurrence}` };
-    }
-    return result;
-}
-//# sourceMappingURL=fingerprint.js.map
-;// CONCATENATED MODULE: ./lib/security-scan/inventory.js
-
-
-/** Folders no scanner should walk: dependencies, virtualenvs, VCS metadata, caches. */
-const IGNORED_DIRS = new Set([
-    '.git',
-    'node_modules',
-    '.venv',
-    'venv',
-    '__pycache__',
-    '.tox',
-    '.mypy_cache',
-    '.pytest_cache',
-]);
-const SHELL_EXTENSIONS = new Set(['.sh', '.bash', '.ksh', '.dash']);
-const SHELL_SHEBANG = /^#!\s*(?:\/usr)?\/bin\/(?:env\s+)?(?:ba|da|k)?sh\b/;
-const MAX_FILES = 100_000;
-async function firstLine(path) {
-    const handle = await (0,promises_namespaceObject.open)(path, 'r');
-    try {
-        const buffer = Buffer.alloc(128);
-        const { bytesRead } = await handle.read(buffer, 0, 128, 0);
-        return buffer.subarray(0, bytesRead).toString('utf8').split('\n')[0] ?? '';
-    }
-    finally {
-        await handle.close();
-    }
-}
-async function takeInventory(root) {
-    const inventory = {
-        pythonFiles: [],
-        shellFiles: [],
-        requirementsFiles: [],
-        fileCount: 0,
-        capped: false,
-    };
-    const pending = [root];
-    while (pending.length > 0 && !inventory.capped) {
-        const dir = pending.pop();
-        const entries = await (0,promises_namespaceObject.readdir)(dir, { withFileTypes: true });
-        entries.sort((a, b) => a.name.localeCompare(b.name));
-        for (const entry of entries) {
-            const full = (0,external_node_path_namespaceObject.join)(dir, entry.name);
-            if (entry.isDirectory()) {
-                if (!IGNORED_DIRS.has(entry.name))
-                    pending.push(full);
-                continue;
-            }
-            if (!entry.isFile())
-                continue; // symlinks: GitHub does not show results reached through them
-            if (++inventory.fileCount > MAX_FILES) {
-                inventory.capped = true;
-                break;
-            }
-            const rel = (0,external_node_path_namespaceObject.relative)(root, full).split(external_node_path_namespaceObject.sep).join('/');
-            const ext = (0,external_node_path_namespaceObject.extname)(entry.name).toLowerCase();
-            if (ext === '.py')
-                inventory.pythonFiles.push(rel);
-            else if (SHELL_EXTENSIONS.has(ext))
-                inventory.shellFiles.push(rel);
-            else if (ext === '' && SHELL_SHEBANG.test(await firstLine(full).catch(() => '')))
-                inventory.shellFiles.push(rel);
-            if (dir === root && (entry.name === 'package-lock.json' || entry.name === 'npm-shrinkwrap.json'))
-                inventory.npmLockfile ??= rel;
-            if (/^requirements.*\.txt$/i.test(entry.name))
-                inventory.requirementsFiles.push(rel);
-        }
-    }
-    for (const list of [inventory.pythonFiles, inventory.shellFiles, inventory.requirementsFiles])
-        list.sort();
-    return inventory;
-}
-//# sourceMappingURL=inventory.js.map
+// EXTERNAL MODULE: external "node:zlib"
+var external_node_zlib_ = __nccwpck_require__(8522);
 ;// CONCATENATED MODULE: ./lib/security-scan/policy.js
 
 
@@ -35091,14 +34968,24 @@ function applyPolicy(findings, allowlist, opts) {
 ;// CONCATENATED MODULE: ./lib/security-scan/sarif.js
 
 
+
 /** GitHub's object limits (a file over them is rejected whole), from GITHUB-SARIF-NOTES.md §5. */
 const SARIF_LIMITS = {
     runsPerFile: 20,
     resultsPerRun: 25_000,
     rulesPerRun: 25_000,
     tagsPerRule: 10,
+    gzipBytes: 10 * 1024 * 1024,
 };
 const TEXT_LIMIT = 1024;
+const megabytes = (bytes) => `${(bytes / 1024 / 1024).toFixed(2)} MB`;
+/** GitHub rejects a SARIF upload over 10 MB gzip-compressed; say so before upload-sarif fails on it. */
+function uploadSizeProblem(text, limit = SARIF_LIMITS.gzipBytes) {
+    const size = (0,external_node_zlib_.gzipSync)(text).length;
+    return size > limit
+        ? `the SARIF file is ${megabytes(size)} gzip-compressed; GitHub rejects uploads over ${megabytes(limit)} (raise report-on to report fewer findings)`
+        : undefined;
+}
 const INFO_URI = {
     bandit: 'https://bandit.readthedocs.io/',
     shellcheck: 'https://www.shellcheck.net/',
@@ -35231,6 +35118,131 @@ function mergeSarif(opts) {
     };
 }
 //# sourceMappingURL=sarif.js.map
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: ./lib/lib/concurrency.js
+/** Map over items with at most `limit` promises in flight; results keep the input order. */
+async function mapLimit(items, limit, fn) {
+    const results = new Array(items.length);
+    let next = 0;
+    const worker = async () => {
+        while (next < items.length) {
+            const index = next++;
+            results[index] = await fn(items[index], index);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+    return results;
+}
+//# sourceMappingURL=concurrency.js.map
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./lib/security-scan/fingerprint.js
+
+/**
+ * `partialFingerprints.primaryLocationLineHash`, the only key GitHub matches alerts on. It hashes what
+ * the finding is, not where: tool, rule, file and the flagged line's text with whitespace squeezed (or
+ * the finding's own identity, such as a package and version). Lines added above a finding leave it
+ * unchanged; the `:n` suffix counts identical findings in one file so twins stay apart, in line order.
+ */
+function fingerprintFindings(findings, readLine) {
+    const ordered = findings
+        .map((finding, index) => ({ finding, index }))
+        .sort((a, b) => a.finding.location.path.localeCompare(b.finding.location.path) ||
+        a.finding.location.startLine - b.finding.location.startLine ||
+        (a.finding.location.startColumn ?? 0) - (b.finding.location.startColumn ?? 0) ||
+        a.index - b.index);
+    const seen = new Map();
+    const result = new Array(findings.length);
+    for (const { finding, index } of ordered) {
+        const content = finding.identity ??
+            readLine(finding.location.path, finding.location.startLine)?.replace(/\s+/g, ' ').trim() ??
+            // No readable source (a deleted file, an image layer): the message is the next most stable thing.
+            finding.message;
+        const hash = (0,external_node_crypto_.createHash)('sha256')
+            .update([finding.tool, finding.ruleId, finding.location.path, content].join('\0'))
+            .digest('hex')
+            .slice(0, 16);
+        const occurrence = (seen.get(hash) ?? 0) + 1;
+        seen.set(hash, occurrence);
+        result[index] = { ...finding, fingerprint: `${hash}:${occurrence}` };
+    }
+    return result;
+}
+//# sourceMappingURL=fingerprint.js.map
+;// CONCATENATED MODULE: ./lib/security-scan/inventory.js
+
+
+/** Folders no scanner should walk: dependencies, virtualenvs, VCS metadata, caches. */
+const IGNORED_DIRS = new Set([
+    '.git',
+    'node_modules',
+    '.venv',
+    'venv',
+    '__pycache__',
+    '.tox',
+    '.mypy_cache',
+    '.pytest_cache',
+]);
+const SHELL_EXTENSIONS = new Set(['.sh', '.bash', '.ksh', '.dash']);
+const SHELL_SHEBANG = /^#!\s*(?:\/usr)?\/bin\/(?:env\s+)?(?:ba|da|k)?sh\b/;
+const MAX_FILES = 100_000;
+async function firstLine(path) {
+    const handle = await (0,promises_namespaceObject.open)(path, 'r');
+    try {
+        const buffer = Buffer.alloc(128);
+        const { bytesRead } = await handle.read(buffer, 0, 128, 0);
+        return buffer.subarray(0, bytesRead).toString('utf8').split('\n')[0] ?? '';
+    }
+    finally {
+        await handle.close();
+    }
+}
+async function takeInventory(root) {
+    const inventory = {
+        pythonFiles: [],
+        shellFiles: [],
+        requirementsFiles: [],
+        fileCount: 0,
+        capped: false,
+    };
+    const pending = [root];
+    while (pending.length > 0 && !inventory.capped) {
+        const dir = pending.pop();
+        const entries = await (0,promises_namespaceObject.readdir)(dir, { withFileTypes: true });
+        entries.sort((a, b) => a.name.localeCompare(b.name));
+        for (const entry of entries) {
+            const full = (0,external_node_path_namespaceObject.join)(dir, entry.name);
+            if (entry.isDirectory()) {
+                if (!IGNORED_DIRS.has(entry.name))
+                    pending.push(full);
+                continue;
+            }
+            if (!entry.isFile())
+                continue; // symlinks: GitHub does not show results reached through them
+            if (++inventory.fileCount > MAX_FILES) {
+                inventory.capped = true;
+                break;
+            }
+            const rel = (0,external_node_path_namespaceObject.relative)(root, full).split(external_node_path_namespaceObject.sep).join('/');
+            const ext = (0,external_node_path_namespaceObject.extname)(entry.name).toLowerCase();
+            if (ext === '.py')
+                inventory.pythonFiles.push(rel);
+            else if (SHELL_EXTENSIONS.has(ext))
+                inventory.shellFiles.push(rel);
+            else if (ext === '' && SHELL_SHEBANG.test(await firstLine(full).catch(() => '')))
+                inventory.shellFiles.push(rel);
+            if (dir === root && (entry.name === 'package-lock.json' || entry.name === 'npm-shrinkwrap.json'))
+                inventory.npmLockfile ??= rel;
+            if (/^requirements.*\.txt$/i.test(entry.name))
+                inventory.requirementsFiles.push(rel);
+        }
+    }
+    for (const list of [inventory.pythonFiles, inventory.shellFiles, inventory.requirementsFiles])
+        list.sort();
+    return inventory;
+}
+//# sourceMappingURL=inventory.js.map
 ;// CONCATENATED MODULE: ./lib/security-scan/parsers/common.js
 
 
@@ -36223,6 +36235,7 @@ async function securityScan(opts, deps) {
 
 
 
+
 async function run(env = process.env, deps = {}) {
     await runAction('security-scan', async () => {
         const inputs = await parseInputs(env);
@@ -36255,7 +36268,11 @@ async function run(env = process.env, deps = {}) {
         info(`Timing: total ${Math.round(totalMs)} ms, scanners ${Math.round(scanPhaseMs)} ms wall (${Math.round(scannerMs)} ms in their processes), slotline ${Math.round(totalMs - scanPhaseMs)} ms`);
         // Written even when the gate fails, so an `if: always()` upload-sarif step still has it.
         await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(inputs.sarifFile), { recursive: true });
-        await (0,promises_namespaceObject.writeFile)(inputs.sarifFile, `${JSON.stringify(report.sarif.log, null, 2)}\n`);
+        const sarifText = `${JSON.stringify(report.sarif.log, null, 2)}\n`;
+        await (0,promises_namespaceObject.writeFile)(inputs.sarifFile, sarifText);
+        const sizeProblem = uploadSizeProblem(sarifText);
+        if (sizeProblem)
+            warning(sizeProblem);
         const sarifDisplay = (0,external_node_path_namespaceObject.relative)(repoRoot, inputs.sarifFile) || inputs.sarifFile;
         const { policy } = report;
         const { annotations, omitted } = annotationsFor(policy.reported);

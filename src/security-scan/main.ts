@@ -9,6 +9,7 @@ import { writeSummary } from '../lib/summary.js';
 import { type Exec, execFile, type Which, whichOnPath } from './exec.js';
 import { parseInputs } from './inputs.js';
 import { ANNOTATIONS_PER_KIND, annotationsFor, countFindings, summaryMarkdown } from './report.js';
+import { uploadSizeProblem } from './sarif.js';
 import { securityScan } from './scan.js';
 
 export interface SecurityScanDeps {
@@ -61,7 +62,10 @@ export async function run(env: Env = process.env, deps: Partial<SecurityScanDeps
 
       // Written even when the gate fails, so an `if: always()` upload-sarif step still has it.
       await mkdir(dirname(inputs.sarifFile), { recursive: true });
-      await writeFile(inputs.sarifFile, `${JSON.stringify(report.sarif.log, null, 2)}\n`);
+      const sarifText = `${JSON.stringify(report.sarif.log, null, 2)}\n`;
+      await writeFile(inputs.sarifFile, sarifText);
+      const sizeProblem = uploadSizeProblem(sarifText);
+      if (sizeProblem) core.warning(sizeProblem);
       const sarifDisplay = relative(repoRoot, inputs.sarifFile) || inputs.sarifFile;
 
       const { policy } = report;

@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import type { Log, ReportingDescriptor, Result, Run } from 'sarif';
 import type { FingerprintedFinding, ScannerName } from './findings.js';
 import type { SuppressedFinding } from './policy.js';
@@ -10,8 +11,19 @@ export const SARIF_LIMITS = {
   resultsPerRun: 25_000,
   rulesPerRun: 25_000,
   tagsPerRule: 10,
+  gzipBytes: 10 * 1024 * 1024,
 } as const;
 const TEXT_LIMIT = 1024;
+
+const megabytes = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(2)} MB`;
+
+/** GitHub rejects a SARIF upload over 10 MB gzip-compressed; say so before upload-sarif fails on it. */
+export function uploadSizeProblem(text: string, limit: number = SARIF_LIMITS.gzipBytes): string | undefined {
+  const size = gzipSync(text).length;
+  return size > limit
+    ? `the SARIF file is ${megabytes(size)} gzip-compressed; GitHub rejects uploads over ${megabytes(limit)} (raise report-on to report fewer findings)`
+    : undefined;
+}
 
 export interface ScannerRun {
   tool: ScannerName;

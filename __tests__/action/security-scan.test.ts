@@ -1,0 +1,394 @@
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as core from '@actions/core';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { whichOnPath } from '../../src/security-scan/exec.js';
+import { run, type SecurityScanDeps } from '../../src/security-scan/main.js';
+import { runInProcess, type StepResult } from '../helpers/runner.js';
+import { sarifSchemaErrors } from '../helpers/sarif-schema.js';
+import {
+  lineOf,
+  type PlantedApp,
+  plantSecurityApp,
+  SCAN_PATH,
+  SECURITY_APP,
+} from '../helpers/security-fixture.js';
+
+const NOW = new Date('2026-11-26T10:00:00Z');
+const realDeps: Partial<SecurityScanDeps> = { which: whichOnPath(SCAN_PATH), now: () => NOW };
+
+/**
+ * @actions/core caches the summary file path on first use; the runner starts a process per step, these
+ * tests do not, so each in-process run starts from a fresh summary.
+ */
+function freshSummary(): void {
+  (core.summary as unknown as { _filePath?: string })._filePath = undefined;
+  core.summary.emptyBuffer();
+}
+
+function scan(
+  inputs: Record<string, string>,
+  env: Record<string, string> = {},
+  deps: Partial<SecurityScanDeps> = realDeps,
+): Promise<StepResult> {
+  freshSummary();
+  return runInProcess(() => run(process.env, deps), inputs, env);
+}
+
+const errorLines = (log: string) => log.split('\n').filter((l) => l.startsWith('::error::'));
+
+describe('the planted fixture app', () => {
+  let app: PlantedApp;
+  let sarifFile: string;
+  let result: StepResult;
+  const env = () => ({
+    GITHUB_WORKSPACE: app.dir,
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_REPOSITORY: 'octo/app',
+    GITHUB_SHA: '0123456789abcdef0123456789abcdef01234567',
+  });
+
+  beforeAll(async () => {
+    app = plantSecurityApp();
+    sarifFile = join(app.dir, 'out', 'security.sarif');
+    result = await scan(
+      { path: app.dir, scanners: 'bandit, shellcheck, secretlint', 'sarif-file': sarifFile },
+      env(),
+    );
+  });
+  afterAll(() => app.cleanup());
+
+  test('fails on the high and critical findings with one line', () => {
+    expect(result.exitCode).toBe(1);
+    expect(errorLines(result.log)).toEqual([
+      expect.stringMatching(
+        /^::error::security-scan: 2 finding\(s\) at or above fail-on high \(1 critical, 1 high\): secretlint @secretlint\/secretlint-rule-aws at config\/settings.ini:3; bandit B602 at app\/jobs.py:5$/,
+      ),
+    ]);
+  });
+
+  test('outputs: passed, sarif-file, counts by severity and tool, findings, suppressed', () => {
+    expect(result.outputs['passed']).toBe('false');
+    expect(result.outputs['sarif-file']).toBe(sarifFile);
+    const counts = JSON.parse(result.outputs['counts']!) as Record<string, unknown>;
+    expect(counts).toMatchObject({ critical: 1, high: 1, medium: 2 });
+    expect(counts['byTool']).toMatchObject({
+      bandit: { high: 1, medium: 2 },
+      shellcheck: { low: 1 },
+      secretlint: { critical: 1, total: 1 },
+    });
+    expect(Number(result.outputs['findings'])).toBe(counts['total']);
+    expect(result.outputs['suppressed']).toBe('0');
+  });
+
+  test('writes a schema-valid SARIF file even though the gate failed', () => {
+    const log = JSON.parse(readFileSync(sarifFile, 'utf8')) as unknown;
+    expect(sarifSchemaErrors(log)).toEqual([]);
+  });
+
+  test('annotates findings at or above report-on with file and line', () => {
+    const jobs = lineOf(join(app.dir, 'app', 'jobs.py'), 'shell=True');
+    expect(result.log).toContain(`::error title=bandit B602 (high),file=app/jobs.py,line=${jobs}`);
+    expect(result.log).toMatch(/::notice title=shellcheck SC2086 \(low\),file=scripts\/deploy.sh,line=5/);
+  });
+
+  test('job summary: scanners, counts per tool and severity, top findings with links', () => {
+    expect(result.summary).toContain('## Security scan: failed');
+    expect(result.summary).toMatch(/\| bandit \| ran \| 1\.\d+\.\d+ \| 4 \|/);
+    expect(result.summary).toContain('| npm-audit | skipped: not in the scanners input |');
+    expect(result.summary).toMatch(/\| bandit \| 0 \| 1 \| 2 \| 1 \| 4 \|/);
+    expect(result.summary).toContain(
+      '[app/jobs.py:5](https://github.com/octo/app/blob/0123456789abcdef0123456789abcdef01234567/app/jobs.py#L5)',
+    );
+  });
+
+  test('the planted key reaches no log, output, summary or SARIF file', () => {
+    for (const text of [
+      result.log,
+      result.summary,
+      JSON.stringify(result.outputs),
+      readFileSync(sarifFile, 'utf8'),
+    ])
+      expect(text).not.toContain(app.secret);
+  });
+});
+
+describe('allowlist', () => {
+  let app: PlantedApp;
+  beforeAll(() => {
+    app = plantSecurityApp();
+  });
+  afterAll(() => app.cleanup());
+
+  function allowlist(text: string): string {
+    const file = join(app.dir, 'allow.yml');
+    writeFileSync(file, text);
+    return file;
+  }
+
+  test('allowlisted high and critical findings pass and are listed as suppressed', async () => {
+    const file = allowlist(
+      [
+        '- rule: B602',
+        '  path: "app/**"',
+        '  reason: archive() only receives folder names from a fixed list',
+        '  expires: 2027-01-31',
+        '- rule: "@secretlint/secretlint-rule-aws"',
+        '  path: config/settings.ini',
+        '  reason: test credentials, revoked',
+        '  expires: 2026-12-15',
+      ].join('\n'),
+    );
+    const result = await scan(
+      {
+        path: app.dir,
+        scanners: 'bandit,shellcheck,secretlint',
+        allowlist: file,
+        'sarif-file': join(app.dir, 'a.sarif'),
+      },
+      { GITHUB_WORKSPACE: app.dir },
+    );
+    expect(errorLines(result.log)).toEqual([]);
+    expect(result.exitCode).toBe(0);
+    expect(result.outputs['passed']).toBe('true');
+    expect(result.outputs['suppressed']).toBe('2');
+    expect(result.summary).toContain('### Suppressed by the allowlist');
+    expect(result.summary).toContain('archive() only receives folder names from a fixed list | 2027-01-31 |');
+    expect(result.summary).toContain('test credentials, revoked | 2026-12-15 |');
+    const log = JSON.parse(readFileSync(join(app.dir, 'a.sarif'), 'utf8')) as {
+      runs: { results: { ruleId: string; suppressions?: { justification: string }[] }[] }[];
+    };
+    const suppressed = log.runs.flatMap((r) => r.results).filter((r) => r.suppressions);
+    expect(suppressed.map((r) => r.ruleId).sort()).toEqual(['@secretlint/secretlint-rule-aws', 'B602']);
+  });
+
+  test('an expired entry fails the run with its expiry date', async () => {
+    const file = allowlist('- rule: B602\n  reason: temporary\n  expires: 2026-10-31\n');
+    const result = await scan(
+      {
+        path: join(app.dir, 'app'),
+        scanners: 'bandit',
+        allowlist: file,
+        'sarif-file': join(app.dir, 'b.sarif'),
+      },
+      { GITHUB_WORKSPACE: app.dir },
+    );
+    expect(result.exitCode).toBe(1);
+    expect(errorLines(result.log)).toEqual([
+      expect.stringContaining('allowlist entry 1 (rule B602) expired on 2026-10-31'),
+    ]);
+    expect(result.summary).toContain('### Expired allowlist entries (these fail the run)');
+  });
+});
+
+test('fail-on high with only medium findings passes; paths stay relative to the repository', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'slotline-medium-'));
+  try {
+    mkdirSync(join(dir, 'svc'));
+    cpSync(join(SECURITY_APP, 'app', 'db.py'), join(dir, 'svc', 'db.py'));
+    const result = await scan(
+      { path: join(dir, 'svc'), scanners: 'bandit', 'fail-on': 'high', 'sarif-file': join(dir, 'm.sarif') },
+      { GITHUB_WORKSPACE: dir },
+    );
+    expect(errorLines(result.log)).toEqual([]);
+    expect(result.exitCode).toBe(0);
+    expect(JSON.parse(result.outputs['counts']!)).toMatchObject({ medium: 2, high: 0, critical: 0 });
+    expect(result.log).toContain('file=svc/db.py');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("annotations stop at GitHub's 10 per kind per step, with a note saying how many were left out", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'slotline-many-'));
+  try {
+    const lines = ['#!/bin/sh', ...Array.from({ length: 60 }, (_, i) => `echo $v${i}`)];
+    writeFileSync(join(dir, 'many.sh'), `${lines.join('\n')}\n`);
+    const result = await scan(
+      { path: dir, scanners: 'shellcheck', 'sarif-file': join(dir, 's.sarif') },
+      { GITHUB_WORKSPACE: dir },
+    );
+    expect(result.exitCode).toBe(0);
+    // 60 x SC2154 (warning, medium) and 60 x SC2086 (info, low).
+    expect(result.outputs['findings']).toBe('120');
+    expect(result.log.match(/^::warning title=shellcheck/gm)).toHaveLength(10);
+    expect(result.log.match(/^::notice title=shellcheck/gm)).toHaveLength(9);
+    expect(result.log).toContain(
+      '::notice::101 more finding(s) not annotated: GitHub shows 10 annotations of each kind per step.',
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+describe('scanner failures are errors, never passes', () => {
+  let bin: string;
+  let app: PlantedApp;
+  beforeAll(() => {
+    bin = mkdtempSync(join(tmpdir(), 'slotline-fake-bin-'));
+    app = plantSecurityApp();
+  });
+  afterAll(() => {
+    rmSync(bin, { recursive: true, force: true });
+    app.cleanup();
+  });
+
+  function fakeTool(name: string, script: string): SecurityScanDeps['which'] {
+    const file = join(bin, name);
+    writeFileSync(file, `#!/bin/sh\n${script}\n`);
+    chmodSync(file, 0o755);
+    return whichOnPath(bin);
+  }
+
+  test('a requested scanner that is not installed', async () => {
+    const sarif = join(app.dir, 'missing.sarif');
+    const result = await scan(
+      { path: app.dir, scanners: 'bandit', 'sarif-file': sarif },
+      {},
+      { which: whichOnPath('/nonexistent') },
+    );
+    expect(result.exitCode).toBe(1);
+    expect(errorLines(result.log)).toEqual([
+      '::error::security-scan: scanner bandit was requested, but `bandit` is not on PATH (install: apt-get install bandit, or pip install bandit)',
+    ]);
+    expect(existsSync(sarif)).toBe(false);
+  });
+
+  test('scanners: auto when the content needs a scanner that is not installed', async () => {
+    const result = await scan(
+      { path: app.dir, 'sarif-file': join(app.dir, 'x.sarif') },
+      {},
+      { which: whichOnPath('/nonexistent') },
+    );
+    expect(result.exitCode).toBe(1);
+    expect(errorLines(result.log)[0]).toMatch(/Python file\(s\) need bandit, but `bandit` is not on PATH/);
+  });
+
+  test('a scanner that crashes', async () => {
+    const which = fakeTool('bandit', 'echo "Traceback (most recent call last): boom" >&2; exit 2');
+    const result = await scan(
+      { path: app.dir, scanners: 'bandit', 'sarif-file': join(app.dir, 'c.sarif') },
+      {},
+      { which },
+    );
+    expect(result.exitCode).toBe(1);
+    expect(result.outputs['passed']).toBe('false');
+    expect(errorLines(result.log)).toEqual([
+      '::error::security-scan: bandit failed with exit code 2: Traceback (most recent call last): boom',
+    ]);
+  });
+
+  test('a scanner that prints something other than its report', async () => {
+    const which = fakeTool('shellcheck', 'echo "Segmentation fault"; exit 0');
+    const result = await scan(
+      { path: app.dir, scanners: 'shellcheck', 'sarif-file': join(app.dir, 'd.sarif') },
+      {},
+      { which },
+    );
+    expect(result.exitCode).toBe(1);
+    expect(errorLines(result.log)).toEqual([
+      expect.stringMatching(
+        /^::error::security-scan: shellcheck did not print JSON \(.*\); output began "Segmentation fault"$/,
+      ),
+    ]);
+  });
+
+  test('a scanner killed by a signal', async () => {
+    const which = fakeTool('shellcheck', 'kill -9 $$');
+    const result = await scan(
+      { path: app.dir, scanners: 'shellcheck', 'sarif-file': join(app.dir, 'e.sarif') },
+      {},
+      { which },
+    );
+    expect(result.exitCode).toBe(1);
+    expect(errorLines(result.log)).toEqual([
+      '::error::security-scan: shellcheck was killed by signal SIGKILL',
+    ]);
+  });
+});
+
+describe('bad input: one line naming the input, exit 1, nothing written', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'slotline-bad-input-'));
+    writeFileSync(join(dir, 'bad-allow.yml'), '- rule: B602\n  reason: r\n  expires: soon\n');
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test.each([
+    [
+      'path',
+      { path: '/nonexistent/folder' },
+      'Input "path" must be an existing folder, got "/nonexistent/folder".',
+    ],
+    [
+      'scanners',
+      { scanners: 'bandit, semgrep' },
+      'Input "scanners" must be auto or a list of bandit, shellcheck, secretlint, gitleaks, trivy, trivy-image, npm-audit, pip-audit, got "bandit, semgrep".',
+    ],
+    ['scanners', { scanners: 'auto, bandit' }, 'Input "scanners" must be auto or a list of'],
+    [
+      'image',
+      { image: 'bad image ref' },
+      'Input "image" must be an image reference such as registry/app:tag, got "bad image ref".',
+    ],
+    ['image', { scanners: 'trivy-image' }, 'Input "image" is required when scanners includes trivy-image.'],
+    [
+      'image',
+      { scanners: 'bandit', image: 'app:1' },
+      'Input "image" is set, so scanners must include trivy-image (or be auto), got "app:1".',
+    ],
+    [
+      'fail-on',
+      { 'fail-on': 'severe' },
+      'Input "fail-on" must be one of critical, high, medium, low, none, got "severe".',
+    ],
+    [
+      'fail-on',
+      { 'fail-on': 'low', 'report-on': 'high' },
+      'Input "fail-on" must be at or above report-on (high)',
+    ],
+    [
+      'report-on',
+      { 'report-on': 'none' },
+      'Input "report-on" must be one of critical, high, medium, low, got "none".',
+    ],
+    [
+      'allowlist',
+      { allowlist: '/nonexistent/allow.yml' },
+      'Input "allowlist" must name a readable YAML file',
+    ],
+    ['allowlist', { allowlist: 'BAD' }, 'Input "allowlist" must be a YAML list of entries'],
+    [
+      'sarif-file',
+      { 'sarif-file': '/tmp' },
+      'Input "sarif-file" must be a file path, not a folder, got "/tmp".',
+    ],
+    [
+      'category-prefix',
+      { 'category-prefix': 'bad prefix/' },
+      'Input "category-prefix" must be letters, digits',
+    ],
+  ])('%s: %j', async (_name, inputs, message) => {
+    const sarif = join(dir, 'never.sarif');
+    const all: Record<string, string> = { path: dir, 'sarif-file': sarif, ...inputs };
+    if (all['allowlist'] === 'BAD') all['allowlist'] = join(dir, 'bad-allow.yml');
+    const result = await scan(all);
+    expect(result.exitCode).toBe(1);
+    const errors = errorLines(result.log);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain(`::error::security-scan: ${message}`);
+    if (all['sarif-file'] === sarif) expect(existsSync(sarif)).toBe(false);
+    expect(result.outputs).toEqual({});
+  });
+});

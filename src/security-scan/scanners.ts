@@ -1,0 +1,470 @@
+import { existsSync } from 'node:fs';
+import { readFile, realpath, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { ActionError } from '../lib/errors.js';
+import type { Exec, ExecResult, Which } from './exec.js';
+import type { Finding, ScannerName } from './findings.js';
+import type { Inventory } from './inventory.js';
+import { parseBanditJson } from './parsers/bandit.js';
+import { parseGitleaksJson } from './parsers/gitleaks.js';
+import { parseNpmAuditJson } from './parsers/npm-audit.js';
+import { parsePipAuditJson } from './parsers/pip-audit.js';
+import { parseSecretlintJson } from './parsers/secretlint.js';
+import { parseShellcheckJson1 } from './parsers/shellcheck.js';
+import { parseTrivyJson } from './parsers/trivy.js';
+
+/** A scanner that crashed, timed out or printed something other than its report. Never a pass. */
+export class ScannerFailedError extends ActionError {}
+
+export interface ScannerContext {
+  root: string;
+  inventory: Inventory;
+  image?: string;
+  exec: Exec;
+  /** A private temporary folder for config and report files. */
+  tmpDir: string;
+  timeoutMs: number;
+}
+
+export interface ScannerOutcome {
+  findings: Finding[];
+  version?: string;
+  /** Time spent inside the scanner's own processes. */
+  scannerMs: number;
+  /** Non-fatal remarks for the log, e.g. files bandit could not parse. */
+  notes: string[];
+}
+
+interface ScannerSpec {
+  name: ScannerName;
+  toolName: string;
+  /** The executable looked up on PATH. */
+  command: string;
+  /** Extra places to look when it is not on PATH (the repository's own node_modules/.bin). */
+  fallbacks?: (root: string) => string[];
+  install: string;
+  run(binary: string, ctx: ScannerContext): Promise<ScannerOutcome>;
+}
+
+const FILES_PER_CALL = 400;
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+function firstLine(text: string): string {
+  return (
+    text
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l !== '') ?? ''
+  );
+}
+
+/** Exit codes other than `ok`, signals and timeouts are crashes; the message is one line. */
+function checkExit(name: string, result: ExecResult, ok: readonly number[], timeoutMs: number): void {
+  if (result.timedOut)
+    throw new ScannerFailedError(`${name} timed out after ${Math.round(timeoutMs / 1000)}s and was stopped`);
+  if (result.exitCode === null)
+    throw new ScannerFailedError(`${name} was killed by signal ${result.signal ?? 'unknown'}`);
+  if (!ok.includes(result.exitCode)) {
+    const why = firstLine(result.stderr) || firstLine(result.stdout) || 'no output';
+    throw new ScannerFailedError(`${name} failed with exit code ${result.exitCode}: ${why.slice(0, 200)}`);
+  }
+}
+
+async function versionOf(
+  exec: Exec,
+  binary: string,
+  args: string[],
+  cwd: string,
+): Promise<string | undefined> {
+  const result = await exec(binary, args, { cwd, timeoutMs: 30_000 });
+  if (result.exitCode !== 0) return undefined;
+  return /\d+\.\d+(?:\.\d+)?/.exec(result.stdout + result.stderr)?.[0];
+}
+
+/**
+ * bandit before 1.7 never visits string constants on Python 3.8+ (it dispatches on `ast.Str`, which the
+ * parser no longer produces), so SQL-injection (B608), hard-coded password and temp-dir checks stay
+ * silent. Debian 12 still ships 1.6.2. This launcher adds the missing visitor (a no-op on 1.7+, which has
+ * it), reports bandit's version on stderr (saving a second Python start for `--version`), then runs
+ * bandit's own CLI unchanged.
+ */
+const BANDIT_LAUNCHER = [
+  'import sys',
+  'import bandit',
+  'from bandit.core import node_visitor as nv',
+  'def visit_Constant(self, node):',
+  '    if isinstance(node.value, str): return self.visit_Str(node)',
+  '    if isinstance(node.value, bytes): return self.visit_Bytes(node)',
+  'if not hasattr(nv.BanditNodeVisitor, "visit_Constant"): nv.BanditNodeVisitor.visit_Constant = visit_Constant',
+  'sys.stderr.write("slotline-bandit-version: %s\\n" % getattr(bandit, "__version__", "unknown"))',
+  'from bandit.cli.main import main',
+  'sys.argv[0] = "bandit"',
+  'sys.exit(main())',
+].join('\n');
+const BANDIT_VERSION_LINE = /^slotline-bandit-version: (\S+)\n?/m;
+
+/** The Python that bandit's script names, when it names one directly (not through /usr/bin/env). */
+async function banditPython(binary: string): Promise<string | undefined> {
+  const head = (await readFile(binary, 'utf8').catch(() => '')).split('\n')[0] ?? '';
+  const interpreter = /^#!\s*(\S+)/.exec(head)?.[1];
+  return interpreter && /\/python[\d.]*$/.test(interpreter) ? interpreter : undefined;
+}
+
+/**
+ * The version in the package.json of the npm package an executable belongs to: `secretlint --version`
+ * would start another Node process just to print it.
+ */
+async function npmPackageVersion(binary: string, name: string): Promise<string | undefined> {
+  let dir = dirname(await realpath(binary).catch(() => binary));
+  for (let depth = 0; depth < 4; depth++, dir = dirname(dir)) {
+    const pkg = await readFile(join(dir, 'package.json'), 'utf8').catch(() => undefined);
+    if (!pkg) continue;
+    const parsed = JSON.parse(pkg) as { name?: string; version?: string };
+    if (parsed.name === name) return parsed.version;
+  }
+  return undefined;
+}
+
+const SECRETLINT_CONFIGS = [
+  '.secretlintrc',
+  '.secretlintrc.json',
+  '.secretlintrc.yaml',
+  '.secretlintrc.yml',
+  '.secretlintrc.js',
+  '.secretlintrc.cjs',
+  '.secretlintrc.mjs',
+];
+
+export const SCANNERS: Record<ScannerName, ScannerSpec> = {
+  bandit: {
+    name: 'bandit',
+    toolName: 'Bandit',
+    command: 'bandit',
+    install: 'apt-get install bandit, or pip install bandit',
+    async run(binary, ctx) {
+      const python = await banditPython(binary);
+      const [file, prefix] = python ? [python, ['-W', 'ignore', '-c', BANDIT_LAUNCHER]] : [binary, []];
+      const version = python ? undefined : versionOf(ctx.exec, binary, ['--version'], ctx.root);
+      const outcome: ScannerOutcome = { findings: [], scannerMs: 0, notes: [] };
+      for (const files of chunks(ctx.inventory.pythonFiles, FILES_PER_CALL)) {
+        const result = await ctx.exec(file, [...prefix, '-f', 'json', '-q', ...files], {
+          cwd: ctx.root,
+          timeoutMs: ctx.timeoutMs,
+        });
+        const reported = BANDIT_VERSION_LINE.exec(result.stderr);
+        if (reported) {
+          outcome.version = reported[1];
+          result.stderr = result.stderr.replace(BANDIT_VERSION_LINE, '');
+        }
+        outcome.scannerMs += result.durationMs;
+        checkExit('bandit', result, [0, 1], ctx.timeoutMs);
+        outcome.findings.push(...parseBanditJson(result.stdout, ctx.root));
+        const errors =
+          (JSON.parse(result.stdout) as { errors?: { filename: string; reason: string }[] }).errors ?? [];
+        for (const e of errors) outcome.notes.push(`bandit could not scan ${e.filename}: ${e.reason}`);
+      }
+      if (version) outcome.version = await version;
+      return outcome;
+    },
+  },
+  shellcheck: {
+    name: 'shellcheck',
+    toolName: 'ShellCheck',
+    command: 'shellcheck',
+    install: 'apt-get install shellcheck',
+    async run(binary, ctx) {
+      // The version probe runs alongside the scan: it is for the report, not for the scan.
+      const version = versionOf(ctx.exec, binary, ['--version'], ctx.root);
+      const outcome: ScannerOutcome = { findings: [], scannerMs: 0, notes: [] };
+      for (const files of chunks(ctx.inventory.shellFiles, FILES_PER_CALL)) {
+        const result = await ctx.exec(binary, ['-f', 'json1', '-S', 'style', '--', ...files], {
+          cwd: ctx.root,
+          timeoutMs: ctx.timeoutMs,
+        });
+        outcome.scannerMs += result.durationMs;
+        checkExit('shellcheck', result, [0, 1], ctx.timeoutMs);
+        outcome.findings.push(...parseShellcheckJson1(result.stdout, ctx.root));
+      }
+      outcome.version = await version;
+      return outcome;
+    },
+  },
+  secretlint: {
+    name: 'secretlint',
+    toolName: 'secretlint',
+    command: 'secretlint',
+    fallbacks: (root) => [join(root, 'node_modules', '.bin', 'secretlint')],
+    install: 'npm install -g secretlint @secretlint/secretlint-rule-preset-recommend',
+    async run(binary, ctx) {
+      const version = npmPackageVersion(binary, 'secretlint').then(
+        (v) => v ?? versionOf(ctx.exec, binary, ['--version'], ctx.root),
+      );
+      const args = ['--format', 'json', '--no-color'];
+      // The repository's own config wins; otherwise the recommended preset.
+      if (!SECRETLINT_CONFIGS.some((name) => existsSync(join(ctx.root, name)))) {
+        const rc = join(ctx.tmpDir, 'secretlintrc.json');
+        await writeFile(
+          rc,
+          JSON.stringify({ rules: [{ id: '@secretlint/secretlint-rule-preset-recommend' }] }),
+        );
+        args.push('--secretlintrc', rc);
+      }
+      // Into a file, not stdout: secretlint exits before a large report has drained through a pipe.
+      const report = join(ctx.tmpDir, 'secretlint.json');
+      const result = await ctx.exec(binary, [...args, '--output', report, '**/*'], {
+        cwd: ctx.root,
+        timeoutMs: ctx.timeoutMs,
+      });
+      checkExit('secretlint', result, [0, 1], ctx.timeoutMs);
+      const text = await readFile(report, 'utf8').catch(() => {
+        const why = firstLine(result.stderr) || firstLine(result.stdout) || 'no output';
+        throw new ScannerFailedError(`secretlint wrote no report: ${why.slice(0, 200)}`);
+      });
+      return {
+        findings: parseSecretlintJson(text, ctx.root),
+        version: await version,
+        scannerMs: result.durationMs,
+        notes: [],
+      };
+    },
+  },
+  gitleaks: {
+    name: 'gitleaks',
+    toolName: 'gitleaks',
+    command: 'gitleaks',
+    install: 'see https://github.com/gitleaks/gitleaks#installing',
+    async run(binary, ctx) {
+      const version = versionOf(ctx.exec, binary, ['version'], ctx.root);
+      const report = join(ctx.tmpDir, 'gitleaks.json');
+      const result = await ctx.exec(
+        binary,
+        [
+          'detect',
+          '--no-git',
+          '--source',
+          ctx.root,
+          '--report-format',
+          'json',
+          '--report-path',
+          report,
+          '--redact',
+          '--no-banner',
+          '--exit-code',
+          '0',
+          '--log-level',
+          'error',
+        ],
+        { cwd: ctx.root, timeoutMs: ctx.timeoutMs },
+      );
+      checkExit('gitleaks', result, [0], ctx.timeoutMs);
+      const text = await readFile(report, 'utf8').catch(() => {
+        throw new ScannerFailedError('gitleaks exited 0 but wrote no report');
+      });
+      return {
+        findings: parseGitleaksJson(text, ctx.root),
+        version: await version,
+        scannerMs: result.durationMs,
+        notes: [],
+      };
+    },
+  },
+  trivy: {
+    name: 'trivy',
+    toolName: 'Trivy',
+    command: 'trivy',
+    install: 'see https://trivy.dev/latest/getting-started/installation/',
+    async run(binary, ctx) {
+      const version = versionOf(ctx.exec, binary, ['--version'], ctx.root);
+      const result = await ctx.exec(
+        binary,
+        ['fs', '--format', 'json', '--quiet', '--exit-code', '0', '--scanners', 'vuln,secret,misconfig', '.'],
+        { cwd: ctx.root, timeoutMs: ctx.timeoutMs },
+      );
+      checkExit('trivy', result, [0], ctx.timeoutMs);
+      return {
+        findings: parseTrivyJson(result.stdout, { root: ctx.root, tool: 'trivy' }),
+        version: await version,
+        scannerMs: result.durationMs,
+        notes: [],
+      };
+    },
+  },
+  'trivy-image': {
+    name: 'trivy-image',
+    toolName: 'Trivy',
+    command: 'trivy',
+    install: 'see https://trivy.dev/latest/getting-started/installation/',
+    async run(binary, ctx) {
+      const version = versionOf(ctx.exec, binary, ['--version'], ctx.root);
+      const result = await ctx.exec(
+        binary,
+        ['image', '--format', 'json', '--quiet', '--exit-code', '0', ctx.image ?? ''],
+        { cwd: ctx.root, timeoutMs: ctx.timeoutMs },
+      );
+      checkExit('trivy image', result, [0], ctx.timeoutMs);
+      return {
+        findings: parseTrivyJson(result.stdout, { root: ctx.root, tool: 'trivy-image' }),
+        version: await version,
+        scannerMs: result.durationMs,
+        notes: [],
+      };
+    },
+  },
+  'npm-audit': {
+    name: 'npm-audit',
+    toolName: 'npm audit',
+    command: 'npm',
+    install: 'install Node.js (npm comes with it)',
+    async run(binary, ctx) {
+      const version = versionOf(ctx.exec, binary, ['--version'], ctx.root);
+      const lockfile = ctx.inventory.npmLockfile ?? 'package-lock.json';
+      const result = await ctx.exec(binary, ['audit', '--json', '--package-lock-only'], {
+        cwd: ctx.root,
+        timeoutMs: ctx.timeoutMs,
+      });
+      // npm audit exits 1 both for "vulnerabilities found" and for "could not reach the registry"; the
+      // JSON tells them apart (an "error" object), and the parser turns the latter into a failure.
+      checkExit('npm audit', result, [0, 1], ctx.timeoutMs);
+      if (result.stdout.trim() === '')
+        throw new ScannerFailedError(
+          `npm audit printed no report: ${firstLine(result.stderr) || 'no output'}`,
+        );
+      return {
+        findings: parseNpmAuditJson(result.stdout, {
+          lockfilePath: lockfile,
+          lockfileText: await readFile(join(ctx.root, lockfile), 'utf8').catch(() => undefined),
+        }),
+        version: await version,
+        scannerMs: result.durationMs,
+        notes: [],
+      };
+    },
+  },
+  'pip-audit': {
+    name: 'pip-audit',
+    toolName: 'pip-audit',
+    command: 'pip-audit',
+    install: 'pip install pip-audit',
+    async run(binary, ctx) {
+      const outcome: ScannerOutcome = {
+        findings: [],
+        version: await versionOf(ctx.exec, binary, ['--version'], ctx.root),
+        scannerMs: 0,
+        notes: [],
+      };
+      for (const requirements of ctx.inventory.requirementsFiles) {
+        const result = await ctx.exec(
+          binary,
+          ['-r', requirements, '-f', 'json', '--progress-spinner', 'off'],
+          {
+            cwd: ctx.root,
+            timeoutMs: ctx.timeoutMs,
+          },
+        );
+        outcome.scannerMs += result.durationMs;
+        checkExit('pip-audit', result, [0, 1], ctx.timeoutMs);
+        outcome.findings.push(...parsePipAuditJson(result.stdout, { requirementsPath: requirements }));
+      }
+      return outcome;
+    },
+  },
+};
+
+/** Find each scanner's executable: PATH first, then its fallbacks. */
+export async function locateScanners(
+  which: Which,
+  root: string,
+  names: readonly ScannerName[],
+): Promise<Map<ScannerName, string>> {
+  const found = new Map<ScannerName, string>();
+  for (const name of names) {
+    const spec = SCANNERS[name];
+    const onPath = await which(spec.command);
+    const fallback = spec.fallbacks?.(root).find((p) => existsSync(p));
+    const binary = onPath ?? fallback;
+    if (binary) found.set(name, binary);
+  }
+  return found;
+}
+
+export interface Selection {
+  run: ScannerName[];
+  skipped: { name: ScannerName; reason: string }[];
+}
+
+function missing(name: ScannerName, why: string): string {
+  const spec = SCANNERS[name];
+  return `${why}, but \`${spec.command}\` is not on PATH (install: ${spec.install})`;
+}
+
+/**
+ * Which scanners run. `auto` picks by content: bandit for Python, shellcheck for shell scripts, a secret
+ * scanner always (gitleaks when present, else secretlint), trivy and the dependency audits when their
+ * tool is on PATH and their input exists. A scanner the content calls for, or the user names, that is
+ * not installed is an error, never a silent pass. Pure: everything it needs is passed in.
+ */
+export function selectScanners(opts: {
+  requested: 'auto' | readonly ScannerName[];
+  inventory: Inventory;
+  available: ReadonlySet<ScannerName>;
+  image?: string;
+}): Selection {
+  const { inventory, available } = opts;
+  const errors: string[] = [];
+  const run: ScannerName[] = [];
+  const skipped: Selection['skipped'] = [];
+  if (opts.requested !== 'auto') {
+    for (const name of opts.requested) {
+      if (!available.has(name)) errors.push(missing(name, `scanner ${name} was requested`));
+      else run.push(name);
+    }
+    for (const name of Object.keys(SCANNERS) as ScannerName[])
+      if (!opts.requested.includes(name)) skipped.push({ name, reason: 'not in the scanners input' });
+  } else {
+    const needed = (name: ScannerName, why: string | undefined, skipReason: string): void => {
+      if (why === undefined) skipped.push({ name, reason: skipReason });
+      else if (!available.has(name)) errors.push(missing(name, why));
+      else run.push(name);
+    };
+    const optional = (name: ScannerName, fits: string | undefined, why: string): void => {
+      if (fits !== undefined) skipped.push({ name, reason: fits });
+      else if (!available.has(name))
+        skipped.push({ name, reason: `${why}, but \`${SCANNERS[name].command}\` is not on PATH` });
+      else run.push(name);
+    };
+    const py = inventory.pythonFiles.length;
+    const sh = inventory.shellFiles.length;
+    needed('bandit', py ? `${py} Python file(s) need bandit` : undefined, 'no Python files');
+    needed('shellcheck', sh ? `${sh} shell script(s) need shellcheck` : undefined, 'no shell scripts');
+    if (available.has('gitleaks')) {
+      run.push('gitleaks');
+      skipped.push({ name: 'secretlint', reason: 'gitleaks is on PATH and scans for secrets' });
+    } else {
+      skipped.push({ name: 'gitleaks', reason: 'gitleaks is not on PATH; secretlint scans for secrets' });
+      needed('secretlint', 'every repository needs a secret scan', '');
+    }
+    optional('trivy', undefined, 'trivy would scan dependencies, secrets and IaC config');
+    needed(
+      'trivy-image',
+      opts.image ? `the image input (${opts.image}) needs trivy` : undefined,
+      'no image input',
+    );
+    optional(
+      'npm-audit',
+      inventory.npmLockfile ? undefined : 'no package-lock.json at the root',
+      'package-lock.json needs npm audit',
+    );
+    optional(
+      'pip-audit',
+      inventory.requirementsFiles.length ? undefined : 'no requirements*.txt files',
+      'requirements files would be audited by pip-audit',
+    );
+  }
+  if (errors.length > 0) throw new ScannerFailedError(errors.join('; '));
+  return { run, skipped };
+}

@@ -183,7 +183,7 @@ async function seedState(
           profiles,
           enabled: a.enabled ?? true,
           notifications: a.notifications ?? [],
-          predictiveAutoscalePolicy: { scaleMode: 'Disabled' },
+          predictiveAutoscalePolicy: { scaleMode: 'Disabled', scaleLookAheadTime: null },
           name: a.name,
           targetResourceUri: plan.id,
           targetResourceLocation: location,

@@ -48,7 +48,9 @@ export function tempDir(prefix: string): string {
  * Start `sandbox/cli.ts` as its own process on ephemeral ports, the way `npm run sandbox` does (node with
  * the tsx loader, without npm in between so the pid is the sandbox's own).
  */
-export async function startSandbox(opts: { config?: Record<string, unknown>; stateDir?: string; port?: number } = {}): Promise<SandboxProcess> {
+export async function startSandbox(
+  opts: { config?: Record<string, unknown>; stateDir?: string; port?: number } = {},
+): Promise<SandboxProcess> {
   const stateDir = opts.stateDir ?? tempDir('sandbox');
   const args = [...TSX, join(repoRoot, 'sandbox', 'cli.ts'), '--state-dir', stateDir];
   if (opts.config) {
@@ -57,7 +59,10 @@ export async function startSandbox(opts: { config?: Record<string, unknown>; sta
     args.push('--config', file);
   }
   if (opts.port !== undefined) args.push('--port', String(opts.port));
-  const child: ChildProcess = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, args, {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout!.on('data', (d) => {
     output += d;
@@ -67,7 +72,10 @@ export async function startSandbox(opts: { config?: Record<string, unknown>; sta
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const readyLine = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`sandbox did not become ready in 30 s:\n${output}`)), 30_000);
+    const timer = setTimeout(
+      () => reject(new Error(`sandbox did not become ready in 30 s:\n${output}`)),
+      30_000,
+    );
     const check = () => {
       const line = output.split('\n').find((l) => l.startsWith('sandbox: ready'));
       if (line) {
@@ -117,7 +125,12 @@ export async function call(
   sb: SandboxProcess,
   method: string,
   url: string,
-  opts: { token?: string; body?: unknown; form?: Record<string, string>; headers?: Record<string, string> } = {},
+  opts: {
+    token?: string;
+    body?: unknown;
+    form?: Record<string, string>;
+    headers?: Record<string, string>;
+  } = {},
 ): Promise<Reply> {
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.token) headers['authorization'] = `Bearer ${opts.token}`;
@@ -142,15 +155,29 @@ export async function call(
   return { status: res.statusCode, headers: flat, body: parsed, text };
 }
 
-export async function tokenFor(sb: SandboxProcess, clientId = sb.conn.clientId, clientSecret = sb.conn.clientSecret): Promise<string> {
+export async function tokenFor(
+  sb: SandboxProcess,
+  clientId = sb.conn.clientId,
+  clientSecret = sb.conn.clientSecret,
+): Promise<string> {
   const reply = await call(sb, 'POST', `${sb.conn.authorityHost}/${sb.conn.tenantId}/oauth2/v2.0/token`, {
-    form: { grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, scope: 'https://management.azure.com/.default' },
+    form: {
+      grant_type: 'client_credentials',
+      client_id: clientId,
+      client_secret: clientSecret,
+      scope: 'https://management.azure.com/.default',
+    },
   });
   if (reply.status !== 200) throw new Error(`token request failed: ${reply.status} ${reply.text}`);
   return (reply.body as { access_token: string }).access_token;
 }
 
-export async function admin(sb: SandboxProcess, method: string, path: string, body?: unknown): Promise<Reply> {
+export async function admin(
+  sb: SandboxProcess,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<Reply> {
   return call(sb, method, `${sb.conn.adminEndpoint}${path}`, body === undefined ? {} : { body });
 }
 
@@ -171,19 +198,28 @@ export interface ClientRun {
  * Run a client script in a fresh Node process that trusts the sandbox CA through NODE_EXTRA_CA_CERTS, as a
  * GitHub runner step would. The script reads the connection from SANDBOX_CONNECTION.
  */
-export function runClient(sb: SandboxProcess, script: string, env: Record<string, string> = {}, timeoutMs = 60_000): Promise<ClientRun> {
+export function runClient(
+  sb: SandboxProcess,
+  script: string,
+  env: Record<string, string> = {},
+  timeoutMs = 60_000,
+): Promise<ClientRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...TSX, join(repoRoot, '__tests__', 'sandbox', 'clients', script)], {
-      cwd: repoRoot,
-      env: {
-        PATH: process.env['PATH'] ?? '',
-        HOME: process.env['HOME'] ?? tmpdir(),
-        NODE_EXTRA_CA_CERTS: sb.conn.caCertPath,
-        SANDBOX_CONNECTION: join(sb.stateDir, 'connection.json'),
-        ...env,
+    const child = spawn(
+      process.execPath,
+      [...TSX, join(repoRoot, '__tests__', 'sandbox', 'clients', script)],
+      {
+        cwd: repoRoot,
+        env: {
+          PATH: process.env['PATH'] ?? '',
+          HOME: process.env['HOME'] ?? tmpdir(),
+          NODE_EXTRA_CA_CERTS: sb.conn.caCertPath,
+          SANDBOX_CONNECTION: join(sb.stateDir, 'connection.json'),
+          ...env,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => {
@@ -196,7 +232,11 @@ export function runClient(sb: SandboxProcess, script: string, env: Record<string
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
-      const last = stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+      const last = stdout
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .pop();
       let result: Record<string, unknown> = {};
       try {
         result = last ? JSON.parse(last) : {};

@@ -1303,7 +1303,11 @@ export class ArmService {
         profiles,
         enabled: properties['enabled'] ?? true,
         notifications: properties['notifications'] ?? [],
-        predictiveAutoscalePolicy: properties['predictiveAutoscalePolicy'] ?? { scaleMode: 'Disabled' },
+        // The service echoes the look-ahead time as null when the client sets none.
+        predictiveAutoscalePolicy: {
+          scaleLookAheadTime: null,
+          ...((properties['predictiveAutoscalePolicy'] as object) ?? { scaleMode: 'Disabled' }),
+        },
         name,
         targetResourceUri: targetResource.id,
         targetResourceLocation: properties['targetResourceLocation'] ?? targetResource.location,

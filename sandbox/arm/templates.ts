@@ -108,6 +108,7 @@ export function defaultSiteProperties(args: {
       backupRestoreTraffic: false,
       contentShareTraffic: false,
       imagePullTraffic: false,
+      managedIdentityTraffic: false,
     },
     possibleOutboundIpAddresses: '127.0.0.1',
     redundancyMode: 'None',

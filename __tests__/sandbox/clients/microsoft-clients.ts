@@ -8,7 +8,12 @@ import { connection, report } from './connection.js';
 await report(async () => {
   const conn = connection();
   const options = { authorityHost: conn.authorityHost, disableInstanceDiscovery: true };
-  const secretCredential = new ClientSecretCredential(conn.tenantId, conn.clientId, conn.clientSecret, options);
+  const secretCredential = new ClientSecretCredential(
+    conn.tenantId,
+    conn.clientId,
+    conn.clientSecret,
+    options,
+  );
   const secretToken = await secretCredential.getToken('https://management.azure.com/.default');
 
   // The runner's path: core.getIDToken() against the emulated GitHub token service, exchanged at Entra ID.
@@ -27,7 +32,8 @@ await report(async () => {
   const monitor = new MonitorClient(assertionCredential, conn.subscriptionId, { endpoint: conn.armEndpoint });
   const setting = await monitor.autoscaleSettings.get(conn.resourceGroup, conn.autoscaleSettingName);
   const byGroup: string[] = [];
-  for await (const s of monitor.autoscaleSettings.listByResourceGroup(conn.resourceGroup)) byGroup.push(s.name!);
+  for await (const s of monitor.autoscaleSettings.listByResourceGroup(conn.resourceGroup))
+    byGroup.push(s.name!);
   const bySubscription: string[] = [];
   for await (const s of monitor.autoscaleSettings.listBySubscription()) bySubscription.push(s.name!);
   const siteUri = `subscriptions/${conn.subscriptionId}/resourceGroups/${conn.resourceGroup}/providers/Microsoft.Web/sites/${conn.siteName}`;
@@ -49,10 +55,26 @@ await report(async () => {
     assertionCalls,
     autoscale: {
       name: setting.name,
-      target: setting.properties?.targetResourceUri ?? (setting as unknown as { targetResourceUri?: string }).targetResourceUri,
-      profiles: (setting.properties?.profiles ?? (setting as unknown as { profiles?: unknown[] }).profiles ?? []).map((p) => {
-        const profile = p as { name: string; capacity: { minimum: string; maximum: string; default: string }; rules: unknown[]; recurrence?: { schedule: { days: string[]; hours: number[]; timeZone: string } } };
-        return { name: profile.name, capacity: profile.capacity, rules: profile.rules.length, recurrence: profile.recurrence?.schedule ?? null };
+      target:
+        setting.properties?.targetResourceUri ??
+        (setting as unknown as { targetResourceUri?: string }).targetResourceUri,
+      profiles: (
+        setting.properties?.profiles ??
+        (setting as unknown as { profiles?: unknown[] }).profiles ??
+        []
+      ).map((p) => {
+        const profile = p as {
+          name: string;
+          capacity: { minimum: string; maximum: string; default: string };
+          rules: unknown[];
+          recurrence?: { schedule: { days: string[]; hours: number[]; timeZone: string } };
+        };
+        return {
+          name: profile.name,
+          capacity: profile.capacity,
+          rules: profile.rules.length,
+          recurrence: profile.recurrence?.schedule ?? null,
+        };
       }),
     },
     byGroup,

@@ -3,7 +3,14 @@
 import { ArmClient } from '../../../src/lib/azure/arm.js';
 import { createAzureCredential } from '../../../src/lib/azure/credential.js';
 import { readAzureInputs } from '../../../src/lib/azure/inputs.js';
-import { getSite, getSiteConfig, listAppSettings, swapSlots, updateAppSettings, updateSiteConfig } from '../../../src/lib/azure/web.js';
+import {
+  getSite,
+  getSiteConfig,
+  listAppSettings,
+  swapSlots,
+  updateAppSettings,
+  updateSiteConfig,
+} from '../../../src/lib/azure/web.js';
 import { InputReader } from '../../../src/lib/inputs.js';
 import { connection, report } from './connection.js';
 
@@ -24,7 +31,12 @@ await report(async () => {
   const poller = client.beginLongRunning(
     'POST',
     `/subscriptions/${conn.subscriptionId}/resourceGroups/${conn.resourceGroup}/providers/Microsoft.Web/sites/${conn.siteName}/slots/staging/slotsswap`,
-    { apiVersion: '2025-05-01', body: { targetSlot: 'production', preserveVnet: true }, finalState: 'location', skipFinalGet: true },
+    {
+      apiVersion: '2025-05-01',
+      body: { targetSlot: 'production', preserveVnet: true },
+      finalState: 'location',
+      skipFinalGet: true,
+    },
   );
   poller.onProgress((state) => polls.push(Date.now() - started + (state.status === 'running' ? 0 : 0)));
   await poller.pollUntilDone();

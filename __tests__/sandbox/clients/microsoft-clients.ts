@@ -55,27 +55,14 @@ await report(async () => {
     assertionCalls,
     autoscale: {
       name: setting.name,
-      target:
-        setting.properties?.targetResourceUri ??
-        (setting as unknown as { targetResourceUri?: string }).targetResourceUri,
-      profiles: (
-        setting.properties?.profiles ??
-        (setting as unknown as { profiles?: unknown[] }).profiles ??
-        []
-      ).map((p) => {
-        const profile = p as {
-          name: string;
-          capacity: { minimum: string; maximum: string; default: string };
-          rules: unknown[];
-          recurrence?: { schedule: { days: string[]; hours: number[]; timeZone: string } };
-        };
-        return {
-          name: profile.name,
-          capacity: profile.capacity,
-          rules: profile.rules.length,
-          recurrence: profile.recurrence?.schedule ?? null,
-        };
-      }),
+      // arm-monitor 8 flattens `properties` onto the resource.
+      target: setting.targetResourceUri,
+      profiles: setting.profiles.map((p) => ({
+        name: p.name,
+        capacity: p.capacity,
+        rules: p.rules.length,
+        recurrence: p.recurrence?.schedule ?? null,
+      })),
     },
     byGroup,
     bySubscription,

@@ -99,7 +99,7 @@ export async function startSandbox(
     agent,
     output: () => output,
     async stop(signal = 'SIGTERM') {
-      await agent.close();
+      if (!agent.destroyed && !agent.closed) await agent.close();
       if (child.exitCode === null) process.kill(child.pid!, signal);
       const timer = setTimeout(() => child.exitCode === null && process.kill(child.pid!, 'SIGKILL'), 10_000);
       const code = await exited;

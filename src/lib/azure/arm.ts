@@ -190,12 +190,14 @@ export class ArmClient {
       return await poller.pollUntilDone();
     } catch (error) {
       if (error instanceof ArmError || !(error instanceof Error)) throw error;
-      const detail = error as Error & { code?: string; statusCode?: number };
-      if (/long-running operation has failed|operation has failed/i.test(error.message) || detail.code) {
+      // core-lro reports a failed operation as "The long-running operation has failed. <code>. <message>".
+      const failed = /long-running operation has failed(?:\. ([^.\s]+)\. ([\s\S]*))?$/.exec(error.message);
+      if (failed) {
+        const code = failed[1] ?? 'OperationFailed';
         throw new ArmError(
-          detail.statusCode ?? 0,
-          detail.code ?? 'OperationFailed',
-          `${method} ${path.split('?')[0]} ended Failed: ${detail.code ? `${detail.code}: ` : ''}${error.message}`,
+          0,
+          code,
+          `${method} ${path.split('?')[0]} ended Failed: ${code}: ${failed[2] ?? 'no error details'}`,
         );
       }
       throw translateAzureError(error, this.options.inputs);

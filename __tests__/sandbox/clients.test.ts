@@ -113,3 +113,27 @@ test('without id-token permission the OIDC sign-in fails with a hint, not a stac
     /ACTIONS_ID_TOKEN_REQUEST_URL is not set: add 'permissions: id-token: write'/,
   );
 });
+
+test('GitHub OIDC in a long job: each short-lived Azure token is bought with a fresh GitHub token', async () => {
+  // Tokens that live 60 s are inside MSAL's 5-minute renewal window, so every ARM call needs a new one,
+  // as in a job that outlives its first token.
+  const shortLived = await startSandbox({ config: { ...FAST, tokenLifetimeSeconds: 60 } });
+  try {
+    const run = await runClient(shortLived, 'oidc-refresh.ts', {
+      'INPUT_SUBSCRIPTION-ID': shortLived.conn.subscriptionId,
+      'INPUT_TENANT-ID': shortLived.conn.tenantId,
+      'INPUT_CLIENT-ID': shortLived.conn.clientId,
+      'INPUT_ARM-ENDPOINT': shortLived.conn.armEndpoint,
+      'INPUT_AUTHORITY-HOST': shortLived.conn.authorityHost,
+      ACTIONS_ID_TOKEN_REQUEST_URL: shortLived.conn.oidcRequestUrl,
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: shortLived.conn.oidcRequestToken,
+    });
+    expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(run.result['audiences']).toEqual(['api://AzureADTokenExchange']);
+    expect(run.result['idTokenRequests']).toBeGreaterThanOrEqual(3);
+    const githubRequests = shortLived.output().split('\n').filter((l) => l.includes('login GET /github/oidc/token 200'));
+    expect(githubRequests.length).toBe(run.result['idTokenRequests']);
+  } finally {
+    await shortLived.stop();
+  }
+}, 60_000);

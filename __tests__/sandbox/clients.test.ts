@@ -131,7 +131,10 @@ test('GitHub OIDC in a long job: each short-lived Azure token is bought with a f
     expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
     expect(run.result['audiences']).toEqual(['api://AzureADTokenExchange']);
     expect(run.result['idTokenRequests']).toBeGreaterThanOrEqual(3);
-    const githubRequests = shortLived.output().split('\n').filter((l) => l.includes('login GET /github/oidc/token 200'));
+    const githubRequests = shortLived
+      .output()
+      .split('\n')
+      .filter((l) => l.includes('login GET /github/oidc/token 200'));
     expect(githubRequests.length).toBe(run.result['idTokenRequests']);
   } finally {
     await shortLived.stop();

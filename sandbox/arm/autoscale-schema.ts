@@ -152,7 +152,8 @@ export const AUTOSCALE_SETTING_SCHEMA: JsonSchema = {
           required: ['scaleMode'],
           properties: {
             scaleMode: { enum: ['Disabled', 'ForecastOnly', 'Enabled'] },
-            scaleLookAheadTime: duration,
+            // The service itself returns null here, so a GET-modify-PUT must be accepted.
+            scaleLookAheadTime: { anyOf: [duration, { type: 'null' }] },
           },
         },
         name: { type: 'string' },

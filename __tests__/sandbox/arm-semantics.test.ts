@@ -330,3 +330,69 @@ describe('autoscale settings', () => {
     expect((reply.body as { error: { message: string } }).error.message).toMatch(message);
   });
 });
+
+test('metric definitions and namespaces exist for sites, slots, plans and autoscale settings', async () => {
+  const group = `/subscriptions/${sb.conn.subscriptionId}/resourceGroups/${sb.conn.resourceGroup}`;
+  const cases: [string, string, string][] = [
+    [site(), 'Microsoft.Web/sites', 'Requests'],
+    [site('staging'), 'Microsoft.Web/sites/slots', 'Http5xx'],
+    [
+      `${group}/providers/Microsoft.Web/serverfarms/${sb.conn.planName}`,
+      'Microsoft.Web/serverFarms',
+      'CpuPercentage',
+    ],
+    [
+      `${group}/providers/microsoft.insights/autoscalesettings/${sb.conn.autoscaleSettingName}`,
+      'microsoft.insights/autoscalesettings',
+      'ObservedCapacity',
+    ],
+  ];
+  for (const [resource, namespace, metric] of cases) {
+    const definitions = await arm(
+      'GET',
+      `${resource}/providers/microsoft.insights/metricDefinitions`,
+      undefined,
+      '2024-02-01',
+    );
+    const names = (definitions.body as { value: { name: { value: string }; namespace: string }[] }).value;
+    expect(names.map((d) => d.name.value)).toContain(metric);
+    expect(names[0]!.namespace).toBe(namespace);
+    const spaces = await arm(
+      'GET',
+      `${resource}/providers/microsoft.insights/metricNamespaces`,
+      undefined,
+      '2024-02-01',
+    );
+    expect(
+      (spaces.body as { value: { properties: { metricNamespaceName: string } }[] }).value[0]!.properties
+        .metricNamespaceName,
+    ).toBe(namespace);
+    const values = await arm(
+      'GET',
+      `${resource}/providers/microsoft.insights/metrics?metricnames=${metric}&timespan=PT5M`,
+      undefined,
+      '2024-02-01',
+    );
+    expect(values.status).toBe(200);
+  }
+  const missing = await arm(
+    'GET',
+    `${group}/providers/Microsoft.Web/sites/ghost/providers/microsoft.insights/metrics`,
+    undefined,
+    '2024-02-01',
+  );
+  expect(missing.status).toBe(404);
+});
+
+test('server farms: list, and a plan with sites cannot be deleted', async () => {
+  const group = `/subscriptions/${sb.conn.subscriptionId}/resourceGroups/${sb.conn.resourceGroup}`;
+  const list = await arm('GET', `${group}/providers/Microsoft.Web/serverfarms`);
+  const plan = (
+    list.body as {
+      value: { name: string; sku: { capacity: number }; properties: { numberOfSites: number } }[];
+    }
+  ).value.find((p) => p.name === sb.conn.planName);
+  expect(plan).toMatchObject({ sku: { capacity: 2 }, properties: { numberOfSites: 1 } });
+  const del = await arm('DELETE', `${group}/providers/Microsoft.Web/serverfarms/${sb.conn.planName}`);
+  expect([del.status, code(del)]).toEqual([409, 'Conflict']);
+});

@@ -268,7 +268,7 @@ describe('autoscale settings', () => {
         value: { name: string; properties: { profiles: { capacity: Record<string, string> }[] } }[];
       }
     ).value.find((s) => s.name === sb.conn.autoscaleSettingName);
-    expect(found?.properties.profiles[0]!.capacity['maximum']).toBe('12');
+    expect(found?.properties.profiles[0]?.capacity['maximum']).toBe('12');
   });
 
   test.each([

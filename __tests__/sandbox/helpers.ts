@@ -51,10 +51,15 @@ export function tempDir(prefix: string): string {
 export async function startSandbox(
   opts: { config?: Record<string, unknown>; stateDir?: string; port?: number } = {},
 ): Promise<SandboxProcess> {
+  // Directories this helper made are removed when the sandbox stops; a caller's own state dir is kept.
+  const owned: string[] = [];
   const stateDir = opts.stateDir ?? tempDir('sandbox');
+  if (!opts.stateDir) owned.push(stateDir);
   const args = [...TSX, join(repoRoot, 'sandbox', 'cli.ts'), '--state-dir', stateDir];
   if (opts.config) {
-    const file = join(tempDir('sandbox-config'), 'config.json');
+    const configDir = tempDir('sandbox-config');
+    owned.push(configDir);
+    const file = join(configDir, 'config.json');
     writeFileSync(file, JSON.stringify(opts.config));
     args.push('--config', file);
   }
@@ -86,6 +91,7 @@ export async function startSandbox(
     child.stdout!.on('data', check);
     void exited.then((code) => {
       clearTimeout(timer);
+      for (const dir of owned) removeDir(dir);
       reject(new Error(`sandbox exited with ${code} before it was ready:\n${output}`));
     });
   });
@@ -104,6 +110,7 @@ export async function startSandbox(
       const timer = setTimeout(() => child.exitCode === null && process.kill(child.pid!, 'SIGKILL'), 10_000);
       const code = await exited;
       clearTimeout(timer);
+      for (const dir of owned) removeDir(dir);
       return code;
     },
   };

@@ -1,7 +1,9 @@
+import { spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, expect, test } from '@jest/globals';
+import { repoRoot } from '../helpers/runner.js';
 import {
   call,
   FAST,
@@ -162,3 +164,50 @@ test('a config file that does not match the schema is refused with the path of t
     startSandbox({ stateDir, config: { resourceGroups: [{ name: 'rg', sites: [{ name: 'web' }] }] } }),
   ).rejects.toThrow(/sandbox: config .*resourceGroups\[0\]\.sites\[0\] must have required property 'plan'/);
 });
+
+test('`npm run sandbox` is the interface: ready line, and SIGTERM to npm stops the sandbox behind it', async () => {
+  const stateDir = tempDir('npm');
+  dirs.push(stateDir);
+  const npm = process.env['npm_execpath'];
+  const child = npm
+    ? spawn(process.execPath, [npm, 'run', '--silent', 'sandbox', '--', '--state-dir', stateDir, '--quiet'], {
+        cwd: repoRoot,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+    : spawn('npm', ['run', '--silent', 'sandbox', '--', '--state-dir', stateDir, '--quiet'], {
+        cwd: repoRoot,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+  let output = '';
+  child.stdout.on('data', (d) => {
+    output += d;
+  });
+  child.stderr.on('data', (d) => {
+    output += d;
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  for (let i = 0; i < 300 && !output.includes('sandbox: ready'); i++)
+    await new Promise((r) => setTimeout(r, 100));
+  expect(output).toMatch(
+    /^sandbox: ready; ARM at https:\/\/127\.0\.0\.1:\d+, connection details in .*connection\.json\n$/,
+  );
+  const conn = JSON.parse(readFileSync(join(stateDir, 'connection.json'), 'utf8')) as { armEndpoint: string };
+  const port = Number(new URL(conn.armEndpoint).port);
+  process.kill(child.pid!, 'SIGTERM');
+  await exited;
+  // Nothing keeps listening once npm is gone: the signal reached the sandbox itself.
+  let listening = true;
+  for (let i = 0; i < 50 && listening; i++) {
+    listening = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (listening) await new Promise((r) => setTimeout(r, 100));
+  }
+  expect(listening).toBe(false);
+  expect(output).toContain('sandbox: SIGTERM received, stopping');
+}, 60_000);

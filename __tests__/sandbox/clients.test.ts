@@ -92,6 +92,10 @@ test('slotline ARM client: a full swap LRO (202 + Location polled to 200), stick
     sourceSlotName: 'staging',
     destinationSlotName: 'production',
   });
+  expect(r['createdSlot']).toEqual({
+    name: `${sb.conn.siteName}/preview`,
+    host: `${sb.conn.siteName}-preview.azurewebsites.net`,
+  });
   expect(r['afterRollback']).toEqual({
     productionImage: 'DOCKER|ghcr.io/slotline-demo/web:1.0.0',
     stagingImage: 'DOCKER|ghcr.io/slotline-demo/web:2.0.0',

@@ -143,6 +143,27 @@ test('an LRO that ends Failed: the swap poller raises the error and nothing was 
   expect(await image('staging')).toBe('DOCKER|ghcr.io/slotline-demo/web:broken');
 });
 
+test('a slot creation that ends Failed: Azure-AsyncOperation reports Failed, the SDK raises it, the slot is rolled back', async () => {
+  const id = await arm({
+    type: 'lro-failure',
+    method: 'PUT',
+    path: '/slots/doomed$',
+    count: 1,
+    code: 'InsufficientCapacity',
+  });
+  const run = await runClient(sb, 'fault-client.ts', { ...inputs(), SCENARIO: 'create-slot' });
+  expect(run.result).toMatchObject({ ok: false, armError: true, code: 'InsufficientCapacity' });
+  expect(await hits(id)).toBe(1);
+  const token = await tokenFor(sb);
+  expect(
+    (
+      await call(sb, 'GET', `${sb.conn.armEndpoint}${siteId(sb.conn, 'doomed')}?api-version=2025-05-01`, {
+        token,
+      })
+    ).status,
+  ).toBe(404);
+});
+
 test('added latency is felt by the client, and the call still succeeds', async () => {
   const id = await arm({ type: 'latency', latencyMs: 1200, method: 'GET', path: '/config/web$', count: 1 });
   const run = await runClient(sb, 'fault-client.ts', { ...inputs(), SCENARIO: 'get-config' });

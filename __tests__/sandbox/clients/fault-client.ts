@@ -29,7 +29,13 @@ await report(async () => {
     if (scenario === 'get-site') value = (await getSite(client, production)).name;
     else if (scenario === 'get-config') value = (await getSiteConfig(client, production)).linuxFxVersion;
     else if (scenario === 'swap') value = await swapSlots(client, production, 'staging');
-    else if (scenario === 'monitor-autoscale') {
+    else if (scenario === 'create-slot') {
+      const path = `/subscriptions/${conn.subscriptionId}/resourceGroups/${conn.resourceGroup}/providers/Microsoft.Web/sites/${conn.siteName}/slots/doomed`;
+      value = await client.longRunning('PUT', path, {
+        apiVersion: '2025-05-01',
+        body: { location: 'West Europe', properties: {} },
+      });
+    } else if (scenario === 'monitor-autoscale') {
       const monitor = await createMonitorClient(credential, inputs, retries);
       value = (await monitor.autoscaleSettings.get(conn.resourceGroup, conn.autoscaleSettingName)).name;
     } else throw new Error(`unknown SCENARIO ${scenario}`);

@@ -57,5 +57,25 @@ await report(async () => {
     stagingImage: (await getSiteConfig(client, staging)).linuxFxVersion,
     productionBanner: (await listAppSettings(client, production))['FEATURE_BANNER'],
   };
-  return { credentialKind: inputs.credentialKind, swapStatus, polls: polls.length, afterSwap, afterRollback };
+
+  // A slot created as an LRO: 202 with Azure-AsyncOperation (polled for its status) and Location (the final GET).
+  const slotPath = `/subscriptions/${conn.subscriptionId}/resourceGroups/${conn.resourceGroup}/providers/Microsoft.Web/sites/${conn.siteName}/slots/preview`;
+  const created = await client.longRunning<{ name: string; properties: { defaultHostName: string } }>(
+    'PUT',
+    slotPath,
+    {
+      apiVersion: '2025-05-01',
+      body: { location: 'West Europe', properties: {} },
+      finalState: 'location',
+    },
+  );
+  await client.request('DELETE', slotPath, { apiVersion: '2025-05-01' });
+  return {
+    credentialKind: inputs.credentialKind,
+    swapStatus,
+    polls: polls.length,
+    afterSwap,
+    afterRollback,
+    createdSlot: { name: created.name, host: created.properties.defaultHostName },
+  };
 });

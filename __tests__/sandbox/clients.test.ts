@@ -144,3 +144,17 @@ test('GitHub OIDC in a long job: each short-lived Azure token is bought with a f
     await shortLived.stop();
   }
 }, 60_000);
+
+test('without client-id the Azure CLI login is used, and its absence is reported as a hint', async () => {
+  const run = await runClient(sb, 'auth-hint.ts', {
+    'INPUT_SUBSCRIPTION-ID': sb.conn.subscriptionId,
+    'INPUT_ARM-ENDPOINT': sb.conn.armEndpoint,
+    'INPUT_AUTHORITY-HOST': sb.conn.authorityHost,
+    // No az on PATH: the runner image without the CLI, or a job that skipped azure/login.
+    PATH: '/nonexistent',
+  });
+  expect(run.result['ok']).toBe(false);
+  expect(run.result['message']).toMatch(
+    /^No Azure CLI login to use \(client-id is empty\): .*Run azure\/login earlier in the job, or set client-id and tenant-id\.$/,
+  );
+});

@@ -1,0 +1,65 @@
+// npm run sandbox -- --state-dir DIR [--config FILE] [--port N]
+// Runs the local Azure sandbox in the foreground until SIGINT or SIGTERM.
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from './config.js';
+import { startSandbox } from './sandbox.js';
+
+function fail(message: string): never {
+  console.error(`sandbox: ${message}`);
+  process.exit(2);
+}
+
+async function main(): Promise<void> {
+  let values: { 'state-dir'?: string; config?: string; port?: string; quiet?: boolean };
+  try {
+    ({ values } = parseArgs({
+      options: {
+        'state-dir': { type: 'string' },
+        config: { type: 'string' },
+        port: { type: 'string' },
+        quiet: { type: 'boolean' },
+      },
+    }));
+  } catch (error) {
+    fail(`${(error as Error).message}. Usage: npm run sandbox -- --state-dir DIR [--config FILE] [--port N]`);
+  }
+  const stateDir =
+    values['state-dir'] ??
+    fail('--state-dir DIR is required (where state, certificates and connection.json live)');
+  const port = values.port === undefined ? 0 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    fail(`--port must be a port number from 0 to 65535, got "${values.port}"`);
+  let config: Awaited<ReturnType<typeof loadConfig>>;
+  try {
+    config = await loadConfig(values.config);
+  } catch (error) {
+    fail((error as Error).message);
+  }
+  const log = values.quiet ? undefined : (line: string) => console.log(`${new Date().toISOString()} ${line}`);
+  const sandbox = await startSandbox({ stateDir, config, port, ...(log ? { log } : {}) }).catch(
+    (error: Error) =>
+      fail(
+        error.message.includes('EADDRINUSE')
+          ? `port ${port} is in use; pick another with --port or use 0`
+          : error.message,
+      ),
+  );
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`sandbox: ${signal} received, stopping`);
+    sandbox.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  console.log(
+    `sandbox: ready; ARM at ${sandbox.connection.armEndpoint}, connection details in ${join(stateDir, 'connection.json')}`,
+  );
+}
+
+void main();

@@ -1,0 +1,103 @@
+// @peculiar/x509 resolves its ASN.1 services through tsyringe, which needs the Reflect metadata polyfill loaded first.
+import 'reflect-metadata';
+import { webcrypto } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as x509 from '@peculiar/x509';
+
+/** The PEM files the sandbox serves TLS with; `caCertPath` is what clients put in NODE_EXTRA_CA_CERTS. */
+export interface TlsMaterial {
+  caCertPath: string;
+  cert: string;
+  key: string;
+  ca: string;
+}
+
+const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+const DAY_MS = 86_400_000;
+
+function toPem(der: ArrayBuffer, label: string): string {
+  const base64 = Buffer.from(der).toString('base64');
+  return `-----BEGIN ${label}-----\n${base64.replace(/(.{64})/g, '$1\n').replace(/\n$/, '')}\n-----END ${label}-----\n`;
+}
+
+/**
+ * A CA per state dir and a server certificate it signs for IP:127.0.0.1 and DNS:localhost. Created once
+ * and reused on restart, so a client that trusted the CA keeps trusting the restarted sandbox. The CA key
+ * stays in the state dir: anyone who can read it could mint certificates this machine's tests trust, which
+ * is why the sandbox writes it with mode 0600 and nobody should trust this CA system-wide.
+ */
+export async function loadOrCreateTls(stateDir: string, now: Date = new Date()): Promise<TlsMaterial> {
+  const caCertPath = join(stateDir, 'ca.pem');
+  const certPath = join(stateDir, 'server.pem');
+  const keyPath = join(stateDir, 'server-key.pem');
+  if (existsSync(caCertPath) && existsSync(certPath) && existsSync(keyPath)) {
+    const cert = readFileSync(certPath, 'utf8');
+    const notAfter = new x509.X509Certificate(cert).notAfter.getTime();
+    // Regenerate a certificate close to expiry rather than fail TLS mid-run.
+    if (notAfter - now.getTime() > DAY_MS) {
+      return { caCertPath, cert, key: readFileSync(keyPath, 'utf8'), ca: readFileSync(caCertPath, 'utf8') };
+    }
+  }
+  x509.cryptoProvider.set(webcrypto as never);
+  const subtle = webcrypto.subtle;
+  const notBefore = new Date(now.getTime() - 60_000);
+  const notAfter = new Date(now.getTime() + 365 * DAY_MS);
+  const caKeys = (await subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const caCert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: randomSerial(),
+    name: 'CN=slotline sandbox CA, O=slotline',
+    notBefore,
+    notAfter,
+    keys: caKeys,
+    signingAlgorithm: ALGORITHM,
+    extensions: [
+      new x509.BasicConstraintsExtension(true, 0, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      await x509.SubjectKeyIdentifierExtension.create(caKeys.publicKey),
+    ],
+  });
+  const serverKeys = (await subtle.generateKey(ALGORITHM, true, [
+    'sign',
+    'verify',
+  ])) as webcrypto.CryptoKeyPair;
+  const serverCert = await x509.X509CertificateGenerator.create({
+    serialNumber: randomSerial(),
+    subject: 'CN=localhost, O=slotline sandbox',
+    issuer: caCert.subject,
+    notBefore,
+    notAfter,
+    signingKey: caKeys.privateKey,
+    publicKey: serverKeys.publicKey,
+    signingAlgorithm: ALGORITHM,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyAgreement,
+        true,
+      ),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+      new x509.SubjectAlternativeNameExtension([
+        { type: 'ip', value: '127.0.0.1' },
+        { type: 'dns', value: 'localhost' },
+      ]),
+      await x509.AuthorityKeyIdentifierExtension.create(caCert),
+    ],
+  });
+  const ca = caCert.toString('pem');
+  const cert = serverCert.toString('pem');
+  const key = toPem(await subtle.exportKey('pkcs8', serverKeys.privateKey), 'PRIVATE KEY');
+  const caKey = toPem(await subtle.exportKey('pkcs8', caKeys.privateKey), 'PRIVATE KEY');
+  writeFileSync(caCertPath, `${ca}\n`);
+  writeFileSync(join(stateDir, 'ca-key.pem'), caKey, { mode: 0o600 });
+  writeFileSync(certPath, `${cert}\n`);
+  writeFileSync(keyPath, key, { mode: 0o600 });
+  return { caCertPath, cert, key, ca };
+}
+
+function randomSerial(): string {
+  // Positive, non-zero: the high bit of the first byte clear.
+  const bytes = webcrypto.getRandomValues(new Uint8Array(16));
+  bytes[0] = (bytes[0]! & 0x7f) | 0x01;
+  return Buffer.from(bytes).toString('hex');
+}

@@ -1,0 +1,104 @@
+import type { InputReader } from '../inputs.js';
+
+/**
+ * The inputs every Azure action declares, identically (the contract test compares action.yml files
+ * against this table). Copy the entries into an action.yml as they are.
+ */
+export const AZURE_INPUT_SPECS = {
+  'subscription-id': { description: 'Azure subscription ID that holds the resources.', required: true },
+  'tenant-id': {
+    description:
+      'Microsoft Entra tenant ID (GUID or domain). Required with client-id; leave empty with client-id to use an existing Azure CLI login.',
+    required: false,
+  },
+  'client-id': {
+    description:
+      'Application (client) ID of the app registration or user-assigned managed identity to sign in as. Leave empty to use the Azure CLI login of an earlier azure/login step.',
+    required: false,
+  },
+  'client-secret': {
+    description:
+      "Client secret of the app registration. Leave empty to sign in with GitHub OIDC (workload identity federation; needs 'permissions: id-token: write').",
+    required: false,
+  },
+  'arm-endpoint': {
+    description: 'Azure Resource Manager endpoint.',
+    required: false,
+    default: 'https://management.azure.com',
+  },
+  'authority-host': {
+    description: 'Microsoft Entra authority host.',
+    required: false,
+    default: 'https://login.microsoftonline.com',
+  },
+} as const;
+
+export type AzureInputName = keyof typeof AZURE_INPUT_SPECS;
+
+export type AzureCredentialKind = 'client-secret' | 'github-oidc' | 'azure-cli';
+
+export interface AzureInputs {
+  subscriptionId: string;
+  tenantId?: string;
+  clientId?: string;
+  clientSecret?: string;
+  /** Origin of the ARM endpoint, without a trailing slash. */
+  armEndpoint: string;
+  /** Origin of the authority host, without a trailing slash. */
+  authorityHost: string;
+  credentialKind: AzureCredentialKind;
+}
+
+const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+const TENANT =
+  /^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+)$/;
+
+/**
+ * Read the six shared Azure inputs. The credential follows from which are set: client-secret → client
+ * secret; client-id without secret → GitHub OIDC federation; no client-id → the Azure CLI login.
+ */
+export function readAzureInputs(reader: InputReader): AzureInputs {
+  const subscriptionId = reader.required('subscription-id');
+  if (!GUID.test(subscriptionId))
+    reader.fail('subscription-id', 'must be a subscription ID (a GUID)', subscriptionId);
+  const tenantId = reader.string('tenant-id', {
+    pattern: TENANT,
+    expected: 'a tenant ID (a GUID) or a domain such as contoso.onmicrosoft.com',
+  });
+  const clientId = reader.string('client-id', {
+    pattern: GUID,
+    expected: 'an application (client) ID (a GUID)',
+  });
+  const clientSecret = reader.string('client-secret', { secret: true });
+  const armEndpoint =
+    reader.url('arm-endpoint', { protocols: ['https:'] })?.origin ??
+    AZURE_INPUT_SPECS['arm-endpoint'].default;
+  const authorityHost =
+    reader.url('authority-host', { protocols: ['https:'] })?.origin ??
+    AZURE_INPUT_SPECS['authority-host'].default;
+  if (clientId && !tenantId) reader.fail('tenant-id', 'is required when client-id is set');
+  if (clientSecret && !clientId) reader.fail('client-id', 'is required when client-secret is set');
+  const credentialKind: AzureCredentialKind = !clientId
+    ? 'azure-cli'
+    : clientSecret
+      ? 'client-secret'
+      : 'github-oidc';
+  return {
+    subscriptionId,
+    ...(tenantId ? { tenantId } : {}),
+    ...(clientId ? { clientId } : {}),
+    ...(clientSecret ? { clientSecret } : {}),
+    armEndpoint,
+    authorityHost,
+    credentialKind,
+  };
+}
+
+/** The token scope for ARM: the public ARM audience for public Azure and local sandboxes, else the endpoint's own. */
+export function armScope(armEndpoint: string): string {
+  const { hostname, origin } = new URL(armEndpoint);
+  const local = hostname === '127.0.0.1' || hostname === 'localhost' || hostname === '[::1]';
+  return local || hostname === 'management.azure.com'
+    ? 'https://management.azure.com/.default'
+    : `${origin}/.default`;
+}

@@ -1,0 +1,134 @@
+import type { ArmClient } from './arm.js';
+
+/** The Web api-version slotline sends (the newest stable; ARM keeps older ones working). */
+export const WEB_API_VERSION = '2025-05-01';
+
+export interface SiteRef {
+  resourceGroup: string;
+  site: string;
+  /** A slot name; undefined or "production" means the site itself. */
+  slot?: string;
+}
+
+export function sitePath(subscriptionId: string, ref: SiteRef): string {
+  const base = `/subscriptions/${subscriptionId}/resourceGroups/${encodeURIComponent(ref.resourceGroup)}/providers/Microsoft.Web/sites/${encodeURIComponent(ref.site)}`;
+  return ref.slot && ref.slot.toLowerCase() !== 'production'
+    ? `${base}/slots/${encodeURIComponent(ref.slot)}`
+    : base;
+}
+
+export interface Site {
+  id: string;
+  name: string;
+  properties: {
+    state?: string;
+    defaultHostName?: string;
+    hostNames?: string[];
+    serverFarmId?: string;
+    slotSwapStatus?: { timestampUtc: string; sourceSlotName: string; destinationSlotName: string } | null;
+    targetSwapSlot?: string | null;
+    siteConfig?: SiteConfig;
+  };
+}
+
+export interface SiteConfig {
+  linuxFxVersion?: string;
+  healthCheckPath?: string | null;
+  experiments?: { rampUpRules?: RampUpRule[] };
+  [key: string]: unknown;
+}
+
+export interface RampUpRule {
+  name: string;
+  actionHostName: string;
+  reroutePercentage: number;
+  changeStep?: number;
+  changeIntervalInMinutes?: number;
+  minReroutePercentage?: number;
+  maxReroutePercentage?: number;
+  changeDecisionCallbackUrl?: string;
+}
+
+export async function getSite(client: ArmClient, ref: SiteRef): Promise<Site> {
+  return (
+    await client.request<Site>('GET', sitePath(client.subscriptionId, ref), { apiVersion: WEB_API_VERSION })
+  ).body;
+}
+
+export async function getSiteConfig(client: ArmClient, ref: SiteRef): Promise<SiteConfig> {
+  const path = `${sitePath(client.subscriptionId, ref)}/config/web`;
+  return (await client.request<{ properties: SiteConfig }>('GET', path, { apiVersion: WEB_API_VERSION })).body
+    .properties;
+}
+
+export async function updateSiteConfig(
+  client: ArmClient,
+  ref: SiteRef,
+  config: SiteConfig,
+): Promise<SiteConfig> {
+  const path = `${sitePath(client.subscriptionId, ref)}/config/web`;
+  return (
+    await client.request<{ properties: SiteConfig }>('PATCH', path, {
+      apiVersion: WEB_API_VERSION,
+      body: { properties: config },
+    })
+  ).body.properties;
+}
+
+export async function listAppSettings(client: ArmClient, ref: SiteRef): Promise<Record<string, string>> {
+  const path = `${sitePath(client.subscriptionId, ref)}/config/appsettings/list`;
+  return (
+    await client.request<{ properties: Record<string, string> }>('POST', path, {
+      apiVersion: WEB_API_VERSION,
+    })
+  ).body.properties;
+}
+
+export async function updateAppSettings(
+  client: ArmClient,
+  ref: SiteRef,
+  settings: Record<string, string>,
+): Promise<Record<string, string>> {
+  const path = `${sitePath(client.subscriptionId, ref)}/config/appsettings`;
+  return (
+    await client.request<{ properties: Record<string, string> }>('PUT', path, {
+      apiVersion: WEB_API_VERSION,
+      body: { properties: settings },
+    })
+  ).body.properties;
+}
+
+/**
+ * Swap `source` (a slot, or production) with `targetSlot` and wait until App Service reports it done.
+ * A 202 + Location answer is polled by core-lro, honouring Retry-After.
+ */
+export async function swapSlots(
+  client: ArmClient,
+  source: SiteRef,
+  targetSlot: string,
+  opts: { preserveVnet?: boolean } = {},
+): Promise<void> {
+  const path = `${sitePath(client.subscriptionId, source)}/slotsswap`;
+  await client.longRunning('POST', path, {
+    apiVersion: WEB_API_VERSION,
+    body: { targetSlot, preserveVnet: opts.preserveVnet ?? true },
+    finalState: 'location',
+    skipFinalGet: true,
+  });
+}
+
+/** Phase 1 of swap with preview: apply the target slot's sticky settings to `source` and restart it. */
+export async function applySlotConfig(client: ArmClient, source: SiteRef, targetSlot: string): Promise<void> {
+  const path = `${sitePath(client.subscriptionId, source)}/applySlotConfig`;
+  await client.request('POST', path, {
+    apiVersion: WEB_API_VERSION,
+    body: { targetSlot, preserveVnet: true },
+  });
+}
+
+/** Cancel a swap with preview: restore `source`'s own settings. */
+export async function resetSlotConfig(client: ArmClient, source: SiteRef): Promise<void> {
+  await client.request('POST', `${sitePath(client.subscriptionId, source)}/resetSlotConfig`, {
+    apiVersion: WEB_API_VERSION,
+  });
+}

@@ -20,6 +20,7 @@ export function sitePath(subscriptionId: string, ref: SiteRef): string {
 export interface Site {
   id: string;
   name: string;
+  tags?: Record<string, string>;
   properties: {
     state?: string;
     defaultHostName?: string;
@@ -131,4 +132,59 @@ export async function resetSlotConfig(client: ArmClient, source: SiteRef): Promi
   await client.request('POST', `${sitePath(client.subscriptionId, source)}/resetSlotConfig`, {
     apiVersion: WEB_API_VERSION,
   });
+}
+
+/** Replace the tags of a site (PATCH; ARM replaces the whole tag map, so pass every tag to keep). */
+export async function updateSiteTags(
+  client: ArmClient,
+  ref: SiteRef,
+  tags: Record<string, string>,
+): Promise<Record<string, string>> {
+  const response = await client.request<{ tags?: Record<string, string> }>(
+    'PATCH',
+    sitePath(client.subscriptionId, ref),
+    { apiVersion: WEB_API_VERSION, body: { tags } },
+  );
+  return response.body?.tags ?? {};
+}
+
+export interface SiteInstanceInfo {
+  name: string;
+  properties: { state?: string; healthCheckUrl?: string };
+}
+
+/** The instances (workers) a site or slot runs on, with their state. */
+export async function listInstances(client: ArmClient, ref: SiteRef): Promise<SiteInstanceInfo[]> {
+  const path = `${sitePath(client.subscriptionId, ref)}/instances`;
+  return (
+    (await client.request<{ value?: SiteInstanceInfo[] }>('GET', path, { apiVersion: WEB_API_VERSION })).body
+      .value ?? []
+  );
+}
+
+export interface SlotConfigNames {
+  appSettingNames?: string[] | null;
+  connectionStringNames?: string[] | null;
+  azureStorageConfigNames?: string[] | null;
+}
+
+/** The names of settings that stay with their slot on a swap ("deployment slot settings"); site level only. */
+export async function getSlotConfigNames(client: ArmClient, ref: SiteRef): Promise<SlotConfigNames> {
+  const path = `${sitePath(client.subscriptionId, { ...ref, slot: undefined })}/config/slotConfigNames`;
+  return (await client.request<{ properties: SlotConfigNames }>('GET', path, { apiVersion: WEB_API_VERSION }))
+    .body.properties;
+}
+
+export async function updateSlotConfigNames(
+  client: ArmClient,
+  ref: SiteRef,
+  names: SlotConfigNames,
+): Promise<SlotConfigNames> {
+  const path = `${sitePath(client.subscriptionId, { ...ref, slot: undefined })}/config/slotConfigNames`;
+  return (
+    await client.request<{ properties: SlotConfigNames }>('PUT', path, {
+      apiVersion: WEB_API_VERSION,
+      body: { properties: names },
+    })
+  ).body.properties;
 }

@@ -1,0 +1,206 @@
+import { type AzureInputs, readAzureInputs } from '../lib/azure/inputs.js';
+import { type Env, InputReader } from '../lib/inputs.js';
+import { parseStatusList, type StatusMatcher } from './health.js';
+
+export const ACTIONS = ['release', 'deploy', 'swap', 'ramp', 'rollback'] as const;
+export type DeployAction = (typeof ACTIONS)[number];
+
+export interface AppSetting {
+  value: string;
+  secret: boolean;
+}
+
+export interface DeploySlotInputs {
+  azure: AzureInputs;
+  action: DeployAction;
+  resourceGroup: string;
+  appName: string;
+  slot: string;
+  targetSlot: string;
+  swapMode: 'direct' | 'preview';
+  image?: string;
+  registry?: { server: string; username: string; password: string };
+  appSettings: Record<string, AppSetting>;
+  stickySettings: string[];
+  /** Undefined: the slot's configured health check path, else `/`. */
+  healthPath?: string;
+  healthStatuses: StatusMatcher;
+  healthStatusesText: string;
+  healthTimeoutMs: number;
+  percentage?: number;
+  lockTimeoutMs: number;
+  rollbackOnFailure: boolean;
+}
+
+// Docker reference grammar, simplified: [host[:port]/]path[:tag][@sha256:digest]; a tag or digest is required.
+const IMAGE =
+  /^(?:(?<host>[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:\d{1,5})?)\/)?[a-z0-9]+([._-]+[a-z0-9]+)*(\/[a-z0-9]+([._-]+[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
+const RESOURCE_GROUP = /^[-\w._()]{1,90}$/;
+const APP_NAME = /^[A-Za-z0-9][A-Za-z0-9-]{0,58}[A-Za-z0-9]?$/;
+const SLOT = /^[A-Za-z0-9][A-Za-z0-9-]{0,58}$/;
+const SETTING_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+
+const APP_SETTINGS_SCHEMA = {
+  type: 'object',
+  propertyNames: { pattern: SETTING_NAME.source },
+  additionalProperties: {
+    anyOf: [
+      { type: ['string', 'number', 'boolean'] },
+      {
+        type: 'object',
+        required: ['value'],
+        additionalProperties: false,
+        properties: { value: { type: ['string', 'number', 'boolean'] }, secret: { type: 'boolean' } },
+      },
+    ],
+  },
+} as const;
+
+/** The registry an image reference names: its first component when that is a host, else Docker Hub. */
+export function registryServer(image: string): string {
+  const first = image.split('/')[0] ?? '';
+  const isHost = image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
+  return isHost ? `https://${first}` : 'https://index.docker.io';
+}
+
+/** A tag or digest reference without `DOCKER|`; `isDigest` for `@sha256:` references. */
+export function isValidImage(image: string): boolean {
+  const m = IMAGE.exec(image);
+  if (!m) return false;
+  const last = image.split('/').pop() ?? '';
+  return last.includes(':') || image.includes('@sha256:');
+}
+
+/**
+ * Inputs that only some values of `action` need. Checked right after parseInputs, before anything talks
+ * to Azure; kept apart so parseInputs accepts every action's minimal input set on its own.
+ */
+export function checkInputsForAction(inputs: DeploySlotInputs, env: Env): void {
+  const reader = new InputReader(env);
+  if (!inputs.image && (inputs.action === 'release' || inputs.action === 'deploy'))
+    reader.fail('image', `is required when action is ${inputs.action}`);
+  if (inputs.action === 'ramp' && inputs.percentage === undefined)
+    reader.fail('percentage', 'is required when action is ramp (0 to 100; 0 removes the routing rule)');
+}
+
+export async function parseInputs(env: Env): Promise<DeploySlotInputs> {
+  const reader = new InputReader(env);
+  const azure = readAzureInputs(reader);
+  const action = reader.enum('action', ACTIONS, 'release');
+  const resourceGroup = reader.required('resource-group');
+  if (!RESOURCE_GROUP.test(resourceGroup))
+    reader.fail(
+      'resource-group',
+      'must be a resource group name (1-90 letters, digits, _ - . ( ))',
+      resourceGroup,
+    );
+  const appName = reader.required('app-name');
+  if (!APP_NAME.test(appName))
+    reader.fail('app-name', 'must be an App Service app name (2-60 letters, digits and hyphens)', appName);
+  const slot = reader.string('slot', {
+    default: 'staging',
+    pattern: SLOT,
+    expected: 'a deployment slot name (letters, digits and hyphens)',
+  })!;
+  if (slot.toLowerCase() === 'production')
+    reader.fail(
+      'slot',
+      'must name a deployment slot, not production (the slot is swapped into target-slot)',
+      slot,
+    );
+  const targetSlot = reader.string('target-slot', {
+    default: 'production',
+    pattern: SLOT,
+    expected: "'production' or a deployment slot name",
+  })!;
+  if (targetSlot.toLowerCase() === slot.toLowerCase())
+    reader.fail('target-slot', `must differ from slot ('${slot}')`, targetSlot);
+  const swapMode = reader.enum('swap-mode', ['direct', 'preview'] as const, 'direct');
+
+  const image = reader.string('image');
+  if (image !== undefined && !isValidImage(image.replace(/^DOCKER\|/i, '')))
+    reader.fail(
+      'image',
+      'must be a container image reference with a tag or digest, such as myacr.azurecr.io/web:1.4.2 or ghcr.io/org/web@sha256:<64 hex>',
+      image,
+    );
+
+  const registryUsername = reader.string('registry-username');
+  const registryPassword = reader.string('registry-password', { secret: true });
+  if (registryPassword && !registryUsername)
+    reader.fail('registry-username', 'is required when registry-password is set');
+  if (registryUsername && !registryPassword)
+    reader.fail('registry-password', 'is required when registry-username is set');
+
+  const rawSettings =
+    (await reader.yaml<Record<string, unknown>>(
+      'app-settings',
+      APP_SETTINGS_SCHEMA as unknown as Parameters<typeof reader.yaml>[1],
+      'a YAML map of NAME: value, or NAME: {value: ..., secret: true} for values to mask',
+    )) ?? {};
+  const appSettings: Record<string, AppSetting> = {};
+  for (const [name, value] of Object.entries(rawSettings)) {
+    appSettings[name] =
+      value !== null && typeof value === 'object'
+        ? {
+            value: String((value as { value: unknown }).value),
+            secret: (value as { secret?: boolean }).secret === true,
+          }
+        : { value: String(value), secret: false };
+  }
+
+  const stickySettings = reader.list('sticky-settings', { comma: true });
+  for (const name of stickySettings)
+    if (!SETTING_NAME.test(name))
+      reader.fail('sticky-settings', 'must list app setting names (letters, digits, _ . -)', name);
+
+  const healthPath = reader.string('health-path', {
+    pattern: /^\/[^\s?#]*(\?[^\s#]*)?$/,
+    expected: 'a path starting with /, such as /healthz',
+  });
+  const healthStatusesText = reader.string('health-statuses', { default: '200' })!;
+  const healthStatuses = parseStatusList(healthStatusesText);
+  if (!healthStatuses)
+    reader.fail(
+      'health-statuses',
+      'must be a comma-separated list of HTTP status codes or classes, such as 200 or 2xx,301',
+      healthStatusesText,
+    );
+  const healthTimeoutMs = reader.duration('health-timeout', {
+    default: '5m',
+    min: 1_000,
+    max: 6 * 3_600_000,
+  })!;
+  const percentage = reader.number('percentage', { min: 0, max: 100 });
+  const lockTimeoutMs = reader.duration('lock-timeout', { default: '10m', max: 6 * 3_600_000 })!;
+  const rollbackOnFailure = reader.boolean('rollback-on-failure', true);
+
+  return {
+    azure,
+    action,
+    resourceGroup,
+    appName,
+    slot,
+    targetSlot,
+    swapMode,
+    ...(image ? { image: image.replace(/^DOCKER\|/i, '') } : {}),
+    ...(registryUsername && registryPassword && image
+      ? {
+          registry: {
+            server: registryServer(image.replace(/^DOCKER\|/i, '')),
+            username: registryUsername,
+            password: registryPassword,
+          },
+        }
+      : {}),
+    appSettings,
+    stickySettings,
+    ...(healthPath ? { healthPath } : {}),
+    healthStatuses: healthStatuses!,
+    healthStatusesText,
+    healthTimeoutMs,
+    ...(percentage !== undefined ? { percentage } : {}),
+    lockTimeoutMs,
+    rollbackOnFailure,
+  };
+}

@@ -113,7 +113,8 @@ export async function startDeploySandbox(overrides: Partial<SandboxConfig> = {})
   const agent = new Agent({ connect: { ca: tls.ca } });
   const resource = (slot?: string) => sb.store.get(siteId(slot))!;
   const image = (slot?: string) => {
-    const fx = (resource(slot).internal?.['siteConfig'] as { linuxFxVersion?: string }).linuxFxVersion;
+    const fx = (resource(slot).internal?.['siteConfig'] as { linuxFxVersion?: string } | undefined)
+      ?.linuxFxVersion;
     return /^DOCKER\|(.+)$/i.exec(fx ?? '')?.[1];
   };
   return {

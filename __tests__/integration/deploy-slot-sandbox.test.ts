@@ -73,8 +73,8 @@ describe('release', () => {
     expect(prodSettings).toMatchObject({ FEATURE_BANNER: 'on', API_KEY: apiKey, RETRIES: '3' });
     expect(prodSettings['DOCKER_REGISTRY_SERVER_URL']).toBe('https://ghcr.io');
     expect(prodSettings['DOCKER_REGISTRY_SERVER_PASSWORD']).toBe(registryPassword);
-    const sticky = (ds.resource().internal?.['slotConfigNames'] as { appSettingNames: string[] })
-      .appSettingNames;
+    const sticky = (ds.resource().internal?.['slotConfigNames'] as { appSettingNames: string[] } | undefined)
+      ?.appSettingNames;
     expect(sticky).toEqual(expect.arrayContaining(['APP_SLOT_LABEL', 'REGION_LABEL']));
     // Summary: a Mermaid timeline of the phases, images before and after, the outcome.
     expect(step.summary).toContain('```mermaid\ngantt');
@@ -187,7 +187,9 @@ describe('swap with preview, ramp', () => {
     expect(ds.image('production')).toBe(V2);
     expect(ds.resource('staging').properties['targetSwapSlot']).toBeNull();
     expect(
-      (ds.resource('staging').internal?.['appSettings'] as Record<string, string>)['APP_SLOT_LABEL'],
+      (ds.resource('staging').internal?.['appSettings'] as Record<string, string> | undefined)?.[
+        'APP_SLOT_LABEL'
+      ],
     ).toBe('staging');
   });
 
@@ -195,8 +197,12 @@ describe('swap with preview, ramp', () => {
     const up = await deploySlot({ action: 'ramp', percentage: '25' });
     expect({ exit: up.exitCode, error: errorLine(up) }).toEqual({ exit: 0, error: '' });
     const rules = () =>
-      ((ds.resource().internal?.['siteConfig'] as { experiments?: { rampUpRules?: unknown[] } }).experiments
-        ?.rampUpRules ?? []) as { name: string; reroutePercentage: number; actionHostName: string }[];
+      ((ds.resource().internal?.['siteConfig'] as { experiments?: { rampUpRules?: unknown[] } } | undefined)
+        ?.experiments?.rampUpRules ?? []) as {
+        name: string;
+        reroutePercentage: number;
+        actionHostName: string;
+      }[];
     expect(rules()).toEqual([
       expect.objectContaining({
         name: 'staging',

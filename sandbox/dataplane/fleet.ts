@@ -222,6 +222,14 @@ export class SlotFleet {
     });
   }
 
+  /** Restart: fresh containers of the same config replace the running ones, new before old. */
+  restart(config: SlotConfig, capacity: number): Promise<void> {
+    return this.serial(async () => {
+      const fresh = await this.start(config, config.image ? capacity : 0);
+      await this.release(this.adopt(config, fresh));
+    });
+  }
+
   stopAll(): Promise<void> {
     return this.serial(async () => {
       await this.release(this.adopt(this.config, []));

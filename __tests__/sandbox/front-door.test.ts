@@ -164,7 +164,9 @@ test('a slot listener serves only its slot; an unknown slot is 404', async () =>
     () => routing([inst('a', v1a)], [inst('s', v2a)]),
     { tls },
   );
-  const gone = await listenFor({ production: false, slot: 'qa' }, () => routing([inst('a', v1a)], []), { tls });
+  const gone = await listenFor({ production: false, slot: 'qa' }, () => routing([inst('a', v1a)], []), {
+    tls,
+  });
   listeners.push(l, gone);
   expect(
     (

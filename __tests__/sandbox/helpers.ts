@@ -62,7 +62,8 @@ export async function startSandbox(
   const stateDir = opts.stateDir ?? tempDir('sandbox');
   if (!opts.stateDir) owned.push(stateDir);
   const args = [...TSX, join(repoRoot, 'sandbox', 'cli.ts'), '--state-dir', stateDir];
-  if (opts.dataPlane) args.push('--time-scale', String(opts.dataPlane.timeScale), '--storage-root', opts.dataPlane.storageRoot);
+  if (opts.dataPlane)
+    args.push('--time-scale', String(opts.dataPlane.timeScale), '--storage-root', opts.dataPlane.storageRoot);
   else args.push('--no-containers');
   if (opts.config) {
     const configDir = tempDir('sandbox-config');

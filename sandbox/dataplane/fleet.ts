@@ -191,7 +191,11 @@ export class SlotFleet {
   healthRound(): Promise<void> {
     return this.serial(async () => {
       if (this.current.length === 0) return;
-      const running = new Set(await this.deps.runtime.listByLabel('slotline.slot', this.name));
+      // By id among all of this sandbox's running containers: after a swap, instances serve another slot
+      // than the one that started them.
+      const running = new Set(
+        await this.deps.runtime.listByLabel(this.deps.label.name, this.deps.label.value),
+      );
       const dead = this.current.filter((i) => !running.has(i.containerId));
       if (dead.length > 0) {
         this.log(`replacing ${dead.length} stopped container(s): ${dead.map((d) => d.id).join(', ')}`);

@@ -11,7 +11,15 @@ function fail(message: string): never {
 }
 
 async function main(): Promise<void> {
-  let values: { 'state-dir'?: string; config?: string; port?: string; quiet?: boolean };
+  let values: {
+    'state-dir'?: string;
+    config?: string;
+    port?: string;
+    quiet?: boolean;
+    'time-scale'?: string;
+    'storage-root'?: string;
+    'no-containers'?: boolean;
+  };
   try {
     ({ values } = parseArgs({
       options: {
@@ -19,10 +27,15 @@ async function main(): Promise<void> {
         config: { type: 'string' },
         port: { type: 'string' },
         quiet: { type: 'boolean' },
+        'time-scale': { type: 'string' },
+        'storage-root': { type: 'string' },
+        'no-containers': { type: 'boolean' },
       },
     }));
   } catch (error) {
-    fail(`${(error as Error).message}. Usage: npm run sandbox -- --state-dir DIR [--config FILE] [--port N]`);
+    fail(
+      `${(error as Error).message}. Usage: npm run sandbox -- --state-dir DIR [--config FILE] [--port N] [--time-scale K] [--storage-root DIR] [--no-containers]`,
+    );
   }
   const stateDir =
     values['state-dir'] ??
@@ -30,6 +43,9 @@ async function main(): Promise<void> {
   const port = values.port === undefined ? 0 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     fail(`--port must be a port number from 0 to 65535, got "${values.port}"`);
+  const timeScale = values['time-scale'] === undefined ? 1 : Number(values['time-scale']);
+  if (!Number.isFinite(timeScale) || timeScale < 1 || timeScale > 3600)
+    fail(`--time-scale must be a number from 1 to 3600, got "${values['time-scale']}"`);
   let config: Awaited<ReturnType<typeof loadConfig>>;
   try {
     config = await loadConfig(values.config);
@@ -37,7 +53,10 @@ async function main(): Promise<void> {
     fail((error as Error).message);
   }
   const log = values.quiet ? undefined : (line: string) => console.log(`${new Date().toISOString()} ${line}`);
-  const sandbox = await startSandbox({ stateDir, config, port, ...(log ? { log } : {}) }).catch(
+  const dataPlane = values['no-containers']
+    ? false
+    : { timeScale, ...(values['storage-root'] ? { storageRoot: values['storage-root'] } : {}) };
+  const sandbox = await startSandbox({ stateDir, config, port, dataPlane, ...(log ? { log } : {}) }).catch(
     (error: Error) =>
       fail(
         error.message.includes('EADDRINUSE')

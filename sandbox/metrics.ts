@@ -5,6 +5,14 @@ export interface MetricSample {
   timestamp: number;
   value: number;
   dimensions?: Record<string, string>;
+  /**
+   * A sample may stand for several observations already combined (the data plane keeps one per second
+   * per series): then count, total, minimum and maximum describe them and `value` is their average.
+   */
+  count?: number;
+  total?: number;
+  minimum?: number;
+  maximum?: number;
 }
 
 /**
@@ -352,17 +360,26 @@ interface Bucket {
   count?: number;
 }
 
-function aggregate(values: number[], wanted: Aggregation[], timeStamp: string): Bucket {
+function aggregate(samples: MetricSample[], wanted: Aggregation[], timeStamp: string): Bucket {
   const bucket: Bucket = { timeStamp };
   // An empty bucket carries only its timestamp, as Azure Monitor returns it.
-  if (values.length === 0) return bucket;
-  const total = values.reduce((a, b) => a + b, 0);
+  if (samples.length === 0) return bucket;
+  let count = 0;
+  let total = 0;
+  let minimum = Number.POSITIVE_INFINITY;
+  let maximum = Number.NEGATIVE_INFINITY;
+  for (const s of samples) {
+    count += s.count ?? 1;
+    total += s.total ?? s.value;
+    minimum = Math.min(minimum, s.minimum ?? s.value);
+    maximum = Math.max(maximum, s.maximum ?? s.value);
+  }
   for (const a of wanted) {
-    if (a === 'Average') bucket.average = total / values.length;
-    if (a === 'Minimum') bucket.minimum = Math.min(...values);
-    if (a === 'Maximum') bucket.maximum = Math.max(...values);
+    if (a === 'Average') bucket.average = total / count;
+    if (a === 'Minimum') bucket.minimum = minimum;
+    if (a === 'Maximum') bucket.maximum = maximum;
     if (a === 'Total') bucket.total = total;
-    if (a === 'Count') bucket.count = values.length;
+    if (a === 'Count') bucket.count = count;
   }
   return bucket;
 }
@@ -407,12 +424,15 @@ export function queryMetrics(
     return d;
   });
   const span = parseTimespan(get('timespan'), nowMs);
-  // Azure Monitor aligns buckets to whole grains (minutes at least), whatever the requested start.
-  const start = Math.floor(span.start / 60_000) * 60_000;
-  const end = span.end;
   const intervalText = (get('interval') ?? 'PT1M').toUpperCase();
   const full = intervalText === 'FULL';
-  const interval = full ? end - start : parseIsoDuration(intervalText);
+  const grain = full ? 60_000 : parseIsoDuration(intervalText);
+  // Azure Monitor aligns buckets to whole minutes, whatever the requested start. The sandbox's
+  // seconds-level grains (PT1S..PT30S, an extension for fast tests) align to whole grains instead.
+  const align = grain && grain < 60_000 ? grain : 60_000;
+  const start = Math.floor(span.start / align) * align;
+  const end = span.end;
+  const interval = full ? end - start : grain;
   if (!interval)
     throw new HttpProblem(
       400,
@@ -466,10 +486,8 @@ export function queryMetrics(
       if (metadataOnly) return { series: { metadatavalues }, rank: 0 };
       const data: Bucket[] = [];
       for (let t = start; t < end; t += interval) {
-        const values = g.samples
-          .filter((s) => s.timestamp >= t && s.timestamp < t + interval)
-          .map((s) => s.value);
-        data.push(aggregate(values, wanted, formatTime(t)));
+        const inGrain = g.samples.filter((s) => s.timestamp >= t && s.timestamp < t + interval);
+        data.push(aggregate(inGrain, wanted, formatTime(t)));
       }
       const rankKey = orderby[0] as keyof Bucket | undefined;
       const rank = rankKey

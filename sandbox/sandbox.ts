@@ -12,6 +12,7 @@ import {
   type SandboxConfig,
   SITE_PLACEHOLDER,
 } from './config.js';
+import { DataPlane } from './dataplane/data-plane.js';
 import { type Fault, FaultInjector, type FaultSpec } from './faults.js';
 import { HttpProblem, isObject, parseJsonBody, readBody, sendArmError, sendJson } from './http.js';
 import { IdentityService, type SandboxClock } from './identity.js';
@@ -50,6 +51,11 @@ export interface SandboxOptions {
   hooks?: Partial<Omit<ArmHooks, 'metrics'>>;
   /** One line per request; never bodies, query strings or headers (they carry secrets). */
   log?: (line: string) => void;
+  /**
+   * Part 2: run slots as real containers behind front-door listeners, with metrics from traffic and an
+   * autoscale engine. `false` (the default in-process) keeps the control plane alone.
+   */
+  dataPlane?: false | { timeScale?: number; storageRoot?: string };
 }
 
 export interface Sandbox {
@@ -58,6 +64,7 @@ export interface Sandbox {
   faults: FaultInjector;
   arm: ArmService;
   identity: IdentityService;
+  dataPlane?: DataPlane;
   stop(): Promise<void>;
 }
 
@@ -223,8 +230,18 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const pushedMetrics = new InMemoryMetricsSource();
   const faults = new FaultInjector(clock);
   const identity = new IdentityService(store, keys, clock);
-  const base = defaultHooks(options.metrics ?? pushedMetrics);
-  const hooks: ArmHooks = { ...base, ...options.hooks, metrics: options.metrics ?? pushedMetrics };
+  const dataPlane = options.dataPlane
+    ? await DataPlane.create({ stateDir, tls, ...options.dataPlane, log })
+    : undefined;
+  // Metrics: the data plane's (from real traffic) plus whatever the admin endpoint pushed.
+  const metrics: MetricsSource = options.metrics ?? {
+    samples: (id, name, start, end) => [
+      ...(dataPlane?.metrics.samples(id, name, start, end) ?? []),
+      ...pushedMetrics.samples(id, name, start, end),
+    ],
+  };
+  const base = defaultHooks(metrics);
+  const hooks: ArmHooks = { ...base, ...dataPlane?.hooks(), ...options.hooks, metrics };
   const arm = new ArmService(store, identity, faults, clock, hooks);
 
   const sockets = new Set<import('node:stream').Duplex>();
@@ -293,7 +310,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 
   const connection = {} as SandboxConnection;
   const admin = (req: IncomingMessage, res: ServerResponse, url: URL) =>
-    handleAdmin(req, res, url, { store, faults, identity, metrics: pushedMetrics, connection });
+    handleAdmin(req, res, url, { store, faults, identity, metrics: pushedMetrics, connection, dataPlane });
   const armServer = serve('arm', (req, res, url) => arm.handle(req, res, url));
   const loginServer = serve('login', (req, res, url) => identity.handle(req, res, url));
   const adminServer = serve('admin', admin);
@@ -340,6 +357,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     oidcRequestToken: requestToken,
     adminEndpoint: `https://127.0.0.1:${adminPort}`,
   } satisfies SandboxConnection);
+  await dataPlane?.attach(store);
   store.persist();
   writeFileSync(join(stateDir, 'connection.json'), `${JSON.stringify(connection, null, 2)}\n`, {
     mode: 0o600,
@@ -351,7 +369,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     faults,
     arm,
     identity,
+    ...(dataPlane ? { dataPlane } : {}),
     async stop() {
+      await dataPlane?.stop();
       arm.close();
       const servers = [armServer, loginServer, adminServer];
       for (const s of servers) s.close();
@@ -380,12 +400,17 @@ async function handleAdmin(
     identity: IdentityService;
     metrics: InMemoryMetricsSource;
     connection: SandboxConnection;
+    dataPlane?: DataPlane;
   },
 ): Promise<void> {
   const path = url.pathname.replace(/\/$/, '') || '/';
   const bad = (message: string) => sendJson(res, 400, { error: { code: 'BadRequest', message } });
   try {
     if (req.method === 'GET' && path === '/health') return sendJson(res, 200, { status: 'ok' });
+    if (req.method === 'GET' && path === '/autoscale/actions') {
+      // The scale actions the engine took (newest last); Azure shows these in the activity log.
+      return sendJson(res, 200, { value: ctx.dataPlane?.autoscale.actions() ?? [] });
+    }
     if (path === '/faults' && req.method === 'GET') return sendJson(res, 200, { value: ctx.faults.list() });
     if (path === '/faults' && req.method === 'POST') {
       const body = parseJsonBody(await readBody(req));

@@ -3,7 +3,7 @@ import {
   chooseSlot,
   type Instance,
   type Listener,
-  listen,
+  listenFor,
   type Routing,
   type ServedRequest,
   type SlotTarget,
@@ -77,7 +77,7 @@ describe('chooseSlot', () => {
 test('balances over healthy instances and records every request', async () => {
   const served: ServedRequest[] = [];
   let current = routing([inst('a', v1a), inst('b', v1b), inst('c', v2a, false)], []);
-  const l = await listen({ production: true }, () => current, { tls, onRequest: (s) => served.push(s) });
+  const l = await listenFor({ production: true }, () => current, { tls, onRequest: (s) => served.push(s) });
   listeners.push(l);
   const report = await startLoad({
     url: `https://${l.host}/`,
@@ -103,7 +103,7 @@ test('balances over healthy instances and records every request', async () => {
 });
 
 test('ramp-up sends its percentage of production traffic to the slot', async () => {
-  const l = await listen(
+  const l = await listenFor(
     { production: true },
     () => routing([inst('a', v1a)], [inst('s', v2a)], [{ slot: 'staging', percentage: 20 }]),
     { tls },
@@ -124,7 +124,7 @@ test('ramp-up sends its percentage of production traffic to the slot', async () 
 
 test('switching the routing under load fails no request', async () => {
   let current = routing([inst('a', v1a), inst('b', v1b)], [inst('s', v2a)]);
-  const l = await listen({ production: true }, () => current, { tls });
+  const l = await listenFor({ production: true }, () => current, { tls });
   listeners.push(l);
   const load = startLoad({ url: `https://${l.host}/`, concurrency: 50, maxDurationMs: 20_000, ca: tls.cert });
   await sleep(500);
@@ -145,7 +145,7 @@ test('switching the routing under load fails no request', async () => {
 
 test('an instance that dies is routed around: refused connections go to another instance', async () => {
   const doomed = await app('doomed', 'v1');
-  const l = await listen({ production: true }, () => routing([inst('a', v1a), inst('d', doomed)], []), {
+  const l = await listenFor({ production: true }, () => routing([inst('a', v1a), inst('d', doomed)], []), {
     tls,
   });
   listeners.push(l);
@@ -159,12 +159,14 @@ test('an instance that dies is routed around: refused connections go to another 
 });
 
 test('a slot listener serves only its slot; an unknown slot is 404', async () => {
-  const l = await listen(
+  const l = await listenFor(
     { production: false, slot: 'staging' },
     () => routing([inst('a', v1a)], [inst('s', v2a)]),
     { tls },
   );
-  const gone = await listen({ production: false, slot: 'qa' }, () => routing([inst('a', v1a)], []), { tls });
+  const gone = await listenFor({ production: false, slot: 'qa' }, () => routing([inst('a', v1a)], []), {
+    tls,
+  });
   listeners.push(l, gone);
   expect(
     (

@@ -49,13 +49,22 @@ export function tempDir(prefix: string): string {
  * the tsx loader, without npm in between so the pid is the sandbox's own).
  */
 export async function startSandbox(
-  opts: { config?: Record<string, unknown>; stateDir?: string; port?: number } = {},
+  opts: {
+    config?: Record<string, unknown>;
+    stateDir?: string;
+    port?: number;
+    /** Run the data plane (real containers); the control-plane tests leave it off. */
+    dataPlane?: { timeScale: number; storageRoot: string };
+  } = {},
 ): Promise<SandboxProcess> {
   // Directories this helper made are removed when the sandbox stops; a caller's own state dir is kept.
   const owned: string[] = [];
   const stateDir = opts.stateDir ?? tempDir('sandbox');
   if (!opts.stateDir) owned.push(stateDir);
   const args = [...TSX, join(repoRoot, 'sandbox', 'cli.ts'), '--state-dir', stateDir];
+  if (opts.dataPlane)
+    args.push('--time-scale', String(opts.dataPlane.timeScale), '--storage-root', opts.dataPlane.storageRoot);
+  else args.push('--no-containers');
   if (opts.config) {
     const configDir = tempDir('sandbox-config');
     owned.push(configDir);

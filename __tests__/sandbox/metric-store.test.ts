@@ -1,6 +1,6 @@
 import { expect, test } from '@jest/globals';
-import { recordRequest } from '../../sandbox/dataplane/metric-catalog.js';
 import { aggregationValue, MetricStore } from '../../sandbox/dataplane/metric-store.js';
+import { recordRequest } from '../../sandbox/dataplane/request-metrics.js';
 import { _internal } from '../../sandbox/dataplane/runtime.js';
 
 const SITE = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/web';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { SlotFleet } from '../../sandbox/dataplane/fleet.js';
-import { InFlight, type Listener, listen, type Routing } from '../../sandbox/dataplane/front-door.js';
+import { InFlight, type Listener, listenFor, type Routing } from '../../sandbox/dataplane/front-door.js';
 import { startLoad } from '../../sandbox/dataplane/load.js';
 import { CliRuntime } from '../../sandbox/dataplane/runtime.js';
 import { type SlotSettings, SwapWarmUpError, swap, swappedSettings } from '../../sandbox/dataplane/swap.js';
@@ -75,7 +75,7 @@ beforeAll(async () => {
     slots: new Map(),
     rampUp: [],
   });
-  listener = await listen({ production: true }, routing, { tls, inFlight });
+  listener = await listenFor({ production: true }, routing, { tls, inFlight });
 }, 120_000);
 
 afterAll(async () => {

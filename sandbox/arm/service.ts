@@ -34,6 +34,15 @@ export interface ArmHooks {
   /** The instances a site or slot runs on. Default: one per plan worker, with stable ids. */
   instancesFor(resource: StoredResource, plan: StoredResource | undefined): SiteInstance[];
   metrics: MetricsSource;
+  /**
+   * Runs while a swap's operation is in progress, before the documents are exchanged: the data plane
+   * restarts and warms the source here. A rejection fails the operation and leaves both slots as they were.
+   */
+  beforeSwap?: (
+    source: StoredResource,
+    target: StoredResource,
+    stickyAppSettingNames: string[],
+  ) => Promise<void>;
 }
 
 export const defaultHooks = (metrics: MetricsSource): ArmHooks => ({
@@ -63,6 +72,8 @@ interface Operation {
   complete: () => void;
   rollback: () => void;
   failure?: { status: number; code: string; message: string };
+  /** Work the operation waits for (the data plane's part of a swap), besides its minimum duration. */
+  pending?: boolean;
 }
 
 interface Call {
@@ -440,7 +451,7 @@ export class ArmService {
   private settleOperations(): void {
     const now = this.clock.now();
     for (const op of this.operations.values()) {
-      if (op.status !== 'InProgress' || now < op.completeAt) continue;
+      if (op.status !== 'InProgress' || now < op.completeAt || op.pending) continue;
       op.endTime = now;
       if (op.failure) {
         op.status = 'Failed';
@@ -461,6 +472,7 @@ export class ArmService {
       rollback?: () => void;
       result?: () => unknown;
       asyncHeader: boolean;
+      work?: () => Promise<void>;
     },
   ): Operation {
     const now = this.clock.now();
@@ -488,6 +500,20 @@ export class ArmService {
         : {}),
     };
     this.operations.set(op.id, op);
+    if (args.work && !op.failure) {
+      op.pending = true;
+      args.work().then(
+        () => {
+          op.pending = false;
+          this.settleOperations();
+        },
+        (error: Error) => {
+          op.pending = false;
+          op.failure = { status: 400, code: 'SwapFailed', message: `Swap failed: ${error.message}` };
+          this.settleOperations();
+        },
+      );
+    }
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       this.settleOperations();
@@ -999,10 +1025,12 @@ export class ArmService {
     this.assertUnlocked(source);
     const target = this.requireTarget(source, await c.body());
     const site = this.parentSite(source);
+    const beforeSwap = this.hooks.beforeSwap;
     this.startOperation(c, {
       name: 'SwapSiteSlots',
       site,
       asyncHeader: false,
+      ...(beforeSwap ? { work: () => beforeSwap(source, target, [...this.stickyNames(site)]) } : {}),
       complete: () => {
         const a = this.store.get(source.id);
         const b = this.store.get(target.id);

@@ -191,7 +191,11 @@ export class SlotFleet {
   healthRound(): Promise<void> {
     return this.serial(async () => {
       if (this.current.length === 0) return;
-      const running = new Set(await this.deps.runtime.listByLabel('slotline.slot', this.name));
+      // By id among all of this sandbox's running containers: after a swap, instances serve another slot
+      // than the one that started them.
+      const running = new Set(
+        await this.deps.runtime.listByLabel(this.deps.label.name, this.deps.label.value),
+      );
       const dead = this.current.filter((i) => !running.has(i.containerId));
       if (dead.length > 0) {
         this.log(`replacing ${dead.length} stopped container(s): ${dead.map((d) => d.id).join(', ')}`);
@@ -219,6 +223,14 @@ export class SlotFleet {
       if (this.current.some((i) => i.healthy !== healthy.get(i.id))) {
         this.current = this.current.map((i) => ({ ...i, healthy: healthy.get(i.id) ?? i.healthy }));
       }
+    });
+  }
+
+  /** Restart: fresh containers of the same config replace the running ones, new before old. */
+  restart(config: SlotConfig, capacity: number): Promise<void> {
+    return this.serial(async () => {
+      const fresh = await this.start(config, config.image ? capacity : 0);
+      await this.release(this.adopt(config, fresh));
     });
   }
 

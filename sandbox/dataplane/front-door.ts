@@ -162,6 +162,12 @@ export class Balancer {
   }
 }
 
+/** What a listener serves: a site's production host (no slot) or one slot's host. */
+export interface Route {
+  routing: Routing;
+  slot?: string;
+}
+
 export interface Listener {
   /** `127.0.0.1:<port>`, the ARM defaultHostName. */
   host: string;
@@ -175,10 +181,10 @@ export interface Listener {
  * and rule changes apply to the next request while requests in flight finish where they started.
  */
 export async function listen(
-  kind: { production: true } | { production: false; slot: string },
-  resolve: () => Routing | undefined,
-  opts: FrontDoorOptions,
+  route: () => Route | undefined,
+  opts: FrontDoorOptions & { port?: number },
 ): Promise<Listener> {
+  const resolve = () => route()?.routing;
   const random = opts.random ?? Math.random;
   const now = opts.now ?? Date.now;
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
@@ -189,15 +195,16 @@ export async function listen(
     inFlight++;
     res.on('close', () => inFlight--);
     const started = now();
-    const routing = resolve();
-    if (!routing) {
+    const bound = route();
+    if (!bound) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('site not found');
       return;
     }
+    const { routing } = bound;
     const url = new URL(req.url ?? '/', 'https://front-door');
     let target: SlotTarget;
     let pin: string | undefined;
-    if (kind.production) {
+    if (bound.slot === undefined) {
       ({ target, pin } = chooseSlot(
         routing,
         url.searchParams.get(ROUTING_COOKIE) ?? undefined,
@@ -205,7 +212,7 @@ export async function listen(
         random,
       ));
     } else {
-      const slot = routing.slots.get(kind.slot.toLowerCase());
+      const slot = routing.slots.get(bound.slot.toLowerCase());
       if (!slot) {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('slot not found');
         return;
@@ -324,7 +331,13 @@ export async function listen(
     }
   }
 
-  await new Promise<void>((resolveListen) => server.listen(0, '127.0.0.1', resolveListen));
+  await new Promise<void>((resolveListen, rejectListen) => {
+    server.once('error', rejectListen);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => {
+      server.off('error', rejectListen);
+      resolveListen();
+    });
+  });
   const { port } = server.address() as AddressInfo;
   return {
     host: `127.0.0.1:${port}`,
@@ -337,4 +350,16 @@ export async function listen(
         server.close(() => resolveClose());
       }),
   };
+}
+
+/** A listener bound for good to one site's production host or one slot's host. */
+export function listenFor(
+  kind: { production: true } | { production: false; slot: string },
+  resolve: () => Routing | undefined,
+  opts: FrontDoorOptions & { port?: number },
+): Promise<Listener> {
+  return listen(() => {
+    const routing = resolve();
+    return routing ? { routing, ...(kind.production ? {} : { slot: kind.slot }) } : undefined;
+  }, opts);
 }

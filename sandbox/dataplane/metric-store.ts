@@ -1,3 +1,5 @@
+import type { MetricSample, MetricsSource } from '../metrics.js';
+
 /**
  * Time series for the sandbox's Azure Monitor: every sample lands in a one-second bucket per series
  * (count, total, minimum, maximum), so a query at any grain of whole seconds is exact and memory stays
@@ -64,7 +66,7 @@ interface Series {
   seconds: Map<number, Bucket>;
 }
 
-export class MetricStore {
+export class MetricStore implements MetricsSource {
   private readonly series = new Map<string, Map<string, Series>>();
 
   constructor(
@@ -100,6 +102,32 @@ export class MetricStore {
   /** Series with at least one sample for this resource and metric. */
   hasData(resourceId: string, metric: string): boolean {
     return (this.series.get(`${resourceId.toLowerCase()}|${metric.toLowerCase()}`)?.size ?? 0) > 0;
+  }
+
+  /**
+   * One pre-aggregated sample per series and second in [startMs, endMs): the shape the control plane's
+   * metrics API combines exactly (count, total, minimum and maximum carried through).
+   */
+  samples(resourceId: string, metric: string, startMs: number, endMs: number): MetricSample[] {
+    const byDims = this.series.get(`${resourceId.toLowerCase()}|${metric.toLowerCase()}`);
+    const result: MetricSample[] = [];
+    const first = Math.floor(startMs / 1000);
+    const last = Math.ceil(endMs / 1000);
+    for (const s of byDims?.values() ?? []) {
+      for (const [second, b] of s.seconds) {
+        if (second < first || second >= last) continue;
+        result.push({
+          timestamp: second * 1000,
+          value: b.total / b.count,
+          dimensions: s.dimensions,
+          count: b.count,
+          total: b.total,
+          minimum: b.minimum,
+          maximum: b.maximum,
+        });
+      }
+    }
+    return result.sort((a, b) => a.timestamp - b.timestamp);
   }
 
   query(q: SeriesQuery): SeriesResult[] {

@@ -15,7 +15,7 @@ export const BUSYBOX = '/bin/busybox';
  * Build the sandbox test app with buildah (`FROM scratch` + busybox-static) into the given storage,
  * tagged `tag`. Takes about a second; fails clearly when buildah or busybox-static is missing.
  */
-export async function buildTestImage(tag: string, storageRoot: string): Promise<void> {
+export async function buildTestImage(tag: string, storageRoot: string, version = 'dev'): Promise<void> {
   const context = mkdtempSync(join(tmpdir(), 'slotline-testimage-'));
   try {
     for (const file of ['Containerfile', 'entrypoint.sh', 'handler.sh'])
@@ -38,6 +38,8 @@ export async function buildTestImage(tag: string, storageRoot: string): Promise<
       '--isolation',
       'chroot',
       '-q',
+      '--build-arg',
+      `VERSION=${version}`,
       '-t',
       tag,
       '-f',

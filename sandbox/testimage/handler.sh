@@ -1,6 +1,7 @@
 #!/bin/sh
 # One HTTP/1.1 exchange on stdin/stdout. Environment:
-#   BODY          text of the page at every path but the health path
+#   BODY          text of the page (default: "slotline test app $APP_VERSION", the image's build arg)
+#   /status/NNN   answers with that status, for known error counts
 #   HEALTH_PATH   answered with 200 "healthy" (default /healthz)
 #   FAILURE_MODE  none | slow (SLOW_MS delay) | error (500 everywhere) | never-healthy (health path 503)
 #                 | crash-after (the container exits after CRASH_AFTER requests)
@@ -32,8 +33,11 @@ if [ "$path" = "${HEALTH_PATH:-/healthz}" ]; then
   else
     respond '200 OK' 'healthy'
   fi
+elif [ "${path#/status/}" != "$path" ]; then
+  code="${path#/status/}"
+  respond "$code Status" "status $code"
 elif [ "$FAILURE_MODE" = error ]; then
   respond '500 Internal Server Error' 'internal error'
 else
-  respond '200 OK' "$BODY"
+  respond '200 OK' "${BODY:-slotline test app ${APP_VERSION}}"
 fi

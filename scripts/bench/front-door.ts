@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { selfSignedCert } from '../../__tests__/helpers/tls.js';
 import { SlotFleet } from '../../sandbox/dataplane/fleet.js';
-import { listen, type Routing } from '../../sandbox/dataplane/front-door.js';
+import { listenFor, type Routing } from '../../sandbox/dataplane/front-door.js';
 import { CliRuntime } from '../../sandbox/dataplane/runtime.js';
 import { swap } from '../../sandbox/dataplane/swap.js';
 import { buildTestImage } from '../../sandbox/testimage/build.js';
@@ -58,7 +58,7 @@ try {
     slots: new Map(),
     rampUp: [],
   });
-  const listener = await listen({ production: true }, routing, { tls });
+  const listener = await listenFor({ production: true }, routing, { tls });
   // wrk, the same tool for both targets, in the same run.
   const a = await wrk(direct);
   const b = await wrk(`https://${listener.host}/`);

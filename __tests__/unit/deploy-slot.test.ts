@@ -1,0 +1,257 @@
+import { describe, expect, test } from '@jest/globals';
+import { parseStatusList, verifyStrict, waitHealthy } from '../../src/deploy-slot/health.js';
+import {
+  checkInputsForAction,
+  isValidImage,
+  parseInputs,
+  registryServer,
+} from '../../src/deploy-slot/inputs.js';
+import { blocks } from '../../src/deploy-slot/lease.js';
+import { formatLease, parseLease, readRecord, writeRecord } from '../../src/deploy-slot/record.js';
+import {
+  planRecovery,
+  planRollback,
+  recordAfterRelease,
+  recordAfterRollback,
+} from '../../src/deploy-slot/rollback.js';
+import { InputError } from '../../src/lib/errors.js';
+import { inputEnv, runBundle } from '../helpers/runner.js';
+
+const BASE = {
+  'subscription-id': '00000000-0000-4000-8000-000000000000',
+  'tenant-id': '11111111-1111-4111-8111-111111111111',
+  'client-id': '22222222-2222-4222-8222-222222222222',
+  'client-secret': 'not-a-real-secret',
+  'resource-group': 'rg',
+  'app-name': 'web',
+  image: 'ghcr.io/org/web:1.2.3',
+};
+
+async function parse(inputs: Record<string, string>) {
+  const env = inputEnv({ ...BASE, ...inputs });
+  const parsed = await parseInputs(env);
+  checkInputsForAction(parsed, env);
+  return parsed;
+}
+
+describe('inputs', () => {
+  test('defaults', async () => {
+    const inputs = await parse({});
+    expect(inputs).toMatchObject({
+      action: 'release',
+      slot: 'staging',
+      targetSlot: 'production',
+      swapMode: 'direct',
+      image: 'ghcr.io/org/web:1.2.3',
+      healthTimeoutMs: 300_000,
+      lockTimeoutMs: 600_000,
+      rollbackOnFailure: true,
+      appSettings: {},
+      stickySettings: [],
+    });
+    expect(inputs.healthStatuses(200)).toBe(true);
+    expect(inputs.healthStatuses(204)).toBe(false);
+  });
+
+  test('app settings with secrets, registry credentials, sticky names, statuses', async () => {
+    const inputs = await parse({
+      'app-settings': 'A: 1\nB: {value: s3cret-value, secret: true}\nC: true',
+      'registry-username': 'bot',
+      'registry-password': 'pw',
+      'sticky-settings': 'A\nB, C',
+      'health-statuses': '2xx,301',
+      image: 'myacr.azurecr.io/web@sha256:' + 'a'.repeat(64),
+    });
+    expect(inputs.appSettings).toEqual({
+      A: { value: '1', secret: false },
+      B: { value: 's3cret-value', secret: true },
+      C: { value: 'true', secret: false },
+    });
+    expect(inputs.registry).toEqual({ server: 'https://myacr.azurecr.io', username: 'bot', password: 'pw' });
+    expect(inputs.stickySettings).toEqual(['A', 'B', 'C']);
+    expect([inputs.healthStatuses(204), inputs.healthStatuses(301), inputs.healthStatuses(302)]).toEqual([
+      true,
+      true,
+      false,
+    ]);
+  });
+
+  // Every input with a malformed value: a one-line InputError that names it.
+  const BAD: [string, string, RegExp][] = [
+    ['subscription-id', 'not-a-guid', /subscription ID \(a GUID\)/],
+    ['tenant-id', 'bad tenant!', /tenant ID/],
+    ['client-id', 'xyz', /client\) ID \(a GUID\)/],
+    ['arm-endpoint', 'http://management.azure.com', /absolute https URL/],
+    ['authority-host', 'not a url', /absolute https URL/],
+    ['action', 'promote', /one of release, deploy, swap, ramp, rollback/],
+    ['resource-group', 'bad/group', /resource group name/],
+    ['app-name', 'web_app!', /App Service app name/],
+    ['slot', 'production', /not production/],
+    ['target-slot', 'staging', /must differ from slot/],
+    ['swap-mode', 'auto', /one of direct, preview/],
+    ['image', 'ghcr.io/org/web', /with a tag or digest/],
+    ['registry-username', '', /required when registry-password is set/],
+    ['app-settings', 'A: [1, 2]', /YAML map of NAME: value/],
+    ['sticky-settings', 'GOOD\nbad name', /app setting names/],
+    ['health-path', 'healthz', /path starting with \//],
+    ['health-statuses', '200,abc', /HTTP status codes or classes/],
+    ['health-timeout', 'soon', /duration/],
+    ['percentage', '150', /from 0 to 100/],
+    ['lock-timeout', '-1m', /duration/],
+    ['rollback-on-failure', 'yes', /true or false/],
+  ];
+  test.each(BAD)('bad %s', async (name, value, expected) => {
+    const extra: Record<string, string> = { [name]: value };
+    if (name === 'registry-username') extra['registry-password'] = 'pw';
+    const error = await parse(extra).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InputError);
+    const message = (error as Error).message;
+    expect(message).toContain(`"${name}"`);
+    expect(message).toMatch(expected);
+    expect(message).not.toContain('\n');
+  });
+
+  test('registry-password alone, image missing for release, percentage missing for ramp', async () => {
+    await expect(parse({ 'registry-password': 'pw' })).rejects.toThrow(/"registry-username" is required/);
+    await expect(parse({ image: '' })).rejects.toThrow(/"image" is required when action is release/);
+    await expect(parse({ action: 'ramp' })).rejects.toThrow(/"percentage" is required when action is ramp/);
+    await expect(parse({ action: 'rollback', image: '' })).resolves.toMatchObject({ action: 'rollback' });
+  });
+
+  test('a secret value in a bad input never appears in the error', async () => {
+    const error = (await parse({ 'client-secret': 'sekret-123', 'client-id': '' }).catch((e) => e)) as Error;
+    expect(error.message).toContain('"client-id" is required when client-secret is set');
+    expect(error.message).not.toContain('sekret-123');
+  });
+
+  test('the bundle exits 1 with one line naming the input, before any network call', async () => {
+    const step = await runBundle('deploy-slot', { ...BASE, 'health-timeout': 'forever' });
+    expect(step.exitCode).toBe(1);
+    const errors = step.log.split('\n').filter((l) => l.startsWith('::error::'));
+    expect(errors).toEqual([
+      expect.stringMatching(/^::error::deploy-slot: Input "health-timeout" must be a duration.*"forever"\.$/),
+    ]);
+    expect(step.log).not.toContain('not-a-real-secret');
+  });
+
+  test('image references and their registry', () => {
+    expect(isValidImage('localhost/slotline/testapp:v1')).toBe(true);
+    expect(isValidImage('127.0.0.1:5000/web:1')).toBe(true);
+    expect(isValidImage('web:1')).toBe(true);
+    expect(isValidImage('web')).toBe(false);
+    expect(isValidImage('Web:1')).toBe(false);
+    expect(registryServer('myacr.azurecr.io/web:1')).toBe('https://myacr.azurecr.io');
+    expect(registryServer('org/web:1')).toBe('https://index.docker.io');
+  });
+});
+
+describe('rollback rules', () => {
+  const record = { releasedImage: 'v2', previousImage: 'v1' };
+  test('rollback: no record, already, swap back, redeploy', () => {
+    expect(planRollback({ record: {}, targetImage: 'v2', slotImage: 'v1' })).toEqual({ kind: 'no-record' });
+    expect(planRollback({ record, targetImage: 'v1', slotImage: 'v2' })).toEqual({
+      kind: 'already',
+      image: 'v1',
+    });
+    expect(planRollback({ record, targetImage: 'v2', slotImage: 'v1' })).toEqual({
+      kind: 'swap-back',
+      image: 'v1',
+    });
+    expect(planRollback({ record, targetImage: 'v2', slotImage: 'v9' })).toEqual({
+      kind: 'redeploy',
+      image: 'v1',
+    });
+  });
+
+  test('recovery after a failed release follows what ARM shows now', () => {
+    expect(planRecovery({ targetBefore: 'v1', targetNow: 'v1', slotNow: 'v2' })).toEqual({
+      kind: 'restore-slot',
+    });
+    expect(planRecovery({ targetBefore: 'v1', targetNow: 'v2', slotNow: 'v1' })).toEqual({
+      kind: 'swap-back',
+      image: 'v1',
+    });
+    expect(planRecovery({ targetBefore: 'v1', targetNow: 'v2', slotNow: 'v3' })).toEqual({
+      kind: 'redeploy',
+      image: 'v1',
+    });
+  });
+
+  test('the record: release keeps a distinct previous image; rollback makes a second rollback a no-op', () => {
+    const now = new Date('2026-11-26T10:00:00Z');
+    const released = recordAfterRelease({}, 'v1', 'v2', now);
+    expect(released).toMatchObject({ releasedImage: 'v2', previousImage: 'v1' });
+    // Re-releasing what production serves keeps the older previous image.
+    expect(recordAfterRelease(released, 'v2', 'v2', now)).toMatchObject({ previousImage: 'v1' });
+    const rolledBack = recordAfterRollback(released, 'v1', 'v2', now);
+    expect(rolledBack).toMatchObject({ releasedImage: 'v1', previousImage: 'v1', rolledBackFrom: 'v2' });
+    expect(planRollback({ record: rolledBack, targetImage: 'v1', slotImage: 'v2' }).kind).toBe('already');
+  });
+
+  test('tags round trip and respect the 256-character limit', () => {
+    const tags = writeRecord({ other: 'x' }, 'production', { releasedImage: 'a:1', previousImage: 'a:0' });
+    expect(tags).toEqual({ other: 'x', 'slotline-released-image': 'a:1', 'slotline-previous-image': 'a:0' });
+    expect(readRecord(tags, 'production')).toEqual({ releasedImage: 'a:1', previousImage: 'a:0' });
+    expect(readRecord(tags, 'qa')).toEqual({});
+    expect(() => writeRecord({}, 'production', { releasedImage: `r/${'a'.repeat(260)}:1` })).toThrow(
+      /at most 256/,
+    );
+  });
+
+  test('leases: expiry, own nonce, parse', () => {
+    const lease = { holder: 'run 7 | job x', nonce: 'n1', expiresAt: Date.parse('2026-11-26T10:10:00Z') };
+    expect(parseLease(formatLease(lease))).toEqual(lease);
+    expect(parseLease('garbage')).toBeUndefined();
+    expect(blocks(lease, 'n2', Date.parse('2026-11-26T10:00:00Z'))).toBe(true);
+    expect(blocks(lease, 'n1', Date.parse('2026-11-26T10:00:00Z'))).toBe(false);
+    expect(blocks(lease, 'n2', Date.parse('2026-11-26T10:10:01Z'))).toBe(false);
+  });
+});
+
+describe('health', () => {
+  const clock = () => {
+    let now = 0;
+    return { now: () => now, sleep: async (ms: number) => void (now += ms) };
+  };
+  test('status lists', () => {
+    expect(parseStatusList('')).toBeUndefined();
+    expect(parseStatusList('600')).toBeUndefined();
+    expect(parseStatusList('2xx')?.(299)).toBe(true);
+  });
+
+  test('waitHealthy needs consecutive accepted answers; a failure restarts the count; it times out', async () => {
+    const answers = [503, 200, 503, 200, 200, 200];
+    const probe = async () => ({ status: answers.shift() ?? 200 });
+    const ok = await waitHealthy('u', {
+      accept: (s) => s === 200,
+      consecutive: 3,
+      intervalMs: 100,
+      timeoutMs: 10_000,
+      probe,
+      clock: clock(),
+    });
+    expect(ok).toEqual({ healthy: true, probes: 6, last: '200' });
+    const never = await waitHealthy('u', {
+      accept: (s) => s === 200,
+      consecutive: 2,
+      intervalMs: 100,
+      timeoutMs: 1_000,
+      probe: async () => ({ error: 'ECONNREFUSED' }),
+      clock: clock(),
+    });
+    expect(never).toMatchObject({ healthy: false, last: 'ECONNREFUSED' });
+    expect(never.probes).toBeLessThanOrEqual(11);
+  });
+
+  test('verifyStrict fails on the first bad answer', async () => {
+    const answers = [200, 502, 200];
+    const result = await verifyStrict('u', {
+      accept: (s) => s === 200,
+      count: 3,
+      intervalMs: 10,
+      probe: async () => ({ status: answers.shift()! }),
+      clock: clock(),
+    });
+    expect(result).toEqual({ healthy: false, probes: 2, last: '502' });
+  });
+});

@@ -211,7 +211,12 @@ describe('rollback rules', () => {
 describe('health', () => {
   const clock = () => {
     let now = 0;
-    return { now: () => now, sleep: async (ms: number) => void (now += ms) };
+    return {
+      now: () => now,
+      sleep: async (ms: number) => {
+        now += ms;
+      },
+    };
   };
   test('status lists', () => {
     expect(parseStatusList('')).toBeUndefined();

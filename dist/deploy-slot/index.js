@@ -30607,17 +30607,24 @@ function armPlatform(client, resourceGroup, site) {
         resetSlotConfig: (slot) => resetSlotConfig(client, ref(slot)),
     };
 }
-/** Wrap every call so the time spent waiting on the platform is added to `spent.ms`. */
+/**
+ * Wrap every call so the time spent waiting on the platform is added to `spent.ms`. Calls in parallel
+ * count once: only the time during which at least one call is in flight is added.
+ */
 function timed(platform, spent) {
+    let inFlight = 0;
+    let busySince = 0;
     const wrapped = {};
     for (const [name, fn] of Object.entries(platform)) {
         wrapped[name] = async (...args) => {
-            const started = performance.now();
+            if (inFlight++ === 0)
+                busySince = performance.now();
             try {
                 return await fn(...args);
             }
             finally {
-                spent.ms += performance.now() - started;
+                if (--inFlight === 0)
+                    spent.ms += performance.now() - busySince;
             }
         };
     }
@@ -30709,7 +30716,20 @@ async function run(env = process.env) {
         const credential = await createAzureCredential(inputs.azure, { env });
         const client = await ArmClient.create({ credential, inputs: inputs.azure });
         const agent = createHttpAgent(4);
+        // Where the time goes, for the debug log and the benchmark: waiting on Azure, on the app's health
+        // endpoint, and in deliberate pauses (probe intervals, the lease's settle time).
+        const spent = { azure: { ms: 0 }, probes: 0, waits: 0 };
+        const started = performance.now();
+        const clock = {
+            now: () => backoff_systemClock.now(),
+            sleep: async (ms) => {
+                const t = performance.now();
+                await backoff_systemClock.sleep(ms);
+                spent.waits += performance.now() - t;
+            },
+        };
         const probe = async (url) => {
+            const t = performance.now();
             try {
                 const res = await httpRequest({ url, headers: { 'user-agent': 'slotline-deploy-slot' } }, {
                     timeoutMs: 10_000,
@@ -30720,17 +30740,21 @@ async function run(env = process.env) {
             catch (error) {
                 return { error: error.code ?? errorMessage(error).split('\n')[0] };
             }
+            finally {
+                spent.probes += performance.now() - t;
+            }
         };
         try {
             const result = await new DeploySlotRun(inputs, {
-                platform: armPlatform(client, inputs.resourceGroup, inputs.appName),
+                platform: timed(armPlatform(client, inputs.resourceGroup, inputs.appName), spent.azure),
                 probe,
-                clock: backoff_systemClock,
+                clock,
                 log: (line) => core.info(redact(line, secrets)),
                 warn: (line) => core.warning(redact(line, secrets)),
                 holder: holderName(env),
                 nonce: (0,external_node_crypto_.randomUUID)(),
             }).run();
+            core.debug(`timing: run ${Math.round(performance.now() - started)} ms, azure ${Math.round(spent.azure.ms)} ms, probes ${Math.round(spent.probes)} ms, waits ${Math.round(spent.waits)} ms, process uptime ${Math.round(process.uptime() * 1000)} ms`);
             for (const [name, value] of Object.entries(outputs(result)))
                 core.setOutput(name, redact(value, secrets));
             await writeSummary(redact(summaryMarkdown(result, inputs.appName, inputs.slot, inputs.targetSlot), secrets));

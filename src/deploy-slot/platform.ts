@@ -68,16 +68,21 @@ export function armPlatform(client: ArmClient, resourceGroup: string, site: stri
   };
 }
 
-/** Wrap every call so the time spent waiting on the platform is added to `spent.ms`. */
+/**
+ * Wrap every call so the time spent waiting on the platform is added to `spent.ms`. Calls in parallel
+ * count once: only the time during which at least one call is in flight is added.
+ */
 export function timed(platform: Platform, spent: { ms: number }): Platform {
+  let inFlight = 0;
+  let busySince = 0;
   const wrapped = {} as Record<string, unknown>;
   for (const [name, fn] of Object.entries(platform) as [string, (...args: unknown[]) => Promise<unknown>][]) {
     wrapped[name] = async (...args: unknown[]) => {
-      const started = performance.now();
+      if (inFlight++ === 0) busySince = performance.now();
       try {
         return await fn(...args);
       } finally {
-        spent.ms += performance.now() - started;
+        if (--inFlight === 0) spent.ms += performance.now() - busySince;
       }
     };
   }

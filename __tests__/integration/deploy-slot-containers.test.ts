@@ -39,7 +39,7 @@ const config = {
           plan: 'plan',
           linuxFxVersion: `DOCKER|${V1}`,
           healthCheckPath: '/healthz',
-          appSettings: { WEBSITES_PORT: '8080', SLOT_NAME: 'production', CRASH_AFTER: '3' },
+          appSettings: { WEBSITES_PORT: '8080', SLOT_NAME: 'production', CRASH_AFTER: '4' },
           stickyAppSettings: ['SLOT_NAME', 'CRASH_AFTER'],
           slots: [
             {

@@ -30384,7 +30384,9 @@ class DeploySlotRun {
                 }
                 else if (plan.kind === 'swap-back') {
                     await this.withConflictRetry(() => this.platform.swap(this.slot, this.target));
-                    await this.verifyTarget(plan.image);
+                    // Waiting, not strict verification: the old release is known good, and instances the failed
+                    // release left behind may still answer errors for a moment after the switch.
+                    await this.waitSlotHealthy(plan.image, this.target, this.urls.target);
                     await this.removeRampRule('rolled back');
                 }
                 else {
@@ -30460,7 +30462,7 @@ class DeploySlotRun {
         await this.phase('rollback', async () => {
             if (plan.kind === 'swap-back') {
                 await this.platform.swap(this.slot, this.target);
-                await this.verifyTarget(plan.image);
+                await this.waitSlotHealthy(plan.image, this.target, this.urls.target);
             }
             else if (plan.kind === 'redeploy') {
                 await this.platform.updateConfig(this.target, { linuxFxVersion: `DOCKER|${plan.image}` });

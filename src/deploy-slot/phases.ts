@@ -469,7 +469,9 @@ export class DeploySlotRun {
             } else this.deps.log(`${this.target} was not changed; nothing to undo.`);
           } else if (plan.kind === 'swap-back') {
             await this.withConflictRetry(() => this.platform.swap(this.slot, this.target));
-            await this.verifyTarget(plan.image);
+            // Waiting, not strict verification: the old release is known good, and instances the failed
+            // release left behind may still answer errors for a moment after the switch.
+            await this.waitSlotHealthy(plan.image, this.target, this.urls.target!);
             await this.removeRampRule('rolled back');
           } else {
             await this.withConflictRetry(() =>
@@ -581,7 +583,7 @@ export class DeploySlotRun {
       async () => {
         if (plan.kind === 'swap-back') {
           await this.platform.swap(this.slot, this.target);
-          await this.verifyTarget(plan.image);
+          await this.waitSlotHealthy(plan.image, this.target, this.urls.target!);
         } else if (plan.kind === 'redeploy') {
           await this.platform.updateConfig(this.target, { linuxFxVersion: `DOCKER|${plan.image}` });
           await this.waitSlotHealthy(plan.image, this.target, this.urls.target!);

@@ -151,7 +151,7 @@ export async function startDeploySandbox(overrides: Partial<SandboxConfig> = {})
       'authority-host': conn.authorityHost,
       'resource-group': conn.resourceGroup,
       'app-name': conn.siteName,
-      'health-timeout': '20s',
+      'health-timeout': '4s',
       ...extra,
     }),
     env: (extra = {}) => ({ NODE_EXTRA_CA_CERTS: tls.caCertPath, ...extra }),

@@ -170,13 +170,13 @@ test('release of an image that never becomes healthy: rolled back before the swa
   const step = await deploySlot({
     image: V3,
     'app-settings': 'FAILURE_MODE: never-healthy',
-    'health-timeout': '8s',
+    'health-timeout': '20s',
   });
   const report = await load.stop();
   console.log(`never-healthy release: ${report.total} production requests, ${report.failed} failed`);
   expect(step.exitCode).toBe(1);
   expect(errorLine(step)).toMatch(
-    /release failed in wait healthy: staging did not become healthy in 8s.*last answered 503.*Rolled back: production serves localhost\/slotline\/testapp:ds-v2 as before the run; slot staging holds localhost\/slotline\/testapp:ds-v1/,
+    /release failed in wait healthy: staging did not become healthy in 20s.*last answered 503.*Rolled back: production serves localhost\/slotline\/testapp:ds-v2 as before the run; slot staging holds localhost\/slotline\/testapp:ds-v1/,
   );
   expect(step.outputs).toMatchObject({ 'rolled-back': 'true', swapped: 'false' });
   expect(report.failed).toBe(0);

@@ -30185,7 +30185,7 @@ class DeploySlotRun {
         try {
             if (action !== 'swap') {
                 snapshot = await this.phase('deploy', () => this.deploySlot(image), () => `${this.slot} → ${image}`);
-                await this.phase('wait healthy', () => this.waitSlotHealthy(image), (n) => n);
+                await this.phase('wait healthy', () => this.waitSlotHealthy(image, this.slot, this.urls.slot, snapshot?.replaced), (n) => n);
             }
             if (action !== 'deploy') {
                 await this.phase(this.inputs.swapMode === 'preview' ? 'swap (preview)' : 'swap', () => this.swapIntoTarget(image), () => `${this.slot} ⇄ ${this.target}`);
@@ -30212,14 +30212,16 @@ class DeploySlotRun {
     }
     async deploySlot(image) {
         const { platform, inputs } = this;
-        const [config, settings] = await Promise.all([
+        const [config, settings, instances] = await Promise.all([
             platform.config(this.slot),
             platform.appSettings(this.slot),
+            platform.instances(this.slot),
         ]);
         const snapshot = {
             linuxFxVersion: config.linuxFxVersion ?? null,
             healthCheckPath: config.healthCheckPath ?? null,
             settings,
+            replaced: [],
         };
         if (inputs.stickySettings.length > 0) {
             const names = await platform.stickyNames();
@@ -30238,6 +30240,12 @@ class DeploySlotRun {
         for (const [name, setting] of Object.entries(inputs.appSettings))
             next[name] = setting.value;
         const changed = Object.keys(next).filter((k) => next[k] !== settings[k]);
+        // Changing the image, settings or health path restarts the app: probes must not be answered by the
+        // instances that served before.
+        if (changed.length > 0 ||
+            imageOf(config.linuxFxVersion) !== image ||
+            (inputs.healthPath !== undefined && inputs.healthPath !== config.healthCheckPath))
+            snapshot.replaced = instances.map((i) => i.name);
         if (changed.length > 0) {
             await platform.updateAppSettings(this.slot, next);
             this.deps.log(`App settings set on ${this.slot}: ${changed.sort().join(', ')}`);
@@ -30249,13 +30257,24 @@ class DeploySlotRun {
         return snapshot;
     }
     /** Wait until the slot's config shows `image`, every instance is ready and the health path answers. */
-    async waitSlotHealthy(image, label = this.slot, url = this.urls.slot) {
+    async waitSlotHealthy(image, label = this.slot, url = this.urls.slot, replaced = []) {
         const { platform, inputs, deps } = this;
         const deadline = deps.clock.now() + inputs.healthTimeoutMs;
         const shown = imageOf((await platform.config(label)).linuxFxVersion);
         if (shown !== image)
             throw new CheckFailedError(`${label} runs ${shown ?? 'no container'}, not ${image}`);
         let instances = await platform.instances(label);
+        if (replaced.length > 0) {
+            // Where a restart replaces instances (new containers get new names), wait until none of the old
+            // ones is left. Where names are stable (App Service workers), nothing changes: go on after a grace
+            // period, which covers the restart itself.
+            const graceEnd = deps.clock.now() + Math.min(30_000, inputs.healthTimeoutMs / 2);
+            const old = new Set(replaced);
+            while (instances.some((i) => old.has(i.name)) && deps.clock.now() < graceEnd) {
+                await deps.clock.sleep(deps.probeIntervalMs ?? 500);
+                instances = await platform.instances(label);
+            }
+        }
         while (instances.some((i) => i.state && !READY.test(i.state))) {
             if (deps.clock.now() >= deadline)
                 throw new TimeoutError(`instances of ${label} not ready after ${formatDuration(inputs.healthTimeoutMs)}: ${instances.map((i) => `${i.name.slice(0, 12)} ${i.state}`).join(', ')}`);

@@ -58,6 +58,8 @@ interface SlotSnapshot {
   linuxFxVersion?: string | null;
   healthCheckPath?: string | null;
   settings: Record<string, string>;
+  /** Instances serving before the change, when the change restarts the app: they must be gone first. */
+  replaced: string[];
 }
 
 const READY = /^(ready|running)$/i;
@@ -227,7 +229,7 @@ export class DeploySlotRun {
         );
         await this.phase(
           'wait healthy',
-          () => this.waitSlotHealthy(image),
+          () => this.waitSlotHealthy(image, this.slot, this.urls.slot!, snapshot?.replaced),
           (n) => n,
         );
       }
@@ -265,14 +267,16 @@ export class DeploySlotRun {
 
   private async deploySlot(image: string): Promise<SlotSnapshot> {
     const { platform, inputs } = this;
-    const [config, settings] = await Promise.all([
+    const [config, settings, instances] = await Promise.all([
       platform.config(this.slot),
       platform.appSettings(this.slot),
+      platform.instances(this.slot),
     ]);
     const snapshot: SlotSnapshot = {
       linuxFxVersion: config.linuxFxVersion ?? null,
       healthCheckPath: config.healthCheckPath ?? null,
       settings,
+      replaced: [],
     };
     if (inputs.stickySettings.length > 0) {
       const names = await platform.stickyNames();
@@ -290,6 +294,14 @@ export class DeploySlotRun {
     }
     for (const [name, setting] of Object.entries(inputs.appSettings)) next[name] = setting.value;
     const changed = Object.keys(next).filter((k) => next[k] !== settings[k]);
+    // Changing the image, settings or health path restarts the app: probes must not be answered by the
+    // instances that served before.
+    if (
+      changed.length > 0 ||
+      imageOf(config.linuxFxVersion) !== image ||
+      (inputs.healthPath !== undefined && inputs.healthPath !== config.healthCheckPath)
+    )
+      snapshot.replaced = instances.map((i) => i.name);
     if (changed.length > 0) {
       await platform.updateAppSettings(this.slot, next);
       this.deps.log(`App settings set on ${this.slot}: ${changed.sort().join(', ')}`);
@@ -302,12 +314,28 @@ export class DeploySlotRun {
   }
 
   /** Wait until the slot's config shows `image`, every instance is ready and the health path answers. */
-  private async waitSlotHealthy(image: string, label = this.slot, url = this.urls.slot!): Promise<string> {
+  private async waitSlotHealthy(
+    image: string,
+    label = this.slot,
+    url = this.urls.slot!,
+    replaced: readonly string[] = [],
+  ): Promise<string> {
     const { platform, inputs, deps } = this;
     const deadline = deps.clock.now() + inputs.healthTimeoutMs;
     const shown = imageOf((await platform.config(label)).linuxFxVersion);
     if (shown !== image) throw new CheckFailedError(`${label} runs ${shown ?? 'no container'}, not ${image}`);
     let instances = await platform.instances(label);
+    if (replaced.length > 0) {
+      // Where a restart replaces instances (new containers get new names), wait until none of the old
+      // ones is left. Where names are stable (App Service workers), nothing changes: go on after a grace
+      // period, which covers the restart itself.
+      const graceEnd = deps.clock.now() + Math.min(30_000, inputs.healthTimeoutMs / 2);
+      const old = new Set(replaced);
+      while (instances.some((i) => old.has(i.name)) && deps.clock.now() < graceEnd) {
+        await deps.clock.sleep(deps.probeIntervalMs ?? 500);
+        instances = await platform.instances(label);
+      }
+    }
     while (instances.some((i) => i.state && !READY.test(i.state))) {
       if (deps.clock.now() >= deadline)
         throw new TimeoutError(

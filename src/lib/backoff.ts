@@ -11,14 +11,22 @@ export interface BackoffPolicy {
 export const DEFAULT_BACKOFF: BackoffPolicy = { initialMs: 500, maxMs: 10_000, factor: 2, jitter: 0.5 };
 
 /** Delay before retry number `attempt` (1 = the first retry). `random` returns [0, 1). */
-export function backoffDelay(attempt: number, policy: BackoffPolicy, random: () => number = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  policy: BackoffPolicy,
+  random: () => number = Math.random,
+): number {
   const exponential = Math.min(policy.maxMs, policy.initialMs * policy.factor ** Math.max(0, attempt - 1));
   const jitterSpan = exponential * policy.jitter;
   return Math.round(exponential - jitterSpan + random() * jitterSpan);
 }
 
 /** The delays a full retry schedule would use before `deadlineMs` runs out; the total never exceeds it. */
-export function backoffSchedule(deadlineMs: number, policy: BackoffPolicy, random: () => number = Math.random): number[] {
+export function backoffSchedule(
+  deadlineMs: number,
+  policy: BackoffPolicy,
+  random: () => number = Math.random,
+): number[] {
   const delays: number[] = [];
   let spent = 0;
   for (let attempt = 1; attempt < 10_000; attempt++) {

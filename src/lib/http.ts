@@ -32,7 +32,11 @@ export interface HttpClientOptions {
 
 /** A keep-alive connection pool; close it when done so the process can exit promptly. */
 export function createHttpAgent(connectionsPerOrigin = 8): Agent {
-  return new Agent({ connections: connectionsPerOrigin, keepAliveTimeout: 4_000, connect: { timeout: 10_000 } });
+  return new Agent({
+    connections: connectionsPerOrigin,
+    keepAliveTimeout: 4_000,
+    connect: { timeout: 10_000 },
+  });
 }
 
 export class HttpError extends Error {
@@ -86,7 +90,14 @@ export async function httpRequest(req: HttpRequest, opts: HttpClientOptions = {}
     const rawBody = Buffer.from(await res.body.arrayBuffer());
     const latencyMs = clock.now() - started;
     const headers = flattenHeaders(res.headers);
-    return { url, status: res.statusCode, headers, rawBody, body: decodeBody(rawBody, headers['content-encoding']), latencyMs };
+    return {
+      url,
+      status: res.statusCode,
+      headers,
+      rawBody,
+      body: decodeBody(rawBody, headers['content-encoding']),
+      latencyMs,
+    };
   } catch (error) {
     const latencyMs = clock.now() - started;
     const reason =
@@ -98,7 +109,9 @@ export async function httpRequest(req: HttpRequest, opts: HttpClientOptions = {}
 }
 
 function describeNetworkError(error: unknown): string {
-  const code = (error as { code?: string; cause?: { code?: string } })?.code ?? (error as { cause?: { code?: string } })?.cause?.code;
+  const code =
+    (error as { code?: string; cause?: { code?: string } })?.code ??
+    (error as { cause?: { code?: string } })?.cause?.code;
   const message = errorMessage(error);
   return code && !message.includes(code) ? `${code}: ${message}` : message;
 }

@@ -47,7 +47,10 @@ export class InputReader {
     return value;
   }
 
-  string(name: string, opts: Common & { default?: string; pattern?: RegExp; expected?: string } = {}): string | undefined {
+  string(
+    name: string,
+    opts: Common & { default?: string; pattern?: RegExp; expected?: string } = {},
+  ): string | undefined {
     const value = this.raw(name) ?? opts.default;
     if (value !== undefined && opts.pattern && !opts.pattern.test(value)) {
       this.fail(name, `must be ${opts.expected ?? `a value matching ${opts.pattern}`}`, value, opts);
@@ -105,7 +108,8 @@ export class InputReader {
   enum<T extends string>(name: string, allowed: readonly T[], defaultValue: T): T {
     const value = this.raw(name);
     if (value === undefined) return defaultValue;
-    if (!(allowed as readonly string[]).includes(value)) this.fail(name, `must be one of ${allowed.join(', ')}`, value);
+    if (!(allowed as readonly string[]).includes(value))
+      this.fail(name, `must be one of ${allowed.join(', ')}`, value);
     return value as T;
   }
 
@@ -116,8 +120,10 @@ export class InputReader {
     const ms = parseDuration(value);
     const expected = 'must be a duration such as 30s, 5m, 1h30m or PT5M';
     if (ms === undefined) this.fail(name, expected, value);
-    if (opts.min !== undefined && ms < opts.min) this.fail(name, `${expected}, at least ${opts.min / 1000}s`, value);
-    if (opts.max !== undefined && ms > opts.max) this.fail(name, `${expected}, at most ${opts.max / 1000}s`, value);
+    if (opts.min !== undefined && ms < opts.min)
+      this.fail(name, `${expected}, at least ${opts.min / 1000}s`, value);
+    if (opts.max !== undefined && ms > opts.max)
+      this.fail(name, `${expected}, at most ${opts.max / 1000}s`, value);
     return ms;
   }
 

@@ -24,7 +24,11 @@ function mermaidLabel(text: string): string {
 }
 
 /** A Mermaid `xychart-beta` bar chart: one bar per label. */
-export function mermaidBarChart(opts: { title: string; yLabel: string; bars: readonly { label: string; value: number }[] }): string {
+export function mermaidBarChart(opts: {
+  title: string;
+  yLabel: string;
+  bars: readonly { label: string; value: number }[];
+}): string {
   const max = Math.max(1, ...opts.bars.map((b) => b.value));
   return [
     '```mermaid',
@@ -43,11 +47,19 @@ export function mermaidTimeline(opts: {
   title: string;
   phases: readonly { name: string; startMs: number; durationMs: number; failed?: boolean }[];
 }): string {
-  const lines = ['```mermaid', 'gantt', `  title ${opts.title.replace(/[:#\n]/g, ' ')}`, '  dateFormat x', '  axisFormat %M:%S'];
+  const lines = [
+    '```mermaid',
+    'gantt',
+    `  title ${opts.title.replace(/[:#\n]/g, ' ')}`,
+    '  dateFormat x',
+    '  axisFormat %M:%S',
+  ];
   for (const phase of opts.phases) {
     const tag = phase.failed ? 'crit, ' : '';
     const name = phase.name.replace(/[:#\n]/g, ' ');
-    lines.push(`  ${name} : ${tag}${Math.round(phase.startMs)}, ${Math.max(1, Math.round(phase.durationMs))}ms`);
+    lines.push(
+      `  ${name} : ${tag}${Math.round(phase.startMs)}, ${Math.max(1, Math.round(phase.durationMs))}ms`,
+    );
   }
   lines.push('```', '');
   return lines.join('\n');

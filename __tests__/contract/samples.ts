@@ -5,4 +5,6 @@
  */
 export const REQUIRED_INPUT_SAMPLES: Record<string, string> = {
   url: 'https://app.example.test',
+  registry: 'registry.example.test',
+  repository: 'team/portal',
 };

@@ -33821,7 +33821,13 @@ function mermaidBarChart(opts) {
 }
 /** A Mermaid `gantt` chart of sequential phases, for timelines of deploys and waits. */
 function mermaidTimeline(opts) {
-    const lines = ['```mermaid', 'gantt', `  title ${opts.title.replace(/[:#\n]/g, ' ')}`, '  dateFormat x', '  axisFormat %M:%S'];
+    const lines = [
+        '```mermaid',
+        'gantt',
+        `  title ${opts.title.replace(/[:#\n]/g, ' ')}`,
+        '  dateFormat x',
+        '  axisFormat %M:%S',
+    ];
     for (const phase of opts.phases) {
         const tag = phase.failed ? 'crit, ' : '';
         const name = phase.name.replace(/[:#\n]/g, ' ');
@@ -33916,11 +33922,18 @@ function buildFailure(builder, exitCode, output) {
 class OciBuilder {
     name;
     exec;
+    tlsVerify;
     authDir;
     secrets = [];
-    constructor(name, exec) {
+    constructor(name, exec, 
+    /** false: plain HTTP or unverified TLS, for registries on a private network or loopback. */
+    tlsVerify = true) {
         this.name = name;
         this.exec = exec;
+        this.tlsVerify = tlsVerify;
+    }
+    tlsArgs() {
+        return this.tlsVerify ? [] : ['--tls-verify=false'];
     }
     async authFile() {
         // A private auth file, deleted at the end: credentials never outlive the step or leak into the
@@ -33934,7 +33947,7 @@ class OciBuilder {
     async login(registry, username, password) {
         this.secrets.push(password);
         const authfile = await this.authFile();
-        const result = await this.exec(this.name, ['login', '--authfile', authfile, '--username', username, '--password-stdin', registry], { input: password, silent: true });
+        const result = await this.exec(this.name, ['login', ...this.tlsArgs(), '--authfile', authfile, '--username', username, '--password-stdin', registry], { input: password, silent: true });
         if (result.exitCode !== 0) {
             const reason = redact(firstLine(result.stderr) || firstLine(result.stdout), this.secrets);
             throw new ActionError(`registry ${registry} refused the login for user "${username}" (${this.name} exit code ${result.exitCode}): ${reason}`);
@@ -33944,7 +33957,7 @@ class OciBuilder {
         const workDir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'slotline-build-'));
         try {
             const iidFile = (0,external_node_path_namespaceObject.join)(workDir, 'iid');
-            const args = ['build', '--layers', '--format', 'docker', '--iidfile', iidFile, ...this.authArgs()];
+            const args = ['build', '--layers', '--format', 'docker', '--iidfile', iidFile, ...this.tlsArgs(), ...this.authArgs()];
             if (request.file)
                 args.push('--file', request.file);
             if (request.target)
@@ -33972,6 +33985,7 @@ class OciBuilder {
                     const digestFile = (0,external_node_path_namespaceObject.join)(workDir, 'digest');
                     const pushed = await this.exec(this.name, [
                         'push',
+                        ...this.tlsArgs(),
                         ...this.authArgs(),
                         '--digestfile',
                         digestFile,
@@ -34051,7 +34065,16 @@ class DockerBuilder {
         try {
             const metadataFile = (0,external_node_path_namespaceObject.join)(workDir, 'metadata.json');
             const iidFile = (0,external_node_path_namespaceObject.join)(workDir, 'iid');
-            const args = ['buildx', 'build', '--progress', 'plain', '--metadata-file', metadataFile, '--iidfile', iidFile];
+            const args = [
+                'buildx',
+                'build',
+                '--progress',
+                'plain',
+                '--metadata-file',
+                metadataFile,
+                '--iidfile',
+                iidFile,
+            ];
             if (request.file)
                 args.push('--file', request.file);
             if (request.target)
@@ -34089,11 +34112,19 @@ class DockerBuilder {
  * `auto`: docker buildx where a Docker engine answers (a client without an engine does not count), else
  * buildah, else podman.
  */
-async function selectBuilder(choice, exec) {
+async function selectBuilder(choice, exec, tlsVerify = true) {
     const works = async (cmd, args) => (await exec(cmd, args, { silent: true })).exitCode === 0;
-    const make = (name) => (name === 'docker' ? new DockerBuilder(exec) : new OciBuilder(name, exec));
+    const make = (name) => {
+        if (name !== 'docker')
+            return new OciBuilder(name, exec, tlsVerify);
+        if (!tlsVerify) {
+            throw new ActionError('tls-verify: false is not supported with docker: list the registry under insecure-registries in the Docker daemon configuration instead');
+        }
+        return new DockerBuilder(exec);
+    };
     const probes = {
-        docker: async () => (await works('docker', ['version', '--format', '{{.Server.Version}}'])) && works('docker', ['buildx', 'version']),
+        docker: async () => (await works('docker', ['version', '--format', '{{.Server.Version}}'])) &&
+            works('docker', ['buildx', 'version']),
         buildah: () => works('buildah', ['version']),
         podman: () => works('podman', ['version']),
     };
@@ -34121,7 +34152,9 @@ const actionsExec = async (command, args, options = {}) => {
             ignoreReturnCode: true,
             silent: options.silent ?? false,
             input: options.input === undefined ? undefined : Buffer.from(options.input),
-            env: options.env ? { ...process.env, ...options.env } : undefined,
+            // Always explicit: spawn's own default reads the real process environment, which a test sandbox
+            // (jest) does not share with the `process.env` this module sees.
+            env: { ...process.env, ...options.env },
         });
     }
     catch (error) {
@@ -34594,7 +34627,9 @@ function produce(rule, ctx, now) {
         case 'ref': {
             const event = rule.attrs['event'];
             if (event === 'branch') {
-                return ctx.ref.startsWith('refs/heads/') ? wrap(sanitizeTag(ctx.ref.slice('refs/heads/'.length))) : [];
+                return ctx.ref.startsWith('refs/heads/')
+                    ? wrap(sanitizeTag(ctx.ref.slice('refs/heads/'.length)))
+                    : [];
             }
             if (event === 'tag') {
                 const tag = gitTagOf(ctx);
@@ -34701,18 +34736,36 @@ function cacheSpec(input, name) {
         input.fail(name, `must be ${expected}`, raw);
     return { raw, ref };
 }
+/**
+ * The filesystem half of input validation, kept out of parseInputs so that parsing reads no files:
+ * the context must be a directory and the Dockerfile must exist.
+ */
+function verifyBuildFiles(inputs) {
+    const { context, file } = inputs;
+    const input = new InputReader({});
+    if (!isDirectory(context))
+        input.fail('context', 'must be an existing directory (the build context)', context);
+    const dockerfile = file ?? (0,external_node_path_namespaceObject.join)(context, 'Dockerfile');
+    if (!isFile(dockerfile) && !(file === undefined && isFile((0,external_node_path_namespaceObject.join)(context, 'Containerfile')))) {
+        input.fail('file', file
+            ? 'must be an existing Dockerfile'
+            : `must name a Dockerfile: the context ${JSON.stringify(context)} has no Dockerfile or Containerfile`, file);
+    }
+}
 /** The only place that knows build-image's input names. */
 async function parseInputs(env) {
     const input = new InputReader(env);
+    const registry = input.required('registry');
+    if (!REGISTRY.test(registry)) {
+        input.fail('registry', 'must be a registry host name with an optional port, without scheme or path (for example myregistry.azurecr.io)', registry);
+    }
+    const repository = input.required('repository');
+    if (!REPOSITORY.test(repository)) {
+        input.fail('repository', 'must be a lowercase repository path such as team/app (a-z, 0-9, separators . _ - /)', repository);
+    }
     const builder = input.enum('builder', ['auto', 'docker', 'buildah', 'podman'], 'auto');
     const context = input.string('context', { default: '.' });
-    if (!isDirectory(context))
-        input.fail('context', 'must be an existing directory (the build context)', context);
     const file = input.string('file');
-    const dockerfile = file ?? (0,external_node_path_namespaceObject.join)(context, 'Dockerfile');
-    if (!isFile(dockerfile) && !(file === undefined && isFile((0,external_node_path_namespaceObject.join)(context, 'Containerfile')))) {
-        input.fail('file', file ? 'must be an existing Dockerfile' : `must be set: there is no Dockerfile in ${context}`, file);
-    }
     const target = input.string('target', {
         pattern: /^[A-Za-z0-9][A-Za-z0-9_.-]*$/,
         expected: 'a build stage name (letters, digits, _ . -)',
@@ -34725,18 +34778,11 @@ async function parseInputs(env) {
         }
         buildArgs[match[1]] = match[2];
     });
-    const registry = input.required('registry');
-    if (!REGISTRY.test(registry)) {
-        input.fail('registry', 'must be a registry host name with an optional port, without scheme or path (for example myregistry.azurecr.io)', registry);
-    }
-    const repository = input.required('repository');
-    if (!REPOSITORY.test(repository)) {
-        input.fail('repository', 'must be a lowercase repository path such as team/app (a-z, 0-9, separators . _ - /)', repository);
-    }
     const tagLines = input.list('tags');
     const tagRules = parseTagRules(tagLines.length > 0 ? tagLines : DEFAULT_TAG_RULES);
     const labels = parseLabels(input.list('labels'));
     const push = input.boolean('push', true);
+    const tlsVerify = input.boolean('tls-verify', true);
     const cacheFrom = cacheSpec(input, 'cache-from');
     const cacheTo = cacheSpec(input, 'cache-to');
     const username = input.string('username');
@@ -34756,6 +34802,7 @@ async function parseInputs(env) {
         tagRules,
         labels,
         push,
+        tlsVerify,
         cacheFrom,
         cacheTo,
         username,
@@ -34829,6 +34876,7 @@ async function run(env = process.env, deps = { exec: actionsExec, now: () => new
         const inputs = await parseInputs(env);
         if (inputs.password)
             maskValue(inputs.password);
+        verifyBuildFiles(inputs);
         const event = await (deps.eventContext ?? githubContext)();
         const now = deps.now();
         const { tags, version } = computeTags(inputs.tagRules, event, now);
@@ -34839,7 +34887,7 @@ async function run(env = process.env, deps = { exec: actionsExec, now: () => new
         const name = `${inputs.registry}/${inputs.repository}`;
         const references = tags.map((tag) => `${name}:${tag}`);
         info(`Tags: ${references.join(', ')}`);
-        const builder = await selectBuilder(inputs.builder, deps.exec);
+        const builder = await selectBuilder(inputs.builder, deps.exec, inputs.tlsVerify);
         info(`Builder: ${builder.name}`);
         try {
             if (inputs.username && inputs.password) {

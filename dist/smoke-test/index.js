@@ -31695,7 +31695,11 @@ async function retryUntil(attempt, isDone, opts) {
 
 /** A keep-alive connection pool; close it when done so the process can exit promptly. */
 function createHttpAgent(connectionsPerOrigin = 8) {
-    return new undici/* Agent */.g6({ connections: connectionsPerOrigin, keepAliveTimeout: 4_000, connect: { timeout: 10_000 } });
+    return new undici/* Agent */.g6({
+        connections: connectionsPerOrigin,
+        keepAliveTimeout: 4_000,
+        connect: { timeout: 10_000 },
+    });
 }
 class HttpError extends Error {
     url;
@@ -31750,7 +31754,14 @@ async function httpRequest(req, opts = {}) {
         const rawBody = Buffer.from(await res.body.arrayBuffer());
         const latencyMs = clock.now() - started;
         const headers = flattenHeaders(res.headers);
-        return { url, status: res.statusCode, headers, rawBody, body: decodeBody(rawBody, headers['content-encoding']), latencyMs };
+        return {
+            url,
+            status: res.statusCode,
+            headers,
+            rawBody,
+            body: decodeBody(rawBody, headers['content-encoding']),
+            latencyMs,
+        };
     }
     catch (error) {
         const latencyMs = clock.now() - started;
@@ -31761,7 +31772,8 @@ async function httpRequest(req, opts = {}) {
     }
 }
 function describeNetworkError(error) {
-    const code = error?.code ?? error?.cause?.code;
+    const code = error?.code ??
+        error?.cause?.code;
     const message = errorMessage(error);
     return code && !message.includes(code) ? `${code}: ${message}` : message;
 }
@@ -31851,7 +31863,13 @@ function mermaidBarChart(opts) {
 }
 /** A Mermaid `gantt` chart of sequential phases, for timelines of deploys and waits. */
 function mermaidTimeline(opts) {
-    const lines = ['```mermaid', 'gantt', `  title ${opts.title.replace(/[:#\n]/g, ' ')}`, '  dateFormat x', '  axisFormat %M:%S'];
+    const lines = [
+        '```mermaid',
+        'gantt',
+        `  title ${opts.title.replace(/[:#\n]/g, ' ')}`,
+        '  dateFormat x',
+        '  axisFormat %M:%S',
+    ];
     for (const phase of opts.phases) {
         const tag = phase.failed ? 'crit, ' : '';
         const name = phase.name.replace(/[:#\n]/g, ' ');

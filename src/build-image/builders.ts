@@ -73,7 +73,13 @@ export class OciBuilder implements Builder {
   constructor(
     readonly name: 'buildah' | 'podman',
     private readonly exec: Exec,
+    /** false: plain HTTP or unverified TLS, for registries on a private network or loopback. */
+    private readonly tlsVerify = true,
   ) {}
+
+  private tlsArgs(): string[] {
+    return this.tlsVerify ? [] : ['--tls-verify=false'];
+  }
 
   private async authFile(): Promise<string> {
     // A private auth file, deleted at the end: credentials never outlive the step or leak into the
@@ -91,7 +97,16 @@ export class OciBuilder implements Builder {
     const authfile = await this.authFile();
     const result = await this.exec(
       this.name,
-      ['login', '--authfile', authfile, '--username', username, '--password-stdin', registry],
+      [
+        'login',
+        ...this.tlsArgs(),
+        '--authfile',
+        authfile,
+        '--username',
+        username,
+        '--password-stdin',
+        registry,
+      ],
       { input: password, silent: true },
     );
     if (result.exitCode !== 0) {
@@ -106,7 +121,16 @@ export class OciBuilder implements Builder {
     const workDir = await mkdtemp(join(tmpdir(), 'slotline-build-'));
     try {
       const iidFile = join(workDir, 'iid');
-      const args = ['build', '--layers', '--format', 'docker', '--iidfile', iidFile, ...this.authArgs()];
+      const args = [
+        'build',
+        '--layers',
+        '--format',
+        'docker',
+        '--iidfile',
+        iidFile,
+        ...this.tlsArgs(),
+        ...this.authArgs(),
+      ];
       if (request.file) args.push('--file', request.file);
       if (request.target) args.push('--target', request.target);
       for (const [k, v] of Object.entries(request.buildArgs)) args.push('--build-arg', `${k}=${v}`);
@@ -128,6 +152,7 @@ export class OciBuilder implements Builder {
           const digestFile = join(workDir, 'digest');
           const pushed = await this.exec(this.name, [
             'push',
+            ...this.tlsArgs(),
             ...this.authArgs(),
             '--digestfile',
             digestFile,
@@ -259,11 +284,22 @@ export class DockerBuilder implements Builder {
  * `auto`: docker buildx where a Docker engine answers (a client without an engine does not count), else
  * buildah, else podman.
  */
-export async function selectBuilder(choice: 'auto' | BuilderName, exec: Exec): Promise<Builder> {
+export async function selectBuilder(
+  choice: 'auto' | BuilderName,
+  exec: Exec,
+  tlsVerify = true,
+): Promise<Builder> {
   const works = async (cmd: string, args: string[]) =>
     (await exec(cmd, args, { silent: true })).exitCode === 0;
-  const make = (name: BuilderName): Builder =>
-    name === 'docker' ? new DockerBuilder(exec) : new OciBuilder(name, exec);
+  const make = (name: BuilderName): Builder => {
+    if (name !== 'docker') return new OciBuilder(name, exec, tlsVerify);
+    if (!tlsVerify) {
+      throw new ActionError(
+        'tls-verify: false is not supported with docker: list the registry under insecure-registries in the Docker daemon configuration instead',
+      );
+    }
+    return new DockerBuilder(exec);
+  };
   const probes: Record<BuilderName, () => Promise<boolean>> = {
     docker: async () =>
       (await works('docker', ['version', '--format', '{{.Server.Version}}'])) &&

@@ -24,7 +24,9 @@ export const actionsExec: Exec = async (command, args, options = {}) => {
       ignoreReturnCode: true,
       silent: options.silent ?? false,
       input: options.input === undefined ? undefined : Buffer.from(options.input),
-      env: options.env ? ({ ...process.env, ...options.env } as Record<string, string>) : undefined,
+      // Always explicit: spawn's own default reads the real process environment, which a test sandbox
+      // (jest) does not share with the `process.env` this module sees.
+      env: { ...process.env, ...options.env } as Record<string, string>,
     });
   } catch (error) {
     // A missing program rejects instead of exiting: report it the way a shell would.

@@ -16,6 +16,7 @@ export interface BuildImageInputs {
   tagRules: TagRule[];
   labels: Record<string, string>;
   push: boolean;
+  tlsVerify: boolean;
   cacheFrom?: CacheSpec;
   cacheTo?: CacheSpec;
   username?: string;
@@ -75,6 +76,27 @@ function cacheSpec(input: InputReader, name: string): CacheSpec | undefined {
   return { raw, ref };
 }
 
+/**
+ * The filesystem half of input validation, kept out of parseInputs so that parsing reads no files:
+ * the context must be a directory and the Dockerfile must exist.
+ */
+export function verifyBuildFiles(inputs: Pick<BuildImageInputs, 'context' | 'file'>): void {
+  const { context, file } = inputs;
+  const input = new InputReader({});
+  if (!isDirectory(context))
+    input.fail('context', 'must be an existing directory (the build context)', context);
+  const dockerfile = file ?? join(context, 'Dockerfile');
+  if (!isFile(dockerfile) && !(file === undefined && isFile(join(context, 'Containerfile')))) {
+    input.fail(
+      'file',
+      file
+        ? 'must be an existing Dockerfile'
+        : `must name a Dockerfile: the context ${JSON.stringify(context)} has no Dockerfile or Containerfile`,
+      file,
+    );
+  }
+}
+
 /** The only place that knows build-image's input names. */
 export async function parseInputs(env: Env): Promise<BuildImageInputs> {
   const input = new InputReader(env);
@@ -98,19 +120,7 @@ export async function parseInputs(env: Env): Promise<BuildImageInputs> {
   const builder = input.enum('builder', ['auto', 'docker', 'buildah', 'podman'] as const, 'auto');
 
   const context = input.string('context', { default: '.' })!;
-  if (!isDirectory(context))
-    input.fail('context', 'must be an existing directory (the build context)', context);
   const file = input.string('file');
-  const dockerfile = file ?? join(context, 'Dockerfile');
-  if (!isFile(dockerfile) && !(file === undefined && isFile(join(context, 'Containerfile')))) {
-    input.fail(
-      'file',
-      file
-        ? 'must be an existing Dockerfile'
-        : `must name a Dockerfile: the context ${JSON.stringify(context)} has no Dockerfile or Containerfile`,
-      file,
-    );
-  }
   const target = input.string('target', {
     pattern: /^[A-Za-z0-9][A-Za-z0-9_.-]*$/,
     expected: 'a build stage name (letters, digits, _ . -)',
@@ -131,6 +141,7 @@ export async function parseInputs(env: Env): Promise<BuildImageInputs> {
   const tagRules = parseTagRules(tagLines.length > 0 ? tagLines : DEFAULT_TAG_RULES);
   const labels = parseLabels(input.list('labels'));
   const push = input.boolean('push', true);
+  const tlsVerify = input.boolean('tls-verify', true);
   const cacheFrom = cacheSpec(input, 'cache-from');
   const cacheTo = cacheSpec(input, 'cache-to');
 
@@ -152,6 +163,7 @@ export async function parseInputs(env: Env): Promise<BuildImageInputs> {
     tagRules,
     labels,
     push,
+    tlsVerify,
     cacheFrom,
     cacheTo,
     username,

@@ -8,7 +8,7 @@ import { writeSummary } from '../lib/summary.js';
 import { stepStats } from './build-log.js';
 import { BuildFailedError, selectBuilder } from './builders.js';
 import { actionsExec, type Exec } from './exec.js';
-import { parseInputs } from './inputs.js';
+import { parseInputs, verifyBuildFiles } from './inputs.js';
 import { computeLabels, computeTags, type EventContext } from './metadata.js';
 import { type BuildReport, metadataOutput, summaryMarkdown } from './report.js';
 
@@ -38,6 +38,7 @@ export async function run(
   await runAction('build-image', async () => {
     const inputs = await parseInputs(env);
     if (inputs.password) maskValue(inputs.password);
+    verifyBuildFiles(inputs);
 
     const event = await (deps.eventContext ?? githubContext)();
     const now = deps.now();
@@ -52,7 +53,7 @@ export async function run(
     const references = tags.map((tag) => `${name}:${tag}`);
     core.info(`Tags: ${references.join(', ')}`);
 
-    const builder = await selectBuilder(inputs.builder, deps.exec);
+    const builder = await selectBuilder(inputs.builder, deps.exec, inputs.tlsVerify);
     core.info(`Builder: ${builder.name}`);
     try {
       if (inputs.username && inputs.password) {

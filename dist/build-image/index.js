@@ -33947,7 +33947,16 @@ class OciBuilder {
     async login(registry, username, password) {
         this.secrets.push(password);
         const authfile = await this.authFile();
-        const result = await this.exec(this.name, ['login', ...this.tlsArgs(), '--authfile', authfile, '--username', username, '--password-stdin', registry], { input: password, silent: true });
+        const result = await this.exec(this.name, [
+            'login',
+            ...this.tlsArgs(),
+            '--authfile',
+            authfile,
+            '--username',
+            username,
+            '--password-stdin',
+            registry,
+        ], { input: password, silent: true });
         if (result.exitCode !== 0) {
             const reason = redact(firstLine(result.stderr) || firstLine(result.stdout), this.secrets);
             throw new ActionError(`registry ${registry} refused the login for user "${username}" (${this.name} exit code ${result.exitCode}): ${reason}`);
@@ -33957,7 +33966,16 @@ class OciBuilder {
         const workDir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'slotline-build-'));
         try {
             const iidFile = (0,external_node_path_namespaceObject.join)(workDir, 'iid');
-            const args = ['build', '--layers', '--format', 'docker', '--iidfile', iidFile, ...this.tlsArgs(), ...this.authArgs()];
+            const args = [
+                'build',
+                '--layers',
+                '--format',
+                'docker',
+                '--iidfile',
+                iidFile,
+                ...this.tlsArgs(),
+                ...this.authArgs(),
+            ];
             if (request.file)
                 args.push('--file', request.file);
             if (request.target)

@@ -11,7 +11,7 @@ bind = f"0.0.0.0:{port}"
 # a couple of processes, not 1000 threads. One worker per core keeps CPU-bound template work parallel.
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gevent")
 workers = int(os.environ.get("GUNICORN_WORKERS", str(max(2, multiprocessing.cpu_count()))))
-worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", "2000"))
+worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", "1000"))
 backlog = 2048
 keepalive = 75  # longer than Azure's front-end idle timeout would cut, so connections are reused
 timeout = 30

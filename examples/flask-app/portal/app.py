@@ -4,6 +4,7 @@ import gzip
 import logging
 import os
 import re
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -76,9 +77,14 @@ def create_app(overrides: dict | None = None) -> Flask:
             )
         return response
 
+    rendered_index = {}
+
     @app.get("/")
     def index():
-        response = app.make_response(render_template("index.html", version=settings["APP_VERSION"]))
+        # The page depends only on the release (asset names, version): render it once per process.
+        if "html" not in rendered_index:
+            rendered_index["html"] = render_template("index.html", version=settings["APP_VERSION"])
+        response = app.make_response(rendered_index["html"])
         response.headers["Cache-Control"] = "no-cache"
         return response
 
@@ -173,6 +179,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     return app
 
 
+_loading: dict[str, threading.Lock] = {}
+_loading_guard = threading.Lock()
+
+
 def _cached(cache: ResponseCache, key: str, load, log: logging.Logger):
     try:
         hit = cache.get(key)
@@ -181,13 +191,28 @@ def _cached(cache: ResponseCache, key: str, load, log: logging.Logger):
         return load(), "BYPASS"
     if hit is not None:
         return hit, "HIT"
+    # Single flight: when a popular key expires under load, one request per process reloads it and the
+    # others wait for that result instead of all querying PostgreSQL at once.
+    with _loading_guard:
+        lock = _loading.setdefault(key, threading.Lock())
+    with lock:
+        try:
+            hit = cache.get(key)
+        except redis.RedisError:
+            hit = None
+        if hit is not None:
+            return hit, "HIT"
+        return _load_and_store(cache, key, load, log), "MISS"
+
+
+def _load_and_store(cache: ResponseCache, key: str, load, log: logging.Logger):
     value = load()
     if value is not None:
         try:
             cache.set(key, value)
         except redis.RedisError as error:
             log.warning("cache write failed", extra={"error": str(error)})
-    return value, "MISS"
+    return value
 
 
 def _check(probe) -> dict:

@@ -7,13 +7,26 @@ import redis
 
 
 class ResponseCache:
-    def __init__(self, url: str, ttl_seconds: int = 30, timeout_seconds: float = 0.5):
-        self._client = redis.Redis.from_url(
+    def __init__(
+        self,
+        url: str,
+        ttl_seconds: int = 30,
+        timeout_seconds: float = 0.5,
+        max_connections: int = 100,
+        pool_wait_seconds: float = 5.0,
+    ):
+        # A bounded pool: a burst of concurrent requests waits for a connection rather than opening
+        # one socket per request.
+        pool = redis.BlockingConnectionPool.from_url(
             url,
+            max_connections=max_connections,
+            # Waiting for a free connection is queueing behind other requests, not a Redis failure.
+            timeout=pool_wait_seconds,
             socket_timeout=timeout_seconds,
             socket_connect_timeout=timeout_seconds,
             health_check_interval=30,
         )
+        self._client = redis.Redis(connection_pool=pool)
         self._ttl = ttl_seconds
         self.prefix = "portal:v1:"
 

@@ -38,13 +38,18 @@ class DatabaseUnavailable(Exception):
 
 
 class DocumentStore:
-    def __init__(self, dsn: str, max_connections: int = 10, connect_timeout: int = 2):
+    def __init__(self, dsn: str, max_connections: int = 10, connect_timeout: int = 2, pool_wait_seconds: float = 8.0):
         self._dsn = dsn
+        self._pool_wait = pool_wait_seconds
         self._max = max_connections
         self._connect_timeout = connect_timeout
         self._pool = None
         self._lock = threading.Lock()
+        # psycopg2's pool raises when exhausted instead of waiting; under gevent many requests can want a
+        # connection at once (a cache miss under load), so they queue here for a slot instead of failing.
+        self._slots = threading.BoundedSemaphore(max_connections)
         self._schema_ready = False
+        self._schema_lock = threading.Lock()
 
     def _get_pool(self):
         with self._lock:
@@ -56,24 +61,36 @@ class DocumentStore:
 
     @contextmanager
     def _cursor(self):
+        if not self._slots.acquire(timeout=self._pool_wait):
+            raise DatabaseUnavailable(f"all {self._max} database connections stayed busy")
         try:
-            pool = self._get_pool()
-            conn = pool.getconn()
-        except (psycopg2.Error, psycopg2.pool.PoolError) as error:
-            raise DatabaseUnavailable(_one_line(error)) from error
-        broken = False
-        try:
-            with conn, conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
-                yield cur
-        except (psycopg2.OperationalError, psycopg2.InterfaceError) as error:
-            broken = True
-            raise DatabaseUnavailable(_one_line(error)) from error
+            try:
+                pool = self._get_pool()
+                conn = pool.getconn()
+            except (psycopg2.Error, psycopg2.pool.PoolError) as error:
+                raise DatabaseUnavailable(_one_line(error)) from error
+            broken = False
+            try:
+                with conn, conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
+                    yield cur
+            except (psycopg2.OperationalError, psycopg2.InterfaceError) as error:
+                broken = True
+                raise DatabaseUnavailable(_one_line(error)) from error
+            finally:
+                pool.putconn(conn, close=broken or conn.closed != 0)
         finally:
-            pool.putconn(conn, close=broken or conn.closed != 0)
+            self._slots.release()
 
     def _ensure_schema(self):
         if self._schema_ready:
             return
+        # One greenlet/thread per process creates the schema; the rest wait here instead of queueing on
+        # the advisory lock with a pooled connection each.
+        with self._schema_lock:
+            if not self._schema_ready:
+                self._create_schema()
+
+    def _create_schema(self):
         with self._cursor() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(424242)")
             cur.execute(SCHEMA)

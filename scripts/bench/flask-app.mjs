@@ -3,7 +3,7 @@
 // run on free loopback ports. Prints requests/s, p50/p95/p99 and errors, and checks the issue's target
 // (p95 < 2 s, 0 errors).
 //
-// Usage: node scripts/bench/flask-app.mjs [--mode=image|gunicorn] [--connections=1000] [--duration=30]
+// Usage: node scripts/bench/flask-app.mjs [--mode=image|gunicorn] [--connections=1000] [--duration=30] [--think-ms=0]
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
@@ -23,6 +23,9 @@ const args = Object.fromEntries(
 const mode = args.mode ?? 'image';
 const connections = Number(args.connections ?? 1000);
 const duration = Number(args.duration ?? 30);
+// 0: each connection sends its next request as soon as the last one returns (saturation). > 0: each
+// connection is a user who waits this long between requests (wrk's delay()), the "1000 users" model.
+const thinkMs = Number(args['think-ms'] ?? 0);
 const PY = '/usr/bin/python3';
 
 const cleanups = [];
@@ -223,7 +226,11 @@ async function startApp(port, databaseUrl, redisUrl) {
 const LUA = `
 local paths = {}
 local i = 0
+local think = tonumber(os.getenv("THINK_MS") or "0")
 init = function(args) for _, p in ipairs(args) do table.insert(paths, p) end end
+if think > 0 then
+  delay = function() return math.random(math.floor(think / 2), think + math.floor(think / 2)) end
+end
 request = function()
   i = i + 1
   return wrk.format("GET", paths[(i % #paths) + 1], { ["Accept-Encoding"] = "gzip" })
@@ -260,7 +267,7 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'bench-wrk-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, 'mix.lua'), LUA);
-  log(`${mode}: wrk -t2 -c${connections} -d${duration}s over ${paths.join(' ')}`);
+  log(`${mode}: wrk -t2 -c${connections} -d${duration}s think ${thinkMs} ms over ${paths.join(' ')}`);
   const wrk = spawnSync(
     'wrk',
     [
@@ -275,7 +282,7 @@ async function main() {
       '--',
       ...paths,
     ],
-    { encoding: 'utf8', timeout: (duration + 60) * 1000 },
+    { encoding: 'utf8', timeout: (duration + 60) * 1000, env: { ...process.env, THINK_MS: String(thinkMs) } },
   );
   const line = (wrk.stdout ?? '').split('\n').find((l) => l.startsWith('RESULT '));
   if (!line) throw new Error(`wrk failed: ${wrk.stderr}\n${wrk.stdout}`);
@@ -284,6 +291,7 @@ async function main() {
   const result = {
     mode,
     connections,
+    think_ms: thinkMs,
     duration_s: duration,
     requests: r.requests,
     requests_per_s: Math.round(r.requests / (r.duration_us / 1e6)),

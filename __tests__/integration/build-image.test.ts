@@ -207,6 +207,52 @@ function spawnStop(id: string): void {
   }
 }
 
+describe('build-image with podman and a registry layer cache', () => {
+  test('podman builds the same Dockerfile, pushes with a matching digest and writes the layer cache', async () => {
+    const cacheRef = `${registry.host}/contoso/portal-cache:buildcache`;
+    const result = await runInProcess(
+      () => run(process.env, deps(pushToMain)),
+      inputs({
+        builder: 'podman',
+        tags: 'type=raw,value=podman-built',
+        'cache-to': `type=registry,ref=${cacheRef},mode=max`,
+      }),
+      containers.env,
+    );
+    if (result.exitCode !== 0) throw new Error(`build-image failed:\n${result.log.slice(-3000)}`);
+    expect(JSON.parse(result.outputs['metadata']!).builder).toBe('podman');
+    const served = JSON.parse(skopeo(['inspect', `docker://${registry.host}/contoso/portal:podman-built`]));
+    expect(served.Digest).toBe(result.outputs['digest']);
+    // buildah/podman store cache layers as tags of the cache repository (the tag in ref is dropped).
+    const cacheTags = JSON.parse(
+      skopeo(['list-tags', `docker://${registry.host}/contoso/portal-cache`]),
+    ).Tags;
+    expect(cacheTags.length).toBeGreaterThan(0);
+    expect(result.log).not.toContain(PASSWORD);
+  }, 300_000);
+});
+
+describe('npm run base-image --push', () => {
+  test('pushes the cached Debian base image to the registry', () => {
+    const ref = `${registry.host}/slotline/python-base:bookworm`;
+    const out = tool(
+      'bash',
+      [
+        join(repoRoot, 'scripts', 'base-image.sh'),
+        '--push',
+        `docker://${ref}`,
+        '--creds',
+        `${USER}:${PASSWORD}`,
+      ],
+      { SLOTLINE_CONTAINERS_DIR: join(repoRoot, '.tmp', 'containers') },
+      300_000,
+    );
+    expect(out.trim().split('\n').pop()).toBe(baseImage);
+    const served = JSON.parse(skopeo(['inspect', `docker://${ref}`]));
+    expect(served.Labels['org.slotline.base.packages']).toContain('python3-flask');
+  }, 300_000);
+});
+
 describe('build-image failures', () => {
   test('a failing Dockerfile: one clear error naming the step, its output in a log group, exit 1', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'slotline-bad-build-'));

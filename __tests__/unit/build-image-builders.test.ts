@@ -2,6 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { failedStep, stepStats } from '../../src/build-image/build-log.js';
 import { DockerBuilder, OciBuilder, selectBuilder } from '../../src/build-image/builders.js';
 import type { Exec, ExecOptions } from '../../src/build-image/exec.js';
+import { repositoryOf } from '../../src/build-image/inputs.js';
 
 interface Call {
   command: string;
@@ -126,5 +127,15 @@ describe('build output', () => {
 
   test('failedStep is undefined when the builder failed before any step', () => {
     expect(failedStep('Error: no context directory')).toBeUndefined();
+  });
+});
+
+describe('repositoryOf (cache refs for buildah/podman)', () => {
+  test.each([
+    ['reg.example.test:5000/team/app-cache:buildcache', 'reg.example.test:5000/team/app-cache'],
+    ['reg.example.test:5000/team/app-cache', 'reg.example.test:5000/team/app-cache'],
+    ['myacr.azurecr.io/app@sha256:abc', 'myacr.azurecr.io/app'],
+  ])('%s -> %s', (ref, expected) => {
+    expect(repositoryOf(ref)).toBe(expected);
   });
 });

@@ -34713,6 +34713,13 @@ function parseLabels(lines) {
 
 
 
+/** `host:port/repo:tag` or `host/repo@sha256:...` -> `host:port/repo`. */
+function repositoryOf(ref) {
+    const withoutDigest = ref.split('@')[0];
+    const slash = withoutDigest.lastIndexOf('/');
+    const colon = withoutDigest.lastIndexOf(':');
+    return colon > slash ? withoutDigest.slice(0, colon) : withoutDigest;
+}
 const REGISTRY = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::\d{1,5})?$/;
 const COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
 const REPOSITORY = new RegExp(`^${COMPONENT}(?:/${COMPONENT})*$`);
@@ -34742,7 +34749,7 @@ function cacheSpec(input, name) {
     if (!raw.includes('=')) {
         if (!CACHE_REF.test(raw))
             input.fail(name, `must be ${expected}`, raw);
-        return { raw: `type=registry,ref=${raw}`, ref: raw };
+        return { raw: `type=registry,ref=${raw}`, ref: repositoryOf(raw) };
     }
     const attrs = Object.fromEntries(raw.split(',').map((part) => {
         const eq = part.indexOf('=');
@@ -34752,7 +34759,7 @@ function cacheSpec(input, name) {
     const known = Object.keys(attrs).every((k) => ['type', 'ref', 'mode'].includes(k));
     if (attrs['type'] !== 'registry' || !ref || !CACHE_REF.test(ref) || !known)
         input.fail(name, `must be ${expected}`, raw);
-    return { raw, ref };
+    return { raw, ref: repositoryOf(ref) };
 }
 /**
  * The filesystem half of input validation, kept out of parseInputs so that parsing reads no files:

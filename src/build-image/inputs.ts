@@ -27,8 +27,16 @@ export interface BuildImageInputs {
 export interface CacheSpec {
   /** As given, for docker buildx. */
   raw: string;
-  /** The cache image reference, for buildah/podman. */
+  /** The cache repository, for buildah/podman: they tag cache layers by their own keys, so no tag. */
   ref: string;
+}
+
+/** `host:port/repo:tag` or `host/repo@sha256:...` -> `host:port/repo`. */
+export function repositoryOf(ref: string): string {
+  const withoutDigest = ref.split('@')[0]!;
+  const slash = withoutDigest.lastIndexOf('/');
+  const colon = withoutDigest.lastIndexOf(':');
+  return colon > slash ? withoutDigest.slice(0, colon) : withoutDigest;
 }
 
 const REGISTRY =
@@ -61,7 +69,7 @@ function cacheSpec(input: InputReader, name: string): CacheSpec | undefined {
     'a registry cache: type=registry,ref=REGISTRY/REPOSITORY[:TAG] (mode=max allowed) or a bare image reference';
   if (!raw.includes('=')) {
     if (!CACHE_REF.test(raw)) input.fail(name, `must be ${expected}`, raw);
-    return { raw: `type=registry,ref=${raw}`, ref: raw };
+    return { raw: `type=registry,ref=${raw}`, ref: repositoryOf(raw) };
   }
   const attrs = Object.fromEntries(
     raw.split(',').map((part) => {
@@ -73,7 +81,7 @@ function cacheSpec(input: InputReader, name: string): CacheSpec | undefined {
   const known = Object.keys(attrs).every((k) => ['type', 'ref', 'mode'].includes(k));
   if (attrs['type'] !== 'registry' || !ref || !CACHE_REF.test(ref) || !known)
     input.fail(name, `must be ${expected}`, raw);
-  return { raw, ref };
+  return { raw, ref: repositoryOf(ref) };
 }
 
 /**

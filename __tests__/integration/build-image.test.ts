@@ -58,6 +58,15 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
+  if (containers && registry) {
+    // vfs keeps a full copy per layer: drop what these tests built so repeated runs don't fill the disk.
+    // The tagged base image stays, so the next run skips mmdebstrap.
+    const built = tool('buildah', ['images', '--format', '{{.Name}}:{{.Tag}}'], containers.env)
+      .split('\n')
+      .filter((name) => name.startsWith(`${registry.host}/`));
+    if (built.length > 0) tool('buildah', ['rmi', '--force', ...built], containers.env);
+    tool('buildah', ['rmi', '--prune'], containers.env);
+  }
   await registry?.stop();
   containers?.cleanup();
 });
@@ -278,6 +287,8 @@ describe('build-image failures', () => {
       expect(group).toContain("ModuleNotFoundError: No module named 'no_such_module'");
       expect(group).toContain('::endgroup::');
       expect(result.outputs['digest']).toBeUndefined();
+      // The failed build left no working container behind.
+      expect(tool('buildah', ['containers', '--quiet'], containers.env).trim()).toBe('');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -33966,9 +33966,11 @@ class OciBuilder {
         const workDir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'slotline-build-'));
         try {
             const iidFile = (0,external_node_path_namespaceObject.join)(workDir, 'iid');
+            // --force-rm: a failed build must not leave working containers (and their disk) behind.
             const args = [
                 'build',
                 '--layers',
+                '--force-rm',
                 '--format',
                 'docker',
                 '--iidfile',

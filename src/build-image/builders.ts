@@ -121,9 +121,11 @@ export class OciBuilder implements Builder {
     const workDir = await mkdtemp(join(tmpdir(), 'slotline-build-'));
     try {
       const iidFile = join(workDir, 'iid');
+      // --force-rm: a failed build must not leave working containers (and their disk) behind.
       const args = [
         'build',
         '--layers',
+        '--force-rm',
         '--format',
         'docker',
         '--iidfile',

@@ -2,10 +2,10 @@
 // healthy response on the slot's host, and the duration of a slot swap operation (idle and under load).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { repoRoot } from '../../__tests__/helpers/runner.js';
 import { call, type Reply, startSandbox, tokenFor } from '../../__tests__/sandbox/helpers.js';
 import { startLoad } from '../../sandbox/dataplane/load.js';
 import { buildTestImage } from '../../sandbox/testimage/build.js';
-import { repoRoot } from '../actions.mjs';
 
 const storage = join(repoRoot, '.tmp', 'sandbox-store');
 const images = ['localhost/slotline/testapp:bench-v1', 'localhost/slotline/testapp:bench-v2'];

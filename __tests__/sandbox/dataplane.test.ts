@@ -35,6 +35,16 @@ const config = {
   ],
 };
 
+/** podman on the same storage the sandbox uses. */
+const podman = (args: string[]): string =>
+  execFileSync(
+    'podman',
+    ['--storage-driver', 'vfs', '--root', join(storage, 'root'), '--runroot', join(storage, 'run'), ...args],
+    {
+      encoding: 'utf8',
+    },
+  );
+
 let sb: SandboxProcess;
 let token: string;
 let ca: string;
@@ -376,20 +386,6 @@ test('a killed production instance is routed around under load and replaced', as
     (i) => i.name,
   );
   expect(before).toHaveLength(2);
-  const podman = (args: string[]) =>
-    execFileSync(
-      'podman',
-      [
-        '--storage-driver',
-        'vfs',
-        '--root',
-        join(storage, 'root'),
-        '--runroot',
-        join(storage, 'run'),
-        ...args,
-      ],
-      { encoding: 'utf8' },
-    );
   const load = startLoad({ url: `https://${prodHost}/`, concurrency: 20, maxDurationMs: 60_000, ca });
   await sleep(500);
   podman(['kill', before[0]!]);
@@ -410,20 +406,6 @@ test('a killed production instance is routed around under load and replaced', as
 }, 120_000);
 
 test('stopping the sandbox leaves no container running (checked by id)', async () => {
-  const podman = (args: string[]) =>
-    execFileSync(
-      'podman',
-      [
-        '--storage-driver',
-        'vfs',
-        '--root',
-        join(storage, 'root'),
-        '--runroot',
-        join(storage, 'run'),
-        ...args,
-      ],
-      { encoding: 'utf8' },
-    );
   const label = `slotline.sandbox=${createHash('sha256').update(resolve(sb.stateDir)).digest('hex').slice(0, 16)}`;
   const ids = podman(['ps', '-q', '--no-trunc', '--filter', `label=${label}`])
     .split('\n')

@@ -1,8 +1,11 @@
 import { spawnSync } from 'node:child_process';
+import { webcrypto } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { SignJWT } from 'jose';
+import { request } from 'undici';
 import {
   type ContainerEnv,
   containerEnv,
@@ -149,6 +152,29 @@ function exchange(accessToken: string) {
       access_token: accessToken,
     },
   });
+}
+
+/** The same claims, signed by a fresh key with a self-signed certificate in x5c: not from the sandbox CA. */
+async function selfSignedToken(claims: Record<string, unknown>): Promise<string> {
+  await import('reflect-metadata');
+  const x509 = await import('@peculiar/x509');
+  x509.cryptoProvider.set(webcrypto as never);
+  const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+  const keys = (await webcrypto.subtle.generateKey(algorithm, true, [
+    'sign',
+    'verify',
+  ])) as webcrypto.CryptoKeyPair;
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: '01',
+    name: 'CN=not the sandbox CA',
+    notBefore: new Date(Date.now() - 60_000),
+    notAfter: new Date(Date.now() + 3_600_000),
+    keys,
+    signingAlgorithm: algorithm,
+  });
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: 'ES256', typ: 'JWT', x5c: [Buffer.from(cert.rawData).toString('base64')] })
+    .sign(keys.privateKey);
 }
 
 function skopeo(args: string[]): { ok: boolean; out: string } {
@@ -313,6 +339,27 @@ describe('the sandbox ACR token service', () => {
     expect(claims((reader.body as { access_token: string }).access_token).access).toEqual([
       { type: 'repository', name: 'team/portal', actions: ['pull'] },
     ]);
+    // docker-registry itself checks each token: the genuine one reads the manifest; altered claims under
+    // the old signature, or the same claims signed by a key the sandbox CA never certified, do not.
+    const granted = (contributor.body as { access_token: string }).access_token;
+    const manifest = async (bearer: string) =>
+      (
+        await request(`http://${upstream.host}/v2/team/portal/manifests/secret`, {
+          headers: {
+            authorization: `Bearer ${bearer}`,
+            accept: 'application/vnd.docker.distribution.manifest.v2+json',
+          },
+        }).then(async (r) => ({ status: r.statusCode, text: await r.body.text() }))
+      ).status;
+    expect(await manifest(granted)).toBe(200);
+    const [header, payload, signature] = granted.split('.');
+    const altered = Buffer.from(JSON.stringify({ ...claims(granted), sub: 'someone-else' })).toString(
+      'base64url',
+    );
+    expect(payload).not.toBe(altered);
+    expect(await manifest(`${header}.${altered}.${signature}`)).toBe(401);
+    expect(await manifest(await selfSignedToken(claims(granted)))).toBe(401);
+
     const bogus = await token('not-a-refresh-token', 'repository:team/portal:pull');
     expect(bogus.status).toBe(401);
     expect(bogus.text).toContain('refresh token is not valid');

@@ -77,16 +77,17 @@ export class AcrService {
         });
       }
       if (path === '/oauth2/token') {
-        const params = req.method === 'POST' ? new URLSearchParams(await readBody(req)) : url.searchParams;
         if (req.method !== 'GET' && req.method !== 'POST')
           throw new AcrProblem(405, 'UNSUPPORTED', 'use GET or POST');
+        // GET with the scope in the query (Basic auth), or the OAuth2 form in a POST body.
+        const params = req.method === 'POST' ? new URLSearchParams(await readBody(req)) : url.searchParams;
         const token = await this.accessToken(req, params);
-        const now = Math.floor(this.clock.now() / 1000);
+        // Both names: the Docker spec says `token`, ACR and OAuth2 clients read `access_token`.
         return sendJson(res, 200, {
           access_token: token,
           token,
           expires_in: ACCESS_TOKEN_LIFETIME_SECONDS,
-          issued_at: new Date(now * 1000).toISOString(),
+          issued_at: new Date(this.clock.now()).toISOString(),
         });
       }
       if (path.startsWith('/oauth2/')) throw new AcrProblem(404, 'NOT_FOUND', `no endpoint ${path}`);

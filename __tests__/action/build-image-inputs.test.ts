@@ -1,9 +1,10 @@
 import { join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import type { Exec, ExecOptions } from '../../src/build-image/exec.js';
+import { parseInputs } from '../../src/build-image/inputs.js';
 import { run } from '../../src/build-image/main.js';
 import type { EventContext } from '../../src/build-image/metadata.js';
-import { repoRoot, runBundle, runInProcess } from '../helpers/runner.js';
+import { inputEnv, repoRoot, runBundle, runInProcess } from '../helpers/runner.js';
 
 const appDir = join(repoRoot, 'examples', 'flask-app');
 
@@ -35,6 +36,40 @@ function scriptedExec(
 }
 
 const valid = { context: appDir, registry: 'registry.example.test', repository: 'contoso/portal' };
+const azure = {
+  'subscription-id': '00000000-0000-4000-8000-000000000001',
+  'tenant-id': '00000000-0000-4000-8000-000000000002',
+  'client-id': '00000000-0000-4000-8000-000000000003',
+};
+
+describe('registry-login: auto picks the login from what is set', () => {
+  test.each<[string, Record<string, string>, string]>([
+    ['nothing set', {}, 'none'],
+    ['username and password', { username: 'u', password: 'p4ss' }, 'password'],
+    [
+      'an *.azurecr.io registry',
+      { registry: 'contoso.azurecr.io', 'subscription-id': azure['subscription-id'] },
+      'acr-oidc',
+    ],
+    ['client-id with another registry', azure, 'acr-oidc'],
+    ['only subscription-id (shared workflow env)', { 'subscription-id': azure['subscription-id'] }, 'none'],
+    ['password wins over client-id', { ...azure, username: 'u', password: 'p4ss' }, 'password'],
+    ['explicit none with client-id', { ...azure, 'registry-login': 'none' }, 'none'],
+  ])('%s', async (_name, override, kind) => {
+    const inputs = await parseInputs(inputEnv({ ...valid, ...override }));
+    expect(inputs.login.kind).toBe(kind);
+  });
+
+  test('acr-oidc reads the shared Azure inputs: client secret, or GitHub OIDC without one', async () => {
+    const withSecret = await parseInputs(inputEnv({ ...valid, ...azure, 'client-secret': 's3cret' }));
+    expect(withSecret.login).toMatchObject({ kind: 'acr-oidc', azure: { credentialKind: 'client-secret' } });
+    const federated = await parseInputs(inputEnv({ ...valid, ...azure }));
+    expect(federated.login).toMatchObject({
+      kind: 'acr-oidc',
+      azure: { credentialKind: 'github-oidc', authorityHost: 'https://login.microsoftonline.com' },
+    });
+  });
+});
 
 describe('bad input: one line naming the input, exit 1, nothing run', () => {
   test.each<[string, Record<string, string>, RegExp]>([
@@ -83,6 +118,51 @@ describe('bad input: one line naming the input, exit 1, nothing run', () => {
       'password (user without password)',
       { username: 'pusher' },
       /Input "password" is required when username is set/,
+    ],
+    [
+      'registry-login',
+      { 'registry-login': 'admin-user' },
+      /Input "registry-login" must be one of auto, acr-oidc, password, none, got "admin-user"/,
+    ],
+    [
+      'subscription-id (ACR login needs the Azure inputs)',
+      { registry: 'contoso.azurecr.io' },
+      /Input "subscription-id" is required/,
+    ],
+    [
+      'client-id',
+      { 'registry-login': 'acr-oidc', ...azure, 'client-id': 'deployer' },
+      /Input "client-id" must be an application \(client\) ID \(a GUID\)/,
+    ],
+    [
+      'tenant-id (client-id without tenant)',
+      { 'registry-login': 'acr-oidc', ...azure, 'tenant-id': '' },
+      /Input "tenant-id" is required when client-id is set/,
+    ],
+    [
+      'arm-endpoint',
+      { 'registry-login': 'acr-oidc', ...azure, 'arm-endpoint': 'http://127.0.0.1:1' },
+      /Input "arm-endpoint"/,
+    ],
+    [
+      'authority-host',
+      { 'registry-login': 'acr-oidc', ...azure, 'authority-host': 'login' },
+      /Input "authority-host"/,
+    ],
+    [
+      'subscription-id',
+      { 'registry-login': 'acr-oidc', ...azure, 'subscription-id': 'prod' },
+      /Input "subscription-id" must be a subscription ID \(a GUID\)/,
+    ],
+    [
+      'username (with acr-oidc)',
+      { 'registry-login': 'acr-oidc', ...azure, username: 'pusher', password: 'p4ss-word' },
+      /Input "username" must be empty with registry-login acr-oidc/,
+    ],
+    [
+      'username (registry-login password without credentials)',
+      { 'registry-login': 'password' },
+      /Input "username" and password are required when registry-login is password/,
     ],
   ])('%s', async (_name, override, expected) => {
     const { exec, calls } = scriptedExec();

@@ -141,6 +141,55 @@ export async function startRegistry(users: Record<string, string>): Promise<Regi
   };
 }
 
+export interface TokenAuth {
+  realm: string;
+  service: string;
+  issuer: string;
+  rootCertBundle: string;
+}
+
+/**
+ * docker-registry on 127.0.0.1:`port` with token auth (`auth.token`): it answers 401 with a Bearer
+ * challenge naming `realm` and `service`, and accepts only JWTs from `issuer` for `service` whose x5c
+ * chain ends at a certificate in `rootCertBundle`.
+ */
+export async function startTokenRegistry(port: number, auth: TokenAuth): Promise<Registry> {
+  const dir = mkdtempSync(join(tmpdir(), 'slotline-registry-'));
+  writeFileSync(
+    join(dir, 'config.yml'),
+    [
+      'version: 0.1',
+      'log: { level: error, accesslog: { disabled: true } }',
+      `storage: { filesystem: { rootdirectory: ${dir}/data }, delete: { enabled: true } }`,
+      // Relative upload locations: clients reach it through the sandbox login server's port.
+      `http: { addr: "127.0.0.1:${port}", secret: test-secret, relativeurls: true }`,
+      `auth: { token: { realm: ${JSON.stringify(auth.realm)}, service: ${JSON.stringify(auth.service)}, issuer: ${JSON.stringify(auth.issuer)}, rootcertbundle: ${JSON.stringify(auth.rootCertBundle)} } }`,
+    ].join('\n'),
+  );
+  let stderr = '';
+  const child: ChildProcess = spawn('docker-registry', ['serve', join(dir, 'config.yml')], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  child.stderr!.on('data', (d) => {
+    stderr += d;
+  });
+  await waitForPort(port).catch((error: Error) => {
+    child.kill('SIGKILL');
+    throw new Error(`${error.message}; docker-registry said: ${stderr}`);
+  });
+  return {
+    host: `127.0.0.1:${port}`,
+    stop: async () => {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 /** Run a tool with the container env; throws with its stderr on failure. */
 export function tool(
   command: string,

@@ -1,3 +1,6 @@
+import type { TokenCredential } from '@azure/core-auth';
+import { translateAzureError } from '../lib/azure/errors.js';
+import { type AzureInputs, armScope } from '../lib/azure/inputs.js';
 import { ActionError } from '../lib/errors.js';
 import type { HttpRequest, HttpResponse } from '../lib/http.js';
 import { redact } from '../lib/secrets.js';
@@ -8,10 +11,56 @@ import { redact } from '../lib/secrets.js';
  * builder in with the fixed null-GUID user and the refresh token as the password. This is what
  * `az acr login --expose-token` does; no admin user is involved.
  *
- * Not yet wired into action.yml: the Entra token comes from the shared Azure client of the sandbox work,
- * which the lead connects later. The HTTP function is injected so the request/response handling is
- * tested against a real local HTTPS server.
+ * The Entra token comes from the shared Azure credential (src/lib/azure: client secret or GitHub OIDC).
+ * The HTTP function is injected so the request/response handling is tested against a real local HTTPS
+ * server; the whole flow is tested against the sandbox's ACR token service and a real docker-registry.
  */
+
+/** Entra ID's resource for Azure Container Registry data-plane tokens. */
+export const ACR_TOKEN_SCOPE = 'https://containerregistry.azure.net/.default';
+
+/** ACR's own scope in the public cloud (and the local sandbox); elsewhere ARM's, which ACR accepts too. */
+export function acrTokenScope(armEndpoint: string): string {
+  const scope = armScope(armEndpoint);
+  return scope === 'https://management.azure.com/.default' ? ACR_TOKEN_SCOPE : scope;
+}
+
+/** The `tid` claim of an Entra access token (read, not verified: ACR verifies it). */
+function tenantOf(accessToken: string): string | undefined {
+  try {
+    const payload = JSON.parse(Buffer.from(accessToken.split('.')[1] ?? '', 'base64url').toString('utf8'));
+    return typeof payload.tid === 'string' ? payload.tid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface AcrSignInOptions {
+  registry: string;
+  azure: AzureInputs;
+  credential: TokenCredential;
+  send: SendRequest;
+  /** Registers a secret with the runner before anything could log it. */
+  mask: (secret: string) => void;
+}
+
+/** Entra ID access token → ACR refresh token, both masked as soon as they exist. */
+export async function signInToAcr(options: AcrSignInOptions): Promise<AcrCredentials> {
+  const { registry, azure, credential } = options;
+  let accessToken: string;
+  try {
+    const token = await credential.getToken(acrTokenScope(azure.armEndpoint));
+    if (!token) throw new ActionError('Microsoft Entra ID returned no access token');
+    accessToken = token.token;
+  } catch (error) {
+    throw translateAzureError(error, azure);
+  }
+  options.mask(accessToken);
+  const tenantId = tenantOf(accessToken) ?? azure.tenantId ?? '';
+  const credentials = await exchangeAcrRefreshToken({ registry, tenantId, accessToken, send: options.send });
+  options.mask(credentials.password);
+  return credentials;
+}
 
 /** The user name ACR expects with a refresh token as the password. */
 export const ACR_REFRESH_TOKEN_USER = '00000000-0000-0000-0000-000000000000';

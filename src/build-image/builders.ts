@@ -58,6 +58,23 @@ function firstLine(text: string): string {
   );
 }
 
+/**
+ * Why a tool failed: its last `Error:` message with any continuation lines (containers/image prints the
+ * registry's `errors:` list below it), after the progress lines; else the first line.
+ */
+function errorLine(text: string): string {
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+  const start = lines.findLastIndex((l) => /^(Error|error):\s/.test(l));
+  if (start < 0) return firstLine(text);
+  return lines
+    .slice(start)
+    .join(' ')
+    .replace(/^(Error|error):\s*/, '');
+}
+
 function buildFailure(builder: string, exitCode: number, output: string): BuildFailedError {
   const failed = failedStep(output);
   const where = failed ? ` at ${failed.step}` : '';
@@ -162,7 +179,7 @@ export class OciBuilder implements Builder {
             `docker://${ref}`,
           ]);
           if (pushed.exitCode !== 0) {
-            const reason = redact(firstLine(pushed.stderr) || firstLine(pushed.stdout), this.secrets);
+            const reason = redact(errorLine(pushed.stderr) || firstLine(pushed.stdout), this.secrets);
             throw new ActionError(
               `pushing ${ref} failed (${this.name} exit code ${pushed.exitCode}): ${reason}`,
             );

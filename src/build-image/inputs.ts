@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
+import { AZURE_INPUT_SPECS, type AzureInputs, readAzureInputs } from '../lib/azure/inputs.js';
 import { InputError } from '../lib/errors.js';
 import { type Env, InputReader } from '../lib/inputs.js';
 import type { BuilderName } from './builders.js';
@@ -21,7 +22,18 @@ export interface BuildImageInputs {
   cacheTo?: CacheSpec;
   username?: string;
   password?: string;
+  /** How the builder signs in to the registry, after `auto` was resolved. */
+  login: RegistryLogin;
 }
+
+export type RegistryLogin =
+  | { kind: 'none' }
+  | { kind: 'password' }
+  /** Entra ID token (shared Azure inputs) → ACR refresh token at https://REGISTRY/oauth2/exchange. */
+  | { kind: 'acr-oidc'; azure: AzureInputs };
+
+/** Login servers of Azure Container Registry in the public and sovereign clouds. */
+const ACR_HOST = /\.azurecr\.(io|us|cn)$/i;
 
 /** A registry cache, written as build-push-action does (`type=registry,ref=...[,mode=max]`) or as a bare ref. */
 export interface CacheSpec {
@@ -159,6 +171,7 @@ export async function parseInputs(env: Env): Promise<BuildImageInputs> {
     input.fail('password', 'is required when username is set');
   if (password !== undefined && username === undefined)
     input.fail('username', 'is required when password is set');
+  const login = registryLogin(input, registry, username !== undefined);
 
   return {
     builder,
@@ -176,5 +189,37 @@ export async function parseInputs(env: Env): Promise<BuildImageInputs> {
     cacheTo,
     username,
     password,
+    login,
   };
+}
+
+/**
+ * `registry-login`: auto picks password when username/password are set, else ACR OIDC for an *.azurecr.*
+ * registry or when client-id is set (the Azure inputs say who to sign in as), else no login.
+ */
+function registryLogin(input: InputReader, registry: string, hasPassword: boolean): RegistryLogin {
+  const mode = input.enum('registry-login', ['auto', 'acr-oidc', 'password', 'none'] as const, 'auto');
+  // Which Azure inputs are set decides auto; every one of them is read here either way.
+  const azureGiven = Object.keys(AZURE_INPUT_SPECS).filter((name) => input.raw(name) !== undefined);
+  const kind =
+    mode !== 'auto'
+      ? mode
+      : hasPassword
+        ? 'password'
+        : ACR_HOST.test(registry.replace(/:\d+$/, '')) || azureGiven.includes('client-id')
+          ? 'acr-oidc'
+          : 'none';
+  if (kind === 'password' && !hasPassword)
+    input.fail('username', 'and password are required when registry-login is password');
+  if (kind === 'acr-oidc') {
+    if (hasPassword)
+      input.fail(
+        'username',
+        'must be empty with registry-login acr-oidc: the ACR refresh token is the password',
+      );
+    return { kind, azure: readAzureInputs(input) };
+  }
+  if (kind === 'none' && hasPassword)
+    input.fail('registry-login', 'must not be none when username and password are set', mode);
+  return { kind };
 }

@@ -1,10 +1,13 @@
 import * as core from '@actions/core';
 import { runAction } from '../lib/action.js';
+import { createAzureCredential } from '../lib/azure/credential.js';
 import { ActionError } from '../lib/errors.js';
+import { httpRequest } from '../lib/http.js';
 import type { Env } from '../lib/inputs.js';
 import { withGroup } from '../lib/log.js';
 import { maskValue } from '../lib/secrets.js';
 import { writeSummary } from '../lib/summary.js';
+import { type AcrCredentials, signInToAcr } from './acr.js';
 import { stepStats } from './build-log.js';
 import { BuildFailedError, selectBuilder } from './builders.js';
 import { actionsExec, type Exec } from './exec.js';
@@ -29,6 +32,14 @@ async function githubContext(): Promise<EventContext> {
     repo: context.repo,
     payload: context.payload as EventContext['payload'],
   };
+}
+
+/** A push the registry refused for lack of permission (the token lacks `push`), not a network or build error. */
+function isPushRefusal(error: ActionError): boolean {
+  return (
+    error.message.startsWith('pushing ') &&
+    /denied|unauthorized|authentication required|insufficient_scope/i.test(error.message)
+  );
 }
 
 export async function run(
@@ -56,8 +67,25 @@ export async function run(
     const builder = await selectBuilder(inputs.builder, deps.exec, inputs.tlsVerify);
     core.info(`Builder: ${builder.name}`);
     try {
-      if (inputs.username && inputs.password) {
-        const { username, password } = inputs;
+      let credentials: AcrCredentials | undefined;
+      if (inputs.login.kind === 'acr-oidc') {
+        const { azure } = inputs.login;
+        credentials = await withGroup(
+          `Exchanging a Microsoft Entra ID token (${azure.credentialKind}) for an ACR refresh token`,
+          async () =>
+            signInToAcr({
+              registry: inputs.registry,
+              azure,
+              credential: await createAzureCredential(azure, { env }),
+              send: (request) => httpRequest(request),
+              mask: maskValue,
+            }),
+        );
+      } else if (inputs.login.kind === 'password' && inputs.username && inputs.password) {
+        credentials = { username: inputs.username, password: inputs.password };
+      }
+      if (credentials) {
+        const { username, password } = credentials;
         await withGroup(`Logging in to ${inputs.registry}`, () =>
           builder.login(inputs.registry, username, password),
         );
@@ -77,6 +105,12 @@ export async function run(
           cacheTo: inputs.cacheTo && (builder.name === 'docker' ? inputs.cacheTo.raw : inputs.cacheTo.ref),
         }),
       ).catch(async (error: unknown) => {
+        if (inputs.login.kind === 'acr-oidc' && error instanceof ActionError && isPushRefusal(error)) {
+          // ACR grants what the role allows and no more, so a pull-only identity fails at the first upload.
+          throw new ActionError(
+            `${error.message} (the Azure identity signed in but may not push to ${inputs.registry}: give it the AcrPush, Contributor or Owner role on the registry)`,
+          );
+        }
         if (error instanceof BuildFailedError && error.failed) {
           const failed = error.failed;
           // The failing step on its own, so nobody has to scroll through the whole build log.

@@ -60,6 +60,16 @@ export interface ResourceGroupConfig {
   autoscaleSettings?: AutoscaleConfig[];
 }
 
+/** An Azure Container Registry login server (see acr.ts), in front of a docker-registry with token auth. */
+export interface ContainerRegistryConfig {
+  /** The registry's name (its resource id ends in .../registries/NAME). */
+  name: string;
+  /** Default: defaults.resourceGroup. Role assignments on the group or subscription apply to it. */
+  resourceGroup?: string;
+  /** `http://127.0.0.1:PORT` of the docker-registry that stores the images; without it, /v2 answers 502. */
+  upstream?: string;
+}
+
 export interface SandboxConfig {
   tenantId?: string;
   subscriptionId?: string;
@@ -75,6 +85,11 @@ export interface SandboxConfig {
   resourceGroups: ResourceGroupConfig[];
   /** The resources named in connection.json. */
   defaults: { resourceGroup: string; siteName: string; planName: string; autoscaleSettingName: string };
+  /**
+   * Registry login servers, each on its own port. Runtime wiring like the data plane: read from the config
+   * on every start (their upstreams change per run), not kept in state.json.
+   */
+  containerRegistries?: ContainerRegistryConfig[];
 }
 
 export const GITHUB_ISSUER = 'github';
@@ -364,6 +379,19 @@ export const CONFIG_SCHEMA: JsonSchema = {
               },
             },
           },
+        },
+      },
+    },
+    containerRegistries: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['name'],
+        additionalProperties: false,
+        properties: {
+          name: { type: 'string', pattern: '^[a-zA-Z0-9]{5,50}$' },
+          resourceGroup: name,
+          upstream: { type: 'string', pattern: '^http://(127\\.0\\.0\\.1|localhost):[0-9]{1,5}$' },
         },
       },
     },

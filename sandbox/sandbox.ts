@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
+import { ACR_TOKEN_ISSUER, AcrService } from './acr.js';
 import { type ArmHooks, ArmService, defaultHooks, newPlan, newSite } from './arm/service.js';
 import {
   AZURE_AD_TOKEN_EXCHANGE,
@@ -19,7 +20,7 @@ import { IdentityService, type SandboxClock } from './identity.js';
 import { loadOrCreateSigningKeys } from './keys.js';
 import { InMemoryMetricsSource, type MetricsSource } from './metrics.js';
 import { type PersistedState, ResourceStore, type StoredResource } from './store.js';
-import { loadOrCreateTls } from './tls.js';
+import { loadOrCreateTls, loadOrIssueSigningKey } from './tls.js';
 
 /** What DIR/connection.json holds: everything a client needs to talk to this sandbox. */
 export interface SandboxConnection {
@@ -37,6 +38,21 @@ export interface SandboxConnection {
   oidcRequestUrl: string;
   oidcRequestToken: string;
   adminEndpoint: string;
+  /** Only when the config names container registries: their login servers and docker-registry settings. */
+  containerRegistries?: ContainerRegistryConnection[];
+}
+
+/** What a docker-registry behind a sandbox login server needs in its `auth.token` config, and the login server. */
+export interface ContainerRegistryConnection {
+  name: string;
+  resourceId: string;
+  /** host:port: the registry clients push to (TLS from the sandbox CA), also the token `service`. */
+  loginServer: string;
+  /** auth.token: realm, service, issuer, rootcertbundle. */
+  tokenRealm: string;
+  tokenService: string;
+  tokenIssuer: string;
+  rootCertBundle: string;
 }
 
 export interface SandboxOptions {
@@ -246,7 +262,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 
   const sockets = new Set<import('node:stream').Duplex>();
   const serve = (
-    name: 'arm' | 'login' | 'admin',
+    name: 'arm' | 'login' | 'admin' | 'acr',
     handler: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>,
   ) => {
     const server = createServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }, (req, res) => {
@@ -258,7 +274,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         ),
       );
       void (async () => {
-        if (name !== 'admin') {
+        if (name === 'arm' || name === 'login') {
           const fault = faults.take(name, req.method ?? 'GET', url.pathname);
           if (fault) {
             log(`${name} fault ${fault.type} on ${req.method} ${url.pathname}`);
@@ -319,6 +335,19 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const adminPort = await listen(adminServer, 0);
   arm.armEndpoint = `https://127.0.0.1:${armPort}`;
   identity.authorityHost = `https://127.0.0.1:${loginPort}`;
+  const registries = await startRegistryLoginServers(
+    options.config,
+    store,
+    identity,
+    clock,
+    stateDir,
+    () => arm.armEndpoint,
+  );
+  const registryServers = registries.map(({ service }) =>
+    serve('acr', (req, res, url) => service.handle(req, res, url)),
+  );
+  for (const [i, server] of registryServers.entries())
+    registries[i]!.service.loginServer = `127.0.0.1:${await listen(server, 0)}`;
 
   // Seed after the listeners know their URLs: host names may depend on the data plane's hooks.
   for (const resource of seeded) {
@@ -356,6 +385,19 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     oidcRequestUrl: `${identity.authorityHost}/github/oidc/token?api-version=2.0`,
     oidcRequestToken: requestToken,
     adminEndpoint: `https://127.0.0.1:${adminPort}`,
+    ...(registries.length > 0
+      ? {
+          containerRegistries: registries.map(({ service }) => ({
+            name: service.registry.name,
+            resourceId: service.registry.resourceId,
+            loginServer: service.loginServer,
+            tokenRealm: `https://${service.loginServer}/oauth2/token`,
+            tokenService: service.loginServer,
+            tokenIssuer: ACR_TOKEN_ISSUER,
+            rootCertBundle: tls.caCertPath,
+          })),
+        }
+      : {}),
   } satisfies SandboxConnection);
   await dataPlane?.attach(store);
   store.persist();
@@ -373,7 +415,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     async stop() {
       await dataPlane?.stop();
       arm.close();
-      const servers = [armServer, loginServer, adminServer];
+      const servers = [armServer, loginServer, adminServer, ...registryServers];
       for (const s of servers) s.close();
       for (const socket of sockets) socket.destroy();
       await Promise.all(
@@ -384,6 +426,38 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       store.persist();
     },
   };
+}
+
+/** One ACR login server per configured registry, with the token signing key the sandbox CA certifies. */
+async function startRegistryLoginServers(
+  config: SandboxConfig,
+  store: ResourceStore,
+  identity: IdentityService,
+  clock: SandboxClock,
+  stateDir: string,
+  armEndpoint: () => string,
+): Promise<{ service: AcrService }[]> {
+  const wanted = config.containerRegistries ?? [];
+  if (wanted.length === 0) return [];
+  const key = await loadOrIssueSigningKey(
+    stateDir,
+    'acr-token-signing',
+    'CN=slotline sandbox ACR token signing',
+  );
+  return wanted.map((r) => {
+    const group = r.resourceGroup ?? store.state.defaults.resourceGroup;
+    const resourceId = `/subscriptions/${store.state.subscriptionId}/resourceGroups/${group}/providers/Microsoft.ContainerRegistry/registries/${r.name}`;
+    return {
+      service: new AcrService(
+        { name: r.name, resourceId, ...(r.upstream ? { upstream: r.upstream } : {}) },
+        store,
+        identity,
+        key,
+        clock,
+        armEndpoint,
+      ),
+    };
+  });
 }
 
 /**

@@ -101,3 +101,79 @@ function randomSerial(): string {
   bytes[0] = (bytes[0]! & 0x7f) | 0x01;
   return Buffer.from(bytes).toString('hex');
 }
+
+/** A signing key with a certificate the sandbox CA issued, for tokens that carry their chain (`x5c`). */
+export interface CaIssuedSigningKey {
+  /** The certificate, base64 DER, as a JWS `x5c` entry holds it. */
+  certificateBase64: string;
+  privateKey: webcrypto.CryptoKey;
+  publicKey: webcrypto.CryptoKey;
+}
+
+/**
+ * An ECDSA P-256 signing key and a certificate for it from the state dir's CA (`name`-key.pem, `name`.pem).
+ * Kept across restarts; reissued when the CA changed (its certificate no longer verifies) or it nears expiry.
+ * Used by the container registry token service: docker-registry trusts the CA (`rootcertbundle`) and
+ * checks the `x5c` chain of every token.
+ */
+export async function loadOrIssueSigningKey(
+  stateDir: string,
+  name: string,
+  subject: string,
+  now: Date = new Date(),
+): Promise<CaIssuedSigningKey> {
+  x509.cryptoProvider.set(webcrypto as never);
+  const subtle = webcrypto.subtle;
+  const caCert = new x509.X509Certificate(readFileSync(join(stateDir, 'ca.pem'), 'utf8'));
+  const certPath = join(stateDir, `${name}.pem`);
+  const keyPath = join(stateDir, `${name}-key.pem`);
+  const importKey = (pem: string) =>
+    subtle.importKey('pkcs8', pemBody(pem), { name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign']);
+  if (existsSync(certPath) && existsSync(keyPath)) {
+    const cert = new x509.X509Certificate(readFileSync(certPath, 'utf8'));
+    const fresh = cert.notAfter.getTime() - now.getTime() > DAY_MS;
+    if (fresh && (await cert.verify({ publicKey: caCert.publicKey, signatureOnly: true }))) {
+      return {
+        certificateBase64: Buffer.from(cert.rawData).toString('base64'),
+        privateKey: await importKey(readFileSync(keyPath, 'utf8')),
+        publicKey: await cert.publicKey.export(),
+      };
+    }
+  }
+  const caKey = await subtle.importKey(
+    'pkcs8',
+    pemBody(readFileSync(join(stateDir, 'ca-key.pem'), 'utf8')),
+    { name: 'ECDSA', namedCurve: 'P-256' },
+    false,
+    ['sign'],
+  );
+  const keys = (await subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: randomSerial(),
+    subject,
+    issuer: caCert.subject,
+    notBefore: new Date(now.getTime() - 60_000),
+    notAfter: new Date(now.getTime() + 365 * DAY_MS),
+    signingKey: caKey,
+    publicKey: keys.publicKey,
+    signingAlgorithm: ALGORITHM,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+      await x509.AuthorityKeyIdentifierExtension.create(caCert),
+    ],
+  });
+  writeFileSync(certPath, `${cert.toString('pem')}\n`);
+  writeFileSync(keyPath, toPem(await subtle.exportKey('pkcs8', keys.privateKey), 'PRIVATE KEY'), {
+    mode: 0o600,
+  });
+  return {
+    certificateBase64: Buffer.from(cert.rawData).toString('base64'),
+    privateKey: keys.privateKey,
+    publicKey: keys.publicKey,
+  };
+}
+
+function pemBody(pem: string): Buffer {
+  return Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
+}

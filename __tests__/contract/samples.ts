@@ -7,6 +7,8 @@ export const REQUIRED_INPUT_SAMPLES: Record<string, string> = {
   url: 'https://app.example.test',
   // The shared Azure inputs (src/lib/azure/inputs.ts): the only required one.
   'subscription-id': '00000000-0000-4000-8000-000000000000',
+  registry: 'registry.example.test',
+  repository: 'team/portal',
   // deploy-slot
   'resource-group': 'slotline-demo',
   'app-name': 'slotline-demo-web',

@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { startLoad } from '../../sandbox/dataplane/load.js';
-import { buildTestImage } from '../../sandbox/testimage/build.js';
+import { buildTestImage, pushImage } from '../../sandbox/testimage/build.js';
+import { startRegistry } from '../helpers/containers.js';
 import { repoRoot } from '../helpers/runner.js';
 import { sleep } from '../helpers/servers.js';
 import { requireTool } from '../helpers/tools.js';
@@ -33,6 +34,16 @@ const config = {
     },
   ],
 };
+
+/** podman on the same storage the sandbox uses. */
+const podman = (args: string[]): string =>
+  execFileSync(
+    'podman',
+    ['--storage-driver', 'vfs', '--root', join(storage, 'root'), '--runroot', join(storage, 'run'), ...args],
+    {
+      encoding: 'utf8',
+    },
+  );
 
 let sb: SandboxProcess;
 let token: string;
@@ -337,21 +348,64 @@ describe('autoscale', () => {
   }, 240_000);
 });
 
-test('stopping the sandbox leaves no container running (checked by id)', async () => {
-  const podman = (args: string[]) =>
-    execFileSync(
-      'podman',
-      [
-        '--storage-driver',
-        'vfs',
-        '--root',
-        join(storage, 'root'),
-        '--runroot',
-        join(storage, 'run'),
-        ...args,
-      ],
-      { encoding: 'utf8' },
+test('registry credentials come from the DOCKER_REGISTRY_SERVER_* app settings and never reach the logs', async () => {
+  const password = 'reg-pw-5Qz8kL2vN7';
+  const registry = await startRegistry({ deployer: password });
+  try {
+    const image = `${registry.host}/slotline/testapp:private`;
+    await pushImage(V1, image, storage, { username: 'deployer', password });
+    await deploy('staging', image, {
+      SLOT_NAME: 'staging',
+      DOCKER_REGISTRY_SERVER_URL: `http://${registry.host}`,
+      DOCKER_REGISTRY_SERVER_USERNAME: 'deployer',
+      DOCKER_REGISTRY_SERVER_PASSWORD: password,
+    });
+    await waitForBody(await host('staging'), 'slotline test app v1');
+    const web = await arm('GET', `${site}/slots/staging/config/web`);
+    expect((web.body as { properties: { linuxFxVersion: string } }).properties.linuxFxVersion).toBe(
+      `DOCKER|${image}`,
     );
+    // A wrong password: the pull is refused and the slot keeps serving what it had.
+    await deploy('staging', `${registry.host}/slotline/testapp:missing`, {
+      SLOT_NAME: 'staging',
+      DOCKER_REGISTRY_SERVER_URL: `http://${registry.host}`,
+      DOCKER_REGISTRY_SERVER_USERNAME: 'deployer',
+      DOCKER_REGISTRY_SERVER_PASSWORD: 'wrong',
+    });
+    await sleep(2_000);
+    await waitForBody(await host('staging'), 'slotline test app v1', 5_000);
+    expect(sb.output()).not.toContain(password);
+  } finally {
+    await registry.stop();
+  }
+}, 120_000);
+
+test('a killed production instance is routed around under load and replaced', async () => {
+  const prodHost = await host();
+  const before = ((await arm('GET', `${site}/instances`)).body as { value: { name: string }[] }).value.map(
+    (i) => i.name,
+  );
+  expect(before).toHaveLength(2);
+  const load = startLoad({ url: `https://${prodHost}/`, concurrency: 20, maxDurationMs: 60_000, ca });
+  await sleep(500);
+  podman(['kill', before[0]!]);
+  let after: string[] = [];
+  for (let i = 0; i < 30; i++) {
+    await sleep(500);
+    after = ((await arm('GET', `${site}/instances`)).body as { value: { name: string }[] }).value.map(
+      (i) => i.name,
+    );
+    if (after.length === 2 && !after.includes(before[0]!)) break;
+  }
+  const report = await load.stop();
+  console.log(`failover through the front door: ${report.failed} failed of ${report.total} requests`);
+  expect(after).toHaveLength(2);
+  expect(after).not.toContain(before[0]);
+  // Requests the killed container was serving at that moment can fail; new ones go elsewhere.
+  expect(report.failed).toBeLessThanOrEqual(20);
+}, 120_000);
+
+test('stopping the sandbox leaves no container running (checked by id)', async () => {
   const label = `slotline.sandbox=${createHash('sha256').update(resolve(sb.stateDir)).digest('hex').slice(0, 16)}`;
   const ids = podman(['ps', '-q', '--no-trunc', '--filter', `label=${label}`])
     .split('\n')

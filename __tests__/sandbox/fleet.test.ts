@@ -140,6 +140,27 @@ test('a killed container is routed around, then replaced: capacity comes back', 
   expect(report.total).toBeGreaterThan(100);
 }, 120_000);
 
+test("a container that crashes after N requests (the test image's crash-after mode) is replaced", async () => {
+  await fleet.reconcile(
+    { image: IMAGE, env: { ...env('crashy'), FAILURE_MODE: 'crash-after', CRASH_AFTER: '5' } },
+    1,
+  );
+  const [first] = fleet.instances;
+  await startLoad({
+    url: `https://${listener.host}/`,
+    concurrency: 1,
+    maxDurationMs: 10_000,
+    maxRequests: 6,
+    ca: tls.cert,
+  }).done;
+  await sleep(1_000);
+  expect(await runtime.isRunning(first!.containerId)).toBe(false);
+  await fleet.healthRound();
+  expect(fleet.instances).toHaveLength(1);
+  expect(fleet.instances[0]!.containerId).not.toBe(first!.containerId);
+  expect(await runtime.isRunning(fleet.instances[0]!.containerId)).toBe(true);
+}, 60_000);
+
 test('an instance failing its health check leaves the balancer', async () => {
   await fleet.reconcile(
     { image: IMAGE, env: { ...env('sick'), FAILURE_MODE: 'never-healthy' }, healthCheckPath: '/healthz' },

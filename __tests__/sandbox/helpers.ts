@@ -3,25 +3,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
+import type { SandboxConnection } from '../../sandbox/sandbox.js';
 import { repoRoot } from '../helpers/runner.js';
 
 /** connection.json, exactly the fields issue 3 names. */
-export interface Connection {
-  armEndpoint: string;
-  authorityHost: string;
-  tenantId: string;
-  subscriptionId: string;
-  clientId: string;
-  clientSecret: string;
-  caCertPath: string;
-  resourceGroup: string;
-  siteName: string;
-  planName: string;
-  autoscaleSettingName: string;
-  oidcRequestUrl: string;
-  oidcRequestToken: string;
-  adminEndpoint: string;
-}
+export type Connection = SandboxConnection;
 
 export interface SandboxProcess {
   conn: Connection;

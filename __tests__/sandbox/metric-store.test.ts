@@ -1,7 +1,10 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect, test } from '@jest/globals';
 import { aggregationValue, MetricStore } from '../../sandbox/dataplane/metric-store.js';
 import { recordRequest } from '../../sandbox/dataplane/request-metrics.js';
-import { _internal } from '../../sandbox/dataplane/runtime.js';
+import { _internal, detectRuntime } from '../../sandbox/dataplane/runtime.js';
 
 const SITE = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/web';
 const T0 = Date.UTC(2026, 10, 26, 9, 0, 0);
@@ -123,3 +126,20 @@ test.each([
   ['12MiB', 12_582_912],
   ['0B', 0],
 ])('podman memory %p = %p bytes', (text, bytes) => expect(_internal.parseBytes(text)).toBeCloseTo(bytes));
+
+test('the runtime is detected: podman first, docker where an engine answers, else a clear error', async () => {
+  const exec = (available: string[]) => async (file: string) => {
+    if (!available.includes(file)) throw new Error(`spawn ${file} ENOENT`);
+    return { stdout: '', stderr: '' };
+  };
+  const secretsDir = mkdtempSync(join(tmpdir(), 'slotline-runtime-'));
+  try {
+    expect((await detectRuntime({ secretsDir, exec: exec(['podman', 'docker']) })).kind).toBe('podman');
+    expect((await detectRuntime({ secretsDir, exec: exec(['docker']) })).kind).toBe('docker');
+    await expect(detectRuntime({ secretsDir, exec: exec([]) })).rejects.toThrow(
+      /^No container runtime: install podman \(or run a Docker engine\) to run slot containers/,
+    );
+  } finally {
+    rmSync(secretsDir, { recursive: true, force: true });
+  }
+});

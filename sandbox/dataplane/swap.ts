@@ -107,7 +107,14 @@ export function completeSwap(
   // Both assignments happen in one synchronous step: no request can see a half-swapped state. The former
   // target instances keep their config key, so the reconcile below restarts them only if settings differ.
   sourceFleet.adopt(fleetConfig(after.source), formerTarget);
-  return sourceFleet.reconcile(fleetConfig(after.source), opts.capacity);
+  // The swap is done once routing has switched; the source slot's restart with its own sticky settings
+  // goes on in the background, as on App Service (the operation does not wait for it).
+  sourceFleet
+    .reconcile(fleetConfig(after.source), opts.capacity)
+    .catch((error) =>
+      opts.log?.(`restarting the source slot after the swap failed: ${(error as Error).message}`),
+    );
+  return Promise.resolve();
 }
 
 /** A full swap; on a failed warm-up the source gets its own settings back and the error is rethrown. */

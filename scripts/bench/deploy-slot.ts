@@ -53,7 +53,7 @@ async function timedRun(inputs: Record<string, string>, extra: Record<string, st
 
 const ds = await startDeploySandbox();
 try {
-  const results = [];
+  const results: Awaited<ReturnType<typeof timedRun>>[] = [];
   for (let i = 0; i < RUNS; i++) {
     ds.reset();
     results.push(await timedRun(ds.inputs({ image: `ghcr.io/slotline-demo/web:bench-${i}` }), ds.env()));

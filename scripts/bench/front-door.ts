@@ -5,13 +5,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { repoRoot } from '../../__tests__/helpers/runner.js';
 import { selfSignedCert } from '../../__tests__/helpers/tls.js';
 import { SlotFleet } from '../../sandbox/dataplane/fleet.js';
 import { listenFor, type Routing } from '../../sandbox/dataplane/front-door.js';
 import { CliRuntime } from '../../sandbox/dataplane/runtime.js';
 import { swap } from '../../sandbox/dataplane/swap.js';
 import { buildTestImage } from '../../sandbox/testimage/build.js';
-import { repoRoot } from '../actions.mjs';
 
 const DURATION_MS = Number(process.env.BENCH_SECONDS ?? 10) * 1000;
 const CONCURRENCY = 32;

@@ -1,4 +1,4 @@
-// node scripts/bench/sandbox.mjs [--calls N]: sandbox start-up time (fresh state dir, then a restart of the
+// node scripts/bench/sandbox.mjs [--calls N]: control-plane sandbox (--no-containers) start-up time (fresh state dir, then a restart of the
 // same dir) and the latency of one token request + one ARM GET, p50/p95 over N calls (default 50, at most
 // 500). Prints one line per measurement.
 import { spawn } from 'node:child_process';
@@ -17,7 +17,15 @@ function start(stateDir) {
   const started = performance.now();
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(repoRoot, 'sandbox', 'cli.ts'), '--state-dir', stateDir, '--quiet'],
+    [
+      '--import',
+      'tsx',
+      join(repoRoot, 'sandbox', 'cli.ts'),
+      '--state-dir',
+      stateDir,
+      '--quiet',
+      '--no-containers',
+    ],
     {
       cwd: repoRoot,
       stdio: ['ignore', 'pipe', 'inherit'],

@@ -1,0 +1,232 @@
+import { join } from 'node:path';
+import { describe, expect, test } from '@jest/globals';
+import type { Exec, ExecOptions } from '../../src/build-image/exec.js';
+import { parseInputs } from '../../src/build-image/inputs.js';
+import { run } from '../../src/build-image/main.js';
+import type { EventContext } from '../../src/build-image/metadata.js';
+import { inputEnv, repoRoot, runBundle, runInProcess } from '../helpers/runner.js';
+
+const appDir = join(repoRoot, 'examples', 'flask-app');
+
+const event: EventContext = {
+  eventName: 'push',
+  ref: 'refs/heads/main',
+  sha: '90dd6032fac8bda1b6c4436a2e65de27961ed071',
+  serverUrl: 'https://github.com',
+  repo: { owner: 'contoso', repo: 'portal' },
+  payload: {},
+};
+
+interface Call {
+  command: string;
+  args: readonly string[];
+  options?: ExecOptions;
+}
+
+/** An exec that records calls and answers from a script; anything unscripted exits 127. */
+function scriptedExec(
+  answer: (command: string, args: readonly string[]) => number | undefined = () => undefined,
+) {
+  const calls: Call[] = [];
+  const exec: Exec = async (command, args, options) => {
+    calls.push({ command, args, options });
+    return { exitCode: answer(command, args) ?? 127, stdout: '', stderr: `${command}: not scripted` };
+  };
+  return { exec, calls };
+}
+
+const valid = { context: appDir, registry: 'registry.example.test', repository: 'contoso/portal' };
+const azure = {
+  'subscription-id': '00000000-0000-4000-8000-000000000001',
+  'tenant-id': '00000000-0000-4000-8000-000000000002',
+  'client-id': '00000000-0000-4000-8000-000000000003',
+};
+
+describe('registry-login: auto picks the login from what is set', () => {
+  test.each<[string, Record<string, string>, string]>([
+    ['nothing set', {}, 'none'],
+    ['username and password', { username: 'u', password: 'p4ss' }, 'password'],
+    [
+      'an *.azurecr.io registry',
+      { registry: 'contoso.azurecr.io', 'subscription-id': azure['subscription-id'] },
+      'acr-oidc',
+    ],
+    ['client-id with another registry', azure, 'acr-oidc'],
+    ['only subscription-id (shared workflow env)', { 'subscription-id': azure['subscription-id'] }, 'none'],
+    ['password wins over client-id', { ...azure, username: 'u', password: 'p4ss' }, 'password'],
+    ['explicit none with client-id', { ...azure, 'registry-login': 'none' }, 'none'],
+  ])('%s', async (_name, override, kind) => {
+    const inputs = await parseInputs(inputEnv({ ...valid, ...override }));
+    expect(inputs.login.kind).toBe(kind);
+  });
+
+  test('acr-oidc reads the shared Azure inputs: client secret, or GitHub OIDC without one', async () => {
+    const withSecret = await parseInputs(inputEnv({ ...valid, ...azure, 'client-secret': 's3cret' }));
+    expect(withSecret.login).toMatchObject({ kind: 'acr-oidc', azure: { credentialKind: 'client-secret' } });
+    const federated = await parseInputs(inputEnv({ ...valid, ...azure }));
+    expect(federated.login).toMatchObject({
+      kind: 'acr-oidc',
+      azure: { credentialKind: 'github-oidc', authorityHost: 'https://login.microsoftonline.com' },
+    });
+  });
+});
+
+describe('bad input: one line naming the input, exit 1, nothing run', () => {
+  test.each<[string, Record<string, string>, RegExp]>([
+    [
+      'builder',
+      { builder: 'kaniko' },
+      /Input "builder" must be one of auto, docker, buildah, podman, got "kaniko"/,
+    ],
+    ['context', { context: '/nonexistent/ctx' }, /Input "context" must be an existing directory/],
+    ['file', { file: join(appDir, 'Nope.Dockerfile') }, /Input "file" must be an existing Dockerfile/],
+    [
+      'file (default missing)',
+      { context: repoRoot },
+      /Input "file" must name a Dockerfile: the context .* has no Dockerfile/,
+    ],
+    ['target', { target: 'final stage' }, /Input "target" must be a build stage name/],
+    [
+      'build-args',
+      { 'build-args': 'BASE_IMAGE=x\nnot a pair' },
+      /Input "build-args" must be lines of NAME=value; line 2/,
+    ],
+    ['registry (missing)', { registry: '' }, /Input "registry" is required/],
+    [
+      'registry',
+      { registry: 'https://myregistry.azurecr.io' },
+      /Input "registry" must be a registry host name/,
+    ],
+    ['repository (missing)', { repository: '' }, /Input "repository" is required/],
+    [
+      'repository',
+      { repository: 'Contoso/Portal' },
+      /Input "repository" must be a lowercase repository path/,
+    ],
+    ['tags', { tags: 'type=ref,event=push' }, /Input "tags" must be lines of type=.*event=branch/],
+    ['labels', { labels: 'org.opencontainers.image.vendor' }, /Input "labels" must be lines of key=value/],
+    ['push', { push: 'yes' }, /Input "push" must be true or false, got "yes"/],
+    ['tls-verify', { 'tls-verify': 'off' }, /Input "tls-verify" must be true or false, got "off"/],
+    ['cache-from', { 'cache-from': 'type=gha' }, /Input "cache-from" must be a registry cache/],
+    ['cache-to', { 'cache-to': 'type=local,dest=/tmp/cache' }, /Input "cache-to" must be a registry cache/],
+    [
+      'username (password without user)',
+      { password: 'p4ss-word' },
+      /Input "username" is required when password is set/,
+    ],
+    [
+      'password (user without password)',
+      { username: 'pusher' },
+      /Input "password" is required when username is set/,
+    ],
+    [
+      'registry-login',
+      { 'registry-login': 'admin-user' },
+      /Input "registry-login" must be one of auto, acr-oidc, password, none, got "admin-user"/,
+    ],
+    [
+      'subscription-id (ACR login needs the Azure inputs)',
+      { registry: 'contoso.azurecr.io' },
+      /Input "subscription-id" is required/,
+    ],
+    [
+      'client-id',
+      { 'registry-login': 'acr-oidc', ...azure, 'client-id': 'deployer' },
+      /Input "client-id" must be an application \(client\) ID \(a GUID\)/,
+    ],
+    [
+      'tenant-id (client-id without tenant)',
+      { 'registry-login': 'acr-oidc', ...azure, 'tenant-id': '' },
+      /Input "tenant-id" is required when client-id is set/,
+    ],
+    [
+      'arm-endpoint',
+      { 'registry-login': 'acr-oidc', ...azure, 'arm-endpoint': 'http://127.0.0.1:1' },
+      /Input "arm-endpoint"/,
+    ],
+    [
+      'authority-host',
+      { 'registry-login': 'acr-oidc', ...azure, 'authority-host': 'login' },
+      /Input "authority-host"/,
+    ],
+    [
+      'subscription-id',
+      { 'registry-login': 'acr-oidc', ...azure, 'subscription-id': 'prod' },
+      /Input "subscription-id" must be a subscription ID \(a GUID\)/,
+    ],
+    [
+      'username (with acr-oidc)',
+      { 'registry-login': 'acr-oidc', ...azure, username: 'pusher', password: 'p4ss-word' },
+      /Input "username" must be empty with registry-login acr-oidc/,
+    ],
+    [
+      'username (registry-login password without credentials)',
+      { 'registry-login': 'password' },
+      /Input "username" and password are required when registry-login is password/,
+    ],
+  ])('%s', async (_name, override, expected) => {
+    const { exec, calls } = scriptedExec();
+    const result = await runInProcess(
+      () => run(process.env, { exec, now: () => new Date(), eventContext: async () => event }),
+      { ...valid, ...override },
+    );
+    expect(result.exitCode).toBe(1);
+    const errors = result.log.split('\n').filter((l) => l.startsWith('::error::'));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^::error::build-image: Input "/);
+    expect(errors[0]).toMatch(expected);
+    expect(calls).toEqual([]);
+    expect(result.outputs).toEqual({});
+  });
+
+  test('a secret in a bad input is never echoed', async () => {
+    const { exec } = scriptedExec();
+    const result = await runInProcess(
+      () => run(process.env, { exec, now: () => new Date(), eventContext: async () => event }),
+      { ...valid, password: 'S3cret-but-alone' },
+    );
+    expect(result.exitCode).toBe(1);
+    expect(result.log).not.toContain('S3cret-but-alone');
+    expect(result.masked).toContain('S3cret-but-alone');
+  });
+});
+
+describe('builder selection', () => {
+  const inputs = { ...valid, builder: 'docker' };
+
+  test('builder: docker without an answering engine fails clearly before any build', async () => {
+    const { exec, calls } = scriptedExec((cmd, args) =>
+      cmd === 'docker' && args[0] === 'version' ? 1 : undefined,
+    );
+    const result = await runInProcess(
+      () => run(process.env, { exec, now: () => new Date(), eventContext: async () => event }),
+      inputs,
+    );
+    expect(result.exitCode).toBe(1);
+    expect(result.log).toContain(
+      '::error::build-image: builder "docker" was chosen but no Docker engine with buildx answers',
+    );
+    expect(calls.map((c) => c.args[0])).toEqual(['version']);
+  });
+
+  test('the tag rules producing no tag for the event is a clear error', async () => {
+    const { exec, calls } = scriptedExec();
+    const result = await runInProcess(
+      () => run(process.env, { exec, now: () => new Date(), eventContext: async () => event }),
+      { ...valid, tags: 'type=ref,event=tag' },
+    );
+    expect(result.exitCode).toBe(1);
+    expect(result.log).toContain(
+      '::error::build-image: the tag rules produced no tag for event "push" on refs/heads/main',
+    );
+    expect(calls).toEqual([]);
+  });
+});
+
+test('the bundle fails fast on a missing required input, as the runner runs it', async () => {
+  const started = performance.now();
+  const result = await runBundle('build-image', { context: appDir, repository: 'contoso/portal' });
+  expect(result.exitCode).toBe(1);
+  expect(result.log).toContain('::error::build-image: Input "registry" is required and was not supplied.');
+  expect(performance.now() - started).toBeLessThan(5_000);
+});

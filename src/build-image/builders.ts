@@ -1,0 +1,343 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ActionError } from '../lib/errors.js';
+import { redact } from '../lib/secrets.js';
+import { type FailedStep, failedStep } from './build-log.js';
+import type { Exec } from './exec.js';
+
+export type BuilderName = 'docker' | 'buildah' | 'podman';
+
+export interface BuildRequest {
+  context: string;
+  file?: string;
+  target?: string;
+  buildArgs: Record<string, string>;
+  labels: Record<string, string>;
+  /** Full references, registry/repository:tag. */
+  references: string[];
+  push: boolean;
+  cacheFrom?: string;
+  cacheTo?: string;
+}
+
+export interface BuildResult {
+  imageId: string;
+  /** Manifest digest as the registry stores it; undefined when not pushed. */
+  digest?: string;
+  /** The builder's combined output, for step and cache statistics. */
+  output: string;
+  sizeBytes?: number;
+  layers?: number;
+}
+
+/** The build failed: carries the failing step so main can show its output in a log group. */
+export class BuildFailedError extends ActionError {
+  constructor(
+    message: string,
+    readonly failed: FailedStep | undefined,
+  ) {
+    super(message);
+  }
+}
+
+export interface Builder {
+  readonly name: BuilderName;
+  login(registry: string, username: string, password: string): Promise<void>;
+  build(request: BuildRequest): Promise<BuildResult>;
+  /** Remove temporary credentials. */
+  dispose(): Promise<void>;
+}
+
+function firstLine(text: string): string {
+  return (
+    text
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l !== '') ?? ''
+  );
+}
+
+/**
+ * Why a tool failed: its last `Error:` message with any continuation lines (containers/image prints the
+ * registry's `errors:` list below it), after the progress lines; else the first line.
+ */
+function errorLine(text: string): string {
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+  const start = lines.findLastIndex((l) => /^(Error|error):\s/.test(l));
+  if (start < 0) return firstLine(text);
+  return lines
+    .slice(start)
+    .join(' ')
+    .replace(/^(Error|error):\s*/, '');
+}
+
+function buildFailure(builder: string, exitCode: number, output: string): BuildFailedError {
+  const failed = failedStep(output);
+  const where = failed ? ` at ${failed.step}` : '';
+  const why = failed?.reason ? `: ${failed.reason}` : firstLine(output) ? `: ${firstLine(output)}` : '';
+  return new BuildFailedError(`${builder} build failed${where} (exit code ${exitCode})${why}`, failed);
+}
+
+/** buildah and podman share their command line for build, login and push. */
+export class OciBuilder implements Builder {
+  private authDir?: string;
+  private readonly secrets: string[] = [];
+
+  constructor(
+    readonly name: 'buildah' | 'podman',
+    private readonly exec: Exec,
+    /** false: plain HTTP or unverified TLS, for registries on a private network or loopback. */
+    private readonly tlsVerify = true,
+  ) {}
+
+  private tlsArgs(): string[] {
+    return this.tlsVerify ? [] : ['--tls-verify=false'];
+  }
+
+  private async authFile(): Promise<string> {
+    // A private auth file, deleted at the end: credentials never outlive the step or leak into the
+    // user's ~/.docker/config.json or $XDG_RUNTIME_DIR.
+    this.authDir ??= await mkdtemp(join(tmpdir(), 'slotline-auth-'));
+    return join(this.authDir, 'auth.json');
+  }
+
+  private authArgs(): string[] {
+    return this.authDir ? ['--authfile', join(this.authDir, 'auth.json')] : [];
+  }
+
+  async login(registry: string, username: string, password: string): Promise<void> {
+    this.secrets.push(password);
+    const authfile = await this.authFile();
+    const result = await this.exec(
+      this.name,
+      [
+        'login',
+        ...this.tlsArgs(),
+        '--authfile',
+        authfile,
+        '--username',
+        username,
+        '--password-stdin',
+        registry,
+      ],
+      { input: password, silent: true },
+    );
+    if (result.exitCode !== 0) {
+      const reason = redact(firstLine(result.stderr) || firstLine(result.stdout), this.secrets);
+      throw new ActionError(
+        `registry ${registry} refused the login for user "${username}" (${this.name} exit code ${result.exitCode}): ${reason}`,
+      );
+    }
+  }
+
+  async build(request: BuildRequest): Promise<BuildResult> {
+    const workDir = await mkdtemp(join(tmpdir(), 'slotline-build-'));
+    try {
+      const iidFile = join(workDir, 'iid');
+      // --force-rm: a failed build must not leave working containers (and their disk) behind.
+      const args = [
+        'build',
+        '--layers',
+        '--force-rm',
+        '--format',
+        'docker',
+        '--iidfile',
+        iidFile,
+        ...this.tlsArgs(),
+        ...this.authArgs(),
+      ];
+      if (request.file) args.push('--file', request.file);
+      if (request.target) args.push('--target', request.target);
+      for (const [k, v] of Object.entries(request.buildArgs)) args.push('--build-arg', `${k}=${v}`);
+      for (const [k, v] of Object.entries(request.labels)) args.push('--label', `${k}=${v}`);
+      for (const ref of request.references) args.push('--tag', ref);
+      if (request.cacheFrom) args.push('--cache-from', request.cacheFrom);
+      if (request.cacheTo) args.push('--cache-to', request.cacheTo);
+      args.push(request.context);
+
+      const built = await this.exec(this.name, args);
+      const output = `${built.stdout}\n${built.stderr}`;
+      if (built.exitCode !== 0) throw buildFailure(this.name, built.exitCode, output);
+      const imageId = (await readFile(iidFile, 'utf8')).trim();
+      const { sizeBytes, layers } = await this.inspect(imageId);
+
+      let digest: string | undefined;
+      if (request.push) {
+        for (const ref of request.references) {
+          const digestFile = join(workDir, 'digest');
+          const pushed = await this.exec(this.name, [
+            'push',
+            ...this.tlsArgs(),
+            ...this.authArgs(),
+            '--digestfile',
+            digestFile,
+            imageId,
+            `docker://${ref}`,
+          ]);
+          if (pushed.exitCode !== 0) {
+            const reason = redact(errorLine(pushed.stderr) || firstLine(pushed.stdout), this.secrets);
+            throw new ActionError(
+              `pushing ${ref} failed (${this.name} exit code ${pushed.exitCode}): ${reason}`,
+            );
+          }
+          const pushedDigest = (await readFile(digestFile, 'utf8')).trim();
+          // Every tag must name the same manifest, or `image` would deploy something other than a tag.
+          if (digest && pushedDigest !== digest) {
+            throw new ActionError(
+              `pushing ${ref} produced digest ${pushedDigest}, but an earlier tag got ${digest}`,
+            );
+          }
+          digest = pushedDigest;
+        }
+      }
+      return { imageId, digest, output, sizeBytes, layers };
+    } finally {
+      await rm(workDir, { recursive: true, force: true });
+    }
+  }
+
+  private async inspect(imageId: string): Promise<{ sizeBytes?: number; layers?: number }> {
+    const result =
+      this.name === 'buildah'
+        ? await this.exec('buildah', ['inspect', '--type', 'image', imageId], { silent: true })
+        : await this.exec('podman', ['image', 'inspect', imageId], { silent: true });
+    if (result.exitCode !== 0) return {};
+    try {
+      const parsed = JSON.parse(result.stdout);
+      if (this.name === 'buildah') {
+        const manifest = JSON.parse(parsed.Manifest) as { layers: { size: number }[] };
+        return { sizeBytes: manifest.layers.reduce((s, l) => s + l.size, 0), layers: manifest.layers.length };
+      }
+      const image = parsed[0] as { Size?: number; RootFS?: { Layers?: string[] } };
+      return { sizeBytes: image.Size, layers: image.RootFS?.Layers?.length };
+    } catch {
+      return {};
+    }
+  }
+
+  async dispose(): Promise<void> {
+    if (this.authDir) await rm(this.authDir, { recursive: true, force: true });
+    this.authDir = undefined;
+  }
+}
+
+/** docker buildx: builds and pushes in one go; the digest comes from the metadata file. */
+export class DockerBuilder implements Builder {
+  readonly name = 'docker' as const;
+  private configDir?: string;
+  private readonly secrets: string[] = [];
+
+  constructor(private readonly exec: Exec) {}
+
+  private env(): Record<string, string> | undefined {
+    return this.configDir ? { DOCKER_CONFIG: this.configDir } : undefined;
+  }
+
+  async login(registry: string, username: string, password: string): Promise<void> {
+    this.secrets.push(password);
+    this.configDir ??= await mkdtemp(join(tmpdir(), 'slotline-docker-'));
+    const result = await this.exec(
+      'docker',
+      ['login', '--username', username, '--password-stdin', registry],
+      {
+        input: password,
+        silent: true,
+        env: this.env(),
+      },
+    );
+    if (result.exitCode !== 0) {
+      const reason = redact(firstLine(result.stderr) || firstLine(result.stdout), this.secrets);
+      throw new ActionError(
+        `registry ${registry} refused the login for user "${username}" (docker exit code ${result.exitCode}): ${reason}`,
+      );
+    }
+  }
+
+  async build(request: BuildRequest): Promise<BuildResult> {
+    const workDir = await mkdtemp(join(tmpdir(), 'slotline-build-'));
+    try {
+      const metadataFile = join(workDir, 'metadata.json');
+      const iidFile = join(workDir, 'iid');
+      const args = [
+        'buildx',
+        'build',
+        '--progress',
+        'plain',
+        '--metadata-file',
+        metadataFile,
+        '--iidfile',
+        iidFile,
+      ];
+      if (request.file) args.push('--file', request.file);
+      if (request.target) args.push('--target', request.target);
+      for (const [k, v] of Object.entries(request.buildArgs)) args.push('--build-arg', `${k}=${v}`);
+      for (const [k, v] of Object.entries(request.labels)) args.push('--label', `${k}=${v}`);
+      for (const ref of request.references) args.push('--tag', ref);
+      if (request.cacheFrom) args.push('--cache-from', request.cacheFrom);
+      if (request.cacheTo) args.push('--cache-to', request.cacheTo);
+      args.push(request.push ? '--push' : '--load', request.context);
+      const built = await this.exec('docker', args, { env: this.env() });
+      const output = `${built.stdout}\n${built.stderr}`;
+      if (built.exitCode !== 0) throw buildFailure('docker', built.exitCode, output);
+      const metadata = JSON.parse(await readFile(metadataFile, 'utf8')) as Record<string, string>;
+      const imageId = (
+        await readFile(iidFile, 'utf8').catch(() => metadata['containerimage.config.digest'] ?? '')
+      ).trim();
+      return { imageId, digest: request.push ? metadata['containerimage.digest'] : undefined, output };
+    } finally {
+      await rm(workDir, { recursive: true, force: true });
+    }
+  }
+
+  async dispose(): Promise<void> {
+    if (this.configDir) await rm(this.configDir, { recursive: true, force: true });
+    this.configDir = undefined;
+  }
+}
+
+/**
+ * `auto`: docker buildx where a Docker engine answers (a client without an engine does not count), else
+ * buildah, else podman.
+ */
+export async function selectBuilder(
+  choice: 'auto' | BuilderName,
+  exec: Exec,
+  tlsVerify = true,
+): Promise<Builder> {
+  const works = async (cmd: string, args: string[]) =>
+    (await exec(cmd, args, { silent: true })).exitCode === 0;
+  const make = (name: BuilderName): Builder => {
+    if (name !== 'docker') return new OciBuilder(name, exec, tlsVerify);
+    if (!tlsVerify) {
+      throw new ActionError(
+        'tls-verify: false is not supported with docker: list the registry under insecure-registries in the Docker daemon configuration instead',
+      );
+    }
+    return new DockerBuilder(exec);
+  };
+  const probes: Record<BuilderName, () => Promise<boolean>> = {
+    docker: async () =>
+      (await works('docker', ['version', '--format', '{{.Server.Version}}'])) &&
+      works('docker', ['buildx', 'version']),
+    buildah: () => works('buildah', ['version']),
+    podman: () => works('podman', ['version']),
+  };
+  if (choice !== 'auto') {
+    if (!(await probes[choice]())) {
+      throw new ActionError(
+        choice === 'docker'
+          ? 'builder "docker" was chosen but no Docker engine with buildx answers (docker version / docker buildx version failed)'
+          : `builder "${choice}" was chosen but "${choice} version" failed: is ${choice} installed?`,
+      );
+    }
+    return make(choice);
+  }
+  for (const name of ['docker', 'buildah', 'podman'] as const) if (await probes[name]()) return make(name);
+  throw new ActionError(
+    'no image builder found: install docker with buildx (and a running engine), buildah or podman, or set builder',
+  );
+}

@@ -1,0 +1,225 @@
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { AZURE_INPUT_SPECS, type AzureInputs, readAzureInputs } from '../lib/azure/inputs.js';
+import { InputError } from '../lib/errors.js';
+import { type Env, InputReader } from '../lib/inputs.js';
+import type { BuilderName } from './builders.js';
+import { DEFAULT_TAG_RULES, parseLabels, parseTagRules, type TagRule } from './metadata.js';
+
+export interface BuildImageInputs {
+  builder: 'auto' | BuilderName;
+  context: string;
+  file?: string;
+  target?: string;
+  buildArgs: Record<string, string>;
+  registry: string;
+  repository: string;
+  tagRules: TagRule[];
+  labels: Record<string, string>;
+  push: boolean;
+  tlsVerify: boolean;
+  cacheFrom?: CacheSpec;
+  cacheTo?: CacheSpec;
+  username?: string;
+  password?: string;
+  /** How the builder signs in to the registry, after `auto` was resolved. */
+  login: RegistryLogin;
+}
+
+export type RegistryLogin =
+  | { kind: 'none' }
+  | { kind: 'password' }
+  /** Entra ID token (shared Azure inputs) → ACR refresh token at https://REGISTRY/oauth2/exchange. */
+  | { kind: 'acr-oidc'; azure: AzureInputs };
+
+/** Login servers of Azure Container Registry in the public and sovereign clouds. */
+const ACR_HOST = /\.azurecr\.(io|us|cn)$/i;
+
+/** A registry cache, written as build-push-action does (`type=registry,ref=...[,mode=max]`) or as a bare ref. */
+export interface CacheSpec {
+  /** As given, for docker buildx. */
+  raw: string;
+  /** The cache repository, for buildah/podman: they tag cache layers by their own keys, so no tag. */
+  ref: string;
+}
+
+/** `host:port/repo:tag` or `host/repo@sha256:...` -> `host:port/repo`. */
+export function repositoryOf(ref: string): string {
+  const withoutDigest = ref.split('@')[0]!;
+  const slash = withoutDigest.lastIndexOf('/');
+  const colon = withoutDigest.lastIndexOf(':');
+  return colon > slash ? withoutDigest.slice(0, colon) : withoutDigest;
+}
+
+const REGISTRY =
+  /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::\d{1,5})?$/;
+const COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+const REPOSITORY = new RegExp(`^${COMPONENT}(?:/${COMPONENT})*$`);
+const BUILD_ARG = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/;
+const CACHE_REF = /^[a-zA-Z0-9][a-zA-Z0-9._:/@-]*$/;
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function cacheSpec(input: InputReader, name: string): CacheSpec | undefined {
+  const raw = input.raw(name);
+  if (raw === undefined) return undefined;
+  const expected =
+    'a registry cache: type=registry,ref=REGISTRY/REPOSITORY[:TAG] (mode=max allowed) or a bare image reference';
+  if (!raw.includes('=')) {
+    if (!CACHE_REF.test(raw)) input.fail(name, `must be ${expected}`, raw);
+    return { raw: `type=registry,ref=${raw}`, ref: repositoryOf(raw) };
+  }
+  const attrs = Object.fromEntries(
+    raw.split(',').map((part) => {
+      const eq = part.indexOf('=');
+      return [part.slice(0, eq).trim(), part.slice(eq + 1).trim()];
+    }),
+  );
+  const ref = attrs['ref'];
+  const known = Object.keys(attrs).every((k) => ['type', 'ref', 'mode'].includes(k));
+  if (attrs['type'] !== 'registry' || !ref || !CACHE_REF.test(ref) || !known)
+    input.fail(name, `must be ${expected}`, raw);
+  return { raw, ref: repositoryOf(ref) };
+}
+
+/**
+ * The filesystem half of input validation, kept out of parseInputs so that parsing reads no files:
+ * the context must be a directory and the Dockerfile must exist.
+ */
+export function verifyBuildFiles(inputs: Pick<BuildImageInputs, 'context' | 'file'>): void {
+  const { context, file } = inputs;
+  const input = new InputReader({});
+  if (!isDirectory(context))
+    input.fail('context', 'must be an existing directory (the build context)', context);
+  const dockerfile = file ?? join(context, 'Dockerfile');
+  if (!isFile(dockerfile) && !(file === undefined && isFile(join(context, 'Containerfile')))) {
+    input.fail(
+      'file',
+      file
+        ? 'must be an existing Dockerfile'
+        : `must name a Dockerfile: the context ${JSON.stringify(context)} has no Dockerfile or Containerfile`,
+      file,
+    );
+  }
+}
+
+/** The only place that knows build-image's input names. */
+export async function parseInputs(env: Env): Promise<BuildImageInputs> {
+  const input = new InputReader(env);
+  const registry = input.required('registry');
+  if (!REGISTRY.test(registry)) {
+    input.fail(
+      'registry',
+      'must be a registry host name with an optional port, without scheme or path (for example myregistry.azurecr.io)',
+      registry,
+    );
+  }
+  const repository = input.required('repository');
+  if (!REPOSITORY.test(repository)) {
+    input.fail(
+      'repository',
+      'must be a lowercase repository path such as team/app (a-z, 0-9, separators . _ - /)',
+      repository,
+    );
+  }
+
+  const builder = input.enum('builder', ['auto', 'docker', 'buildah', 'podman'] as const, 'auto');
+
+  const context = input.string('context', { default: '.' })!;
+  const file = input.string('file');
+  const target = input.string('target', {
+    pattern: /^[A-Za-z0-9][A-Za-z0-9_.-]*$/,
+    expected: 'a build stage name (letters, digits, _ . -)',
+  });
+
+  const buildArgs: Record<string, string> = {};
+  input.list('build-args').forEach((line, index) => {
+    const match = BUILD_ARG.exec(line);
+    if (!match) {
+      throw new InputError(
+        `Input "build-args" must be lines of NAME=value; line ${index + 1} is not (value hidden).`,
+      );
+    }
+    buildArgs[match[1]!] = match[2]!;
+  });
+
+  const tagLines = input.list('tags');
+  const tagRules = parseTagRules(tagLines.length > 0 ? tagLines : DEFAULT_TAG_RULES);
+  const labels = parseLabels(input.list('labels'));
+  const push = input.boolean('push', true);
+  const tlsVerify = input.boolean('tls-verify', true);
+  const cacheFrom = cacheSpec(input, 'cache-from');
+  const cacheTo = cacheSpec(input, 'cache-to');
+
+  const username = input.string('username');
+  const password = input.string('password', { secret: true });
+  if (username !== undefined && password === undefined)
+    input.fail('password', 'is required when username is set');
+  if (password !== undefined && username === undefined)
+    input.fail('username', 'is required when password is set');
+  const login = registryLogin(input, registry, username !== undefined);
+
+  return {
+    builder,
+    context,
+    file,
+    target,
+    buildArgs,
+    registry,
+    repository,
+    tagRules,
+    labels,
+    push,
+    tlsVerify,
+    cacheFrom,
+    cacheTo,
+    username,
+    password,
+    login,
+  };
+}
+
+/**
+ * `registry-login`: auto picks password when username/password are set, else ACR OIDC for an *.azurecr.*
+ * registry or when client-id is set (the Azure inputs say who to sign in as), else no login.
+ */
+function registryLogin(input: InputReader, registry: string, hasPassword: boolean): RegistryLogin {
+  const mode = input.enum('registry-login', ['auto', 'acr-oidc', 'password', 'none'] as const, 'auto');
+  // Which Azure inputs are set decides auto; every one of them is read here either way.
+  const azureGiven = Object.keys(AZURE_INPUT_SPECS).filter((name) => input.raw(name) !== undefined);
+  const kind =
+    mode !== 'auto'
+      ? mode
+      : hasPassword
+        ? 'password'
+        : ACR_HOST.test(registry.replace(/:\d+$/, '')) || azureGiven.includes('client-id')
+          ? 'acr-oidc'
+          : 'none';
+  if (kind === 'password' && !hasPassword)
+    input.fail('username', 'and password are required when registry-login is password');
+  if (kind === 'acr-oidc') {
+    if (hasPassword)
+      input.fail(
+        'username',
+        'must be empty with registry-login acr-oidc: the ACR refresh token is the password',
+      );
+    return { kind, azure: readAzureInputs(input) };
+  }
+  if (kind === 'none' && hasPassword)
+    input.fail('registry-login', 'must not be none when username and password are set', mode);
+  return { kind };
+}

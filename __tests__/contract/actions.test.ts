@@ -35,12 +35,11 @@ async function inputsRead(name: string, action: ActionYml): Promise<Set<string>>
   };
   const env: Record<string, string> = {};
   for (const [input, spec] of Object.entries(action.inputs ?? {})) {
-    if (spec.required) {
-      const sample = REQUIRED_INPUT_SAMPLES[input];
-      if (sample === undefined)
-        throw new Error(`add a sample for required input "${input}" to __tests__/contract/samples.ts`);
-      env[`INPUT_${input.toUpperCase()}`] = sample;
-    }
+    const sample = REQUIRED_INPUT_SAMPLES[input];
+    if (spec.required && sample === undefined)
+      throw new Error(`add a sample for required input "${input}" to __tests__/contract/samples.ts`);
+    // Inputs an action needs in some modes only (subscription-id) are given too, so that every read happens.
+    if (sample !== undefined) env[`INPUT_${input.toUpperCase()}`] = sample;
   }
   const read = new Set<string>();
   const tracked = new Proxy(env, {

@@ -1,11 +1,11 @@
 /**
- * A valid value for every input that some action declares as required, so the contract test can call
- * each action's parseInputs() and watch which inputs it reads. Add an entry when an action adds a
- * required input.
+ * A valid value for every input that some action declares as required (or needs in some modes), so the
+ * contract test can call each action's parseInputs() and watch which inputs it reads. Add an entry when
+ * an action adds a required input.
  */
 export const REQUIRED_INPUT_SAMPLES: Record<string, string> = {
   url: 'https://app.example.test',
-  // The shared Azure inputs (src/lib/azure/inputs.ts): the only required one.
+  // The shared Azure inputs (src/lib/azure/inputs.ts): not declared required, but Resource Manager needs it.
   'subscription-id': '00000000-0000-4000-8000-000000000000',
   registry: 'registry.example.test',
   repository: 'team/portal',

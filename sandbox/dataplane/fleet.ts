@@ -56,6 +56,8 @@ export function imageFromLinuxFxVersion(linuxFxVersion: string | undefined): str
 
 export class SlotFleet {
   private current: readonly FleetInstance[] = [];
+  /** Bumped by every adopt(): work that started before a swap must not add to the swapped list. */
+  private generation = 0;
   private config: SlotConfig = { env: {} };
   private queue: Promise<unknown> = Promise.resolve();
   private readonly tracker = new HealthTracker();
@@ -143,6 +145,7 @@ export class SlotFleet {
     const previous = this.current;
     this.config = config;
     this.current = instances;
+    this.generation++;
     return previous;
   }
 
@@ -203,12 +206,17 @@ export class SlotFleet {
           this.config,
           this.current.filter((i) => running.has(i.containerId)),
         );
+        const generation = this.generation;
+        const config = this.config;
         await this.release(dead);
-        const replacements = await this.start(this.config, dead.length).catch((error) => {
+        const replacements = await this.start(config, dead.length).catch((error) => {
           this.log(`replacement failed: ${(error as Error).message}`);
-          return [];
+          return [] as FleetInstance[];
         });
-        this.adopt(this.config, [...this.current, ...replacements]);
+        // A swap may have given this fleet other instances meanwhile (it adopts outside this queue):
+        // then these replacements belong to nothing and go.
+        if (this.generation === generation) this.adopt(config, [...this.current, ...replacements]);
+        else await this.release(replacements);
       }
       const path = this.config.healthCheckPath;
       if (!path) return;

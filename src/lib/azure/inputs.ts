@@ -5,7 +5,13 @@ import type { InputReader } from '../inputs.js';
  * against this table). Copy the entries into an action.yml as they are.
  */
 export const AZURE_INPUT_SPECS = {
-  'subscription-id': { description: 'Azure subscription ID that holds the resources.', required: true },
+  // Not required in action.yml: an action that signs in to a container registry only (build-image) has
+  // no use for it. readAzureInputs() requires it, so every action that calls Resource Manager does.
+  'subscription-id': {
+    description:
+      'Azure subscription ID that holds the resources. Needed by every action that calls Resource Manager (deploy-slot); not needed to sign in to a container registry.',
+    required: false,
+  },
   'tenant-id': {
     description:
       'Microsoft Entra tenant ID (GUID or domain). Required with client-id; leave empty with client-id to use an existing Azure CLI login.',

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { SignJWT } from 'jose';
 import { request } from 'undici';
+import type { ContainerRegistryConnection } from '../../sandbox/sandbox.js';
 import {
   type ContainerEnv,
   containerEnv,
@@ -25,15 +26,7 @@ import { admin, call, type SandboxProcess, startSandbox } from '../sandbox/helpe
  * buildah pushes, skopeo checks what the registry serves.
  */
 
-interface RegistryConnection {
-  name: string;
-  resourceId: string;
-  loginServer: string;
-  tokenRealm: string;
-  tokenService: string;
-  tokenIssuer: string;
-  rootCertBundle: string;
-}
+type RegistryConnection = ContainerRegistryConnection;
 
 const READER_ID = '5b0a6f0e-7d3c-4c1b-9d8e-2f4a6c8e0b13';
 const READER_SECRET = 'Rdr8Q~reader-secret-for-acr-tests-0123456';

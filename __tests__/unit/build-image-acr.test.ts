@@ -1,13 +1,10 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { Agent } from 'undici';
 import { ACR_REFRESH_TOKEN_USER, exchangeAcrRefreshToken } from '../../src/build-image/acr.js';
 import { httpRequest } from '../../src/lib/http.js';
+import { selfSignedCert } from '../helpers/tls.js';
 
 /**
  * The ACR /oauth2/exchange request and response handling, against a real HTTPS server on 127.0.0.1 that
@@ -22,37 +19,12 @@ const REFRESH = 'acr-refresh-token-eyJhbGciOiJSUzI1NiJ9';
 let server: Server;
 let host: string;
 let agent: Agent;
-let dir: string;
 let reply: (form: URLSearchParams) => { status: number; body: string };
 const seen: { method?: string; path?: string; contentType?: string; form?: URLSearchParams }[] = [];
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'slotline-acr-'));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-    ],
-    { stdio: 'ignore' },
-  );
-  const cert = readFileSync(join(dir, 'cert.pem'));
-  server = createServer({ key: readFileSync(join(dir, 'key.pem')), cert }, (req, res) => {
+  const { key, cert } = selfSignedCert();
+  server = createServer({ key, cert }, (req, res) => {
     let body = '';
     req.on('data', (chunk: Buffer) => {
       body += chunk.toString();
@@ -74,7 +46,6 @@ afterAll(async () => {
   await agent.close();
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
-  rmSync(dir, { recursive: true, force: true });
 });
 
 const send = (request: Parameters<typeof httpRequest>[0]) =>

@@ -1,16 +1,8 @@
+import type { ServedRequest } from './front-door.js';
 import type { MetricStore } from './metric-store.js';
 
 /** One request as the front door saw it. */
-export interface RequestRecord {
-  /** The site or slot resource id that served it. */
-  resourceId: string;
-  instance: string;
-  status: number;
-  latencyMs: number;
-  bytesReceived: number;
-  bytesSent: number;
-  timeMs: number;
-}
+export type RequestRecord = ServedRequest;
 
 /** Turn a served request into the samples App Service would emit for it. */
 export function recordRequest(store: MetricStore, r: RequestRecord): void {

@@ -8,6 +8,18 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
 
+/** buildah's flags for the vfs store under `storageRoot` (the one the sandbox's podman uses). */
+function storage(storageRoot: string): string[] {
+  return [
+    '--storage-driver',
+    'vfs',
+    '--root',
+    join(storageRoot, 'root'),
+    '--runroot',
+    join(storageRoot, 'run'),
+  ];
+}
+
 /** Where Debian's busybox-static puts its binary; the image is that binary plus two shell scripts. */
 export const BUSYBOX = '/bin/busybox';
 
@@ -28,12 +40,7 @@ export async function buildTestImage(tag: string, storageRoot: string, version =
       );
     }
     await run('buildah', [
-      '--storage-driver',
-      'vfs',
-      '--root',
-      join(storageRoot, 'root'),
-      '--runroot',
-      join(storageRoot, 'run'),
+      ...storage(storageRoot),
       'bud',
       '--isolation',
       'chroot',
@@ -59,12 +66,7 @@ export async function pushImage(
   creds?: { username: string; password: string },
 ): Promise<void> {
   await run('buildah', [
-    '--storage-driver',
-    'vfs',
-    '--root',
-    join(storageRoot, 'root'),
-    '--runroot',
-    join(storageRoot, 'run'),
+    ...storage(storageRoot),
     'push',
     '--tls-verify=false',
     ...(creds ? ['--creds', `${creds.username}:${creds.password}`] : []),

@@ -24,6 +24,8 @@ export interface ArmRequest {
   apiVersion: string;
   body?: unknown;
   query?: Record<string, string | number | boolean | undefined>;
+  /** Aborts the call (and, for long-running operations, every poll): cancellation reaches the socket. */
+  abortSignal?: AbortSignal;
 }
 
 export interface ArmResponse<T = unknown> {
@@ -107,8 +109,13 @@ export class ArmClient {
     return url.toString();
   }
 
-  private async send(method: string, url: string, body: unknown): Promise<PipelineResponse> {
-    const request = this.sdk.createPipelineRequest({ url, method: method as 'GET' });
+  private async send(
+    method: string,
+    url: string,
+    body: unknown,
+    abortSignal?: AbortSignal,
+  ): Promise<PipelineResponse> {
+    const request = this.sdk.createPipelineRequest({ url, method: method as 'GET', abortSignal });
     request.headers.set('accept', 'application/json');
     if (body !== undefined) {
       request.body = JSON.stringify(body);
@@ -123,7 +130,7 @@ export class ArmClient {
 
   /** One ARM call; a status of 400 or more throws an ArmError (translated into a hint for auth failures). */
   async request<T = unknown>(method: string, path: string, request: ArmRequest): Promise<ArmResponse<T>> {
-    const response = await this.send(method, this.url(path, request), request.body);
+    const response = await this.send(method, this.url(path, request), request.body, request.abortSignal);
     const body = parseBody(response);
     if (response.status >= 400) throw translateAzureError(toArmError(response, body), this.options.inputs);
     return { status: response.status, headers: response.headers.toJSON(), body: body as T };
@@ -154,7 +161,12 @@ export class ArmClient {
     const poller = this.lro.createHttpPoller<T, OperationState<T>>(
       {
         sendInitialRequest: async () => {
-          const response = await this.send(method, this.url(path, request), request.body);
+          const response = await this.send(
+            method,
+            this.url(path, request),
+            request.body,
+            request.abortSignal,
+          );
           const body = parseBody(response);
           if (response.status >= 400)
             throw translateAzureError(toArmError(response, body), this.options.inputs);
@@ -163,7 +175,7 @@ export class ArmClient {
         // Poll responses go to core-lro as they are: it reads a 4xx/5xx or a "Failed" status as the
         // operation's failure and raises it with the service's error code and message.
         sendPollRequest: async (pollPath) => {
-          const response = await this.send('GET', this.url(pollPath), undefined);
+          const response = await this.send('GET', this.url(pollPath), undefined, request.abortSignal);
           return toOperationResponse(response, parseBody(response));
         },
       },
@@ -187,7 +199,7 @@ export class ArmClient {
   ): Promise<T> {
     const poller = this.beginLongRunning<T>(method, path, request);
     try {
-      return await poller.pollUntilDone();
+      return await poller.pollUntilDone({ abortSignal: request.abortSignal });
     } catch (error) {
       if (error instanceof ArmError || !(error instanceof Error)) throw error;
       // core-lro reports a failed operation as "The long-running operation has failed. <code>. <message>".

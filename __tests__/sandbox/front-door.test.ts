@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
 import {
   chooseSlot,
@@ -190,4 +191,54 @@ test('a slot listener serves only its slot; an unknown slot is 404', async () =>
       }).done
     ).bodies,
   ).toEqual({ 'slot not found': 1 });
+});
+
+test('a new instance on a port a removed one used gets fresh connections, not the removed one’s sockets', async () => {
+  // The removed "container": it answers one request, then stops listening, and its open keep-alive
+  // connection stays up but never answers again, as a stale podman port mapping behaves.
+  const { createServer: createTcpServer } = await import('node:net');
+  const { createServer: createHttpServer } = await import('node:http');
+  const staleSockets: import('node:net').Socket[] = [];
+  const stale = createTcpServer((socket) => {
+    staleSockets.push(socket);
+    let answered = false;
+    socket.on('data', () => {
+      if (answered) return;
+      answered = true;
+      socket.write(
+        'HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 3\r\nconnection: keep-alive\r\n\r\nold',
+      );
+      stale.close();
+    });
+  });
+  await new Promise<void>((resolve) => stale.listen(0, '127.0.0.1', resolve));
+  const reusedPort = (stale.address() as AddressInfo).port;
+  let current = routing([{ id: 'old', port: reusedPort, healthy: true }], []);
+  const l = await listenFor({ production: true }, () => current, { tls });
+  listeners.push(l);
+  const get = async () =>
+    startLoad({
+      url: `https://${l.host}/`,
+      concurrency: 1,
+      maxRequests: 1,
+      maxDurationMs: 3_000,
+      ca: tls.cert,
+    }).done;
+  try {
+    expect((await get()).bodies).toEqual({ old: 1 });
+    // The replacement listens on the same host port once the old one has stopped listening.
+    const fresh = createHttpServer((_req, res) => void res.writeHead(200).end('new'));
+    await new Promise<void>((resolve) => fresh.listen(reusedPort, '127.0.0.1', resolve));
+    current = routing([{ id: 'new', port: reusedPort, healthy: true }], []);
+    try {
+      const after = await get();
+      expect(after.failed).toBe(0);
+      expect(after.bodies).toEqual({ new: 1 });
+    } finally {
+      fresh.closeAllConnections();
+      await new Promise((resolve) => fresh.close(resolve));
+    }
+  } finally {
+    for (const socket of staleSockets) socket.destroy();
+  }
 });

@@ -187,7 +187,38 @@ export async function listen(
   const resolve = () => route()?.routing;
   const random = opts.random ?? Math.random;
   const now = opts.now ?? Date.now;
-  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  // One keep-alive pool per instance, dropped once the instance leaves routing. A pool shared by host
+  // port kept sockets to removed containers; through podman's port mapping a request sent on one hung
+  // with no reset (a port may be reused by a new container while the old socket still points at the old).
+  const agents = new Map<string, Agent>();
+  const agentKey = (instance: Instance) => `${instance.id}@${instance.port}`;
+  const agentFor = (instance: Instance): Agent => {
+    const key = agentKey(instance);
+    let agent = agents.get(key);
+    if (!agent) {
+      agent = new Agent({ keepAlive: true, maxSockets: 256 });
+      agents.set(key, agent);
+    }
+    return agent;
+  };
+  // Requests in flight on a retired pool finish where they started; its idle sockets close now, and
+  // each busy one closes as soon as it is free instead of going back to the pool.
+  const retire = (agent: Agent): void => {
+    agent.on('free', (socket) => socket.destroy());
+    for (const sockets of Object.values(agent.freeSockets))
+      for (const socket of sockets ?? []) socket.destroy();
+  };
+  const dropRetiredAgents = (routing: Routing | undefined): void => {
+    if (!routing || agents.size === 0) return;
+    const live = new Set<string>();
+    for (const target of [routing.production, ...routing.slots.values()])
+      for (const instance of target.instances) live.add(agentKey(instance));
+    for (const [key, agent] of agents)
+      if (!live.has(key)) {
+        agents.delete(key);
+        retire(agent);
+      }
+  };
   const balancer = new Balancer();
   let inFlight = 0;
 
@@ -201,6 +232,7 @@ export async function listen(
       return;
     }
     const { routing } = bound;
+    dropRetiredAgents(routing);
     const url = new URL(req.url ?? '/', 'https://front-door');
     let target: SlotTarget;
     let pin: string | undefined;
@@ -275,7 +307,14 @@ export async function listen(
       const leave = opts.inFlight?.enter(instance.id) ?? (() => {});
       res.once('close', leave);
       const upstream = httpRequest(
-        { host: '127.0.0.1', port: instance.port, method: req.method, path: req.url, headers, agent },
+        {
+          host: '127.0.0.1',
+          port: instance.port,
+          method: req.method,
+          path: req.url,
+          headers,
+          agent: agentFor(instance),
+        },
         (up) => {
           const outHeaders = { ...endToEndHeaders(up.headers) };
           if (pin) {
@@ -346,7 +385,8 @@ export async function listen(
     close: () =>
       new Promise<void>((resolveClose) => {
         server.closeAllConnections();
-        agent.destroy();
+        for (const agent of agents.values()) agent.destroy();
+        agents.clear();
         server.close(() => resolveClose());
       }),
   };

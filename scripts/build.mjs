@@ -1,6 +1,8 @@
 // npm run build [-- --out DIR]: type-check and compile src/ with tsc (TypeScript 7 cannot run inside
 // ncc), then bundle each action's compiled entry with ncc into DIR/<name>/index.js, and regenerate
 // action-docs/. check-dist passes a temporary DIR and compares.
+// No source maps: the runner never enables them, ncc's maps pointed at the compiled lib/*.js rather than
+// src/*.ts, they were over half of dist/, and their register script loaded on every start.
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,7 +25,6 @@ for (const name of actionNames()) {
     join('lib', name, 'index.js'),
     '-o',
     join(outDir, name),
-    '--source-map',
     '--license',
     'licenses.txt',
     '-q',

@@ -118,12 +118,18 @@ function sarifResults(file: string): { tool: string; rule: string; path: string 
   );
 }
 
+/** Running, and not a zombie waiting to be reaped (a killed process is dead even before its reaping). */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false; // gone between the two checks
   }
 }
 
@@ -298,8 +304,8 @@ describe('nothing from the scanned tree runs', () => {
       child.kill('SIGTERM');
       const result = await done;
       expect(result.exitCode).not.toBe(0);
-      expect(errorLines(result.log)).toEqual([expect.stringMatching(/cancelled by SIGTERM/)]);
       expect(await waitFor(() => !pids.some(alive), 5_000)).toBe(true);
+      expect(errorLines(result.log)).toEqual([expect.stringMatching(/cancelled by SIGTERM/)]);
     } finally {
       for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
       child.kill('SIGKILL');

@@ -34,7 +34,13 @@ export async function pullRequestBase(env: Env): Promise<string | undefined> {
  */
 export async function readAllowlistText(
   file: string,
-  opts: { env: Env; cwd: string; git?: GitRunner; warn: (message: string) => void },
+  opts: {
+    env: Env;
+    cwd: string;
+    /** Started only on a pull_request* event; undefined when git is not on PATH. */
+    git: () => Promise<GitRunner | undefined>;
+    warn: (message: string) => void;
+  },
 ): Promise<AllowlistText> {
   const full = resolve(opts.cwd, file);
   const workingCopy = async (): Promise<AllowlistText> => ({
@@ -45,12 +51,16 @@ export async function readAllowlistText(
   const rel = relative(opts.cwd, full);
   // A file outside the checkout is not the pull request's to change.
   if (!base || rel.startsWith('..') || isAbsolute(rel)) return workingCopy();
-  if (!opts.git || !(await opts.git(['cat-file', '-e', `${base}^{commit}`], opts.cwd)).ok) {
+  const git = await opts.git();
+  const fallback = (why: string): Promise<AllowlistText> => {
     opts.warn(
-      `allowlist: the pull request's base commit ${base.slice(0, 12)} is not in this checkout, so ${file} is read from the pull request's own files, which it can change. Check out with fetch-depth: 2 (or 0) so the allowlist comes from the base branch.`,
+      `allowlist: ${why}, so ${file} is read from the pull request's own files, which it can change. Check out with fetch-depth: 2 (or 0) so the allowlist comes from the base branch.`,
     );
     return workingCopy();
-  }
-  const blob = await opts.git(['cat-file', 'blob', `${base}:./${rel.split(sep).join('/')}`], opts.cwd);
+  };
+  if (!git) return fallback(`git is not on PATH to read the base commit ${base.slice(0, 12)}`);
+  if (!(await git(['cat-file', '-e', `${base}^{commit}`], opts.cwd)).ok)
+    return fallback(`the pull request's base commit ${base.slice(0, 12)} is not in this checkout`);
+  const blob = await git(['cat-file', 'blob', `${base}:./${rel.split(sep).join('/')}`], opts.cwd);
   return { text: blob.ok ? blob.stdout : undefined, source: `${file} at base commit ${base.slice(0, 12)}` };
 }

@@ -44,7 +44,7 @@ async function workspaceGit(
 export async function run(env: Env = process.env, deps: Partial<SecurityScanDeps> = {}): Promise<void> {
   // SIGINT/SIGTERM (a cancelled run, timeout-minutes) stop the scanners' process groups before exit.
   const cancellation = cancelOnSignals();
-  const gitHome = await mkdtemp(join(tmpdir(), 'slotline-git-'));
+  let gitHome: string | undefined;
   try {
     await runAction(
       'security-scan',
@@ -56,7 +56,10 @@ export async function run(env: Env = process.env, deps: Partial<SecurityScanDeps
             readAllowlistText(file, {
               env,
               cwd: process.cwd(),
-              git: await workspaceGit(env, deps, untrusted, gitHome, cancellation.signal),
+              git: async () => {
+                gitHome ??= await mkdtemp(join(tmpdir(), 'slotline-git-'));
+                return workspaceGit(env, deps, untrusted, gitHome, cancellation.signal);
+              },
               warn: (message) => core.warning(message),
             }),
         });
@@ -67,7 +70,7 @@ export async function run(env: Env = process.env, deps: Partial<SecurityScanDeps
   } finally {
     cancellation.dispose();
     killAllGroups();
-    await rm(gitHome, { recursive: true, force: true });
+    if (gitHome) await rm(gitHome, { recursive: true, force: true });
   }
 }
 

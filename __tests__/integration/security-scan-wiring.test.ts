@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -253,4 +254,63 @@ describe('file names from the tree never parse as options, and no tree config is
     );
     for (const call of calls) if (call.tool !== 'npm') expect(call.cwd).toBe(tree);
   });
+});
+
+test('in a git work tree, trivy and gitleaks get what git ignores as skip rules in our own configs', async () => {
+  const standIns = mkdtempSync(join(tmpdir(), 'slotline-skip-bin-'));
+  const work = mkdtempSync(join(tmpdir(), 'slotline-skip-tree-'));
+  try {
+    const git = (...args: string[]) =>
+      execFileSync('git', args, {
+        cwd: work,
+        env: { PATH: '/usr/bin:/bin', HOME: work, GIT_CONFIG_NOSYSTEM: '1' },
+      });
+    git('init', '-q');
+    writeFileSync(join(work, '.gitignore'), '.tmp/\nlocal.env\n');
+    writeFileSync(join(work, 'app.py'), 'print(1)\n');
+    mkdirSync(join(work, '.tmp', 'store'), { recursive: true });
+    writeFileSync(join(work, '.tmp', 'store', 'm.py'), 'print(2)\n');
+    writeFileSync(join(work, 'local.env'), 'A=1\n');
+    const copyConfig = (name: string) =>
+      `for a in "$@"; do case "$a" in --config=*) cp "\${a#--config=}" '${join(standIns, name)}';; --report-path=*) echo '[]' > "\${a#--report-path=}";; esac; done`;
+    for (const [tool, config, out] of [
+      ['trivy', 'trivy.yaml', `echo '{"Results":[]}'`],
+      ['gitleaks', 'gitleaks.toml', ''],
+    ] as const) {
+      writeFileSync(
+        join(standIns, tool),
+        `#!/bin/sh\ncase "$1" in --version|version) echo 1.2.3; exit 0;; esac\n${copyConfig(config)}\n${out}\n`,
+      );
+      chmodSync(join(standIns, tool), 0o755);
+    }
+    const scanned = await securityScan(
+      {
+        root: work,
+        repoRoot: work,
+        scanners: ['trivy', 'gitleaks'],
+        failOn: 'critical',
+        reportOn: 'low',
+        allowlist: [],
+        categoryPrefix: 'ci/security',
+      },
+      {
+        exec: execFile,
+        which: whichOnPath(`${standIns}:/usr/bin:/bin`),
+        today: '2026-11-26',
+        now: () => performance.now(),
+        log: () => {},
+      },
+    );
+    expect(scanned.failures).toEqual([]);
+    expect(JSON.parse(readFileSync(join(standIns, 'trivy.yaml'), 'utf8'))).toEqual({
+      scan: { 'skip-dirs': ['.tmp'], 'skip-files': ['local.env'] },
+    });
+    const gitleaks = readFileSync(join(standIns, 'gitleaks.toml'), 'utf8');
+    expect(gitleaks).toContain('useDefault = true');
+    expect(gitleaks).toContain(JSON.stringify('^\\.tmp/'));
+    expect(gitleaks).toContain(JSON.stringify('^local\\.env$'));
+  } finally {
+    rmSync(standIns, { recursive: true, force: true });
+    rmSync(work, { recursive: true, force: true });
+  }
 });

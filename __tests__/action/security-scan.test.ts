@@ -4,8 +4,10 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,7 +44,8 @@ function scan(
   deps: Partial<SecurityScanDeps> = realDeps,
 ): Promise<StepResult> {
   freshSummary();
-  return runInProcess(() => run(process.env, deps), inputs, env);
+  // Every fixture lives under the system temp folder, which stands in for the runner's RUNNER_TEMP.
+  return runInProcess(() => run(process.env, deps), inputs, { RUNNER_TEMP: tmpdir(), ...env });
 }
 
 const errorLines = (log: string) => log.split('\n').filter((l) => l.startsWith('::error::'));
@@ -314,6 +317,72 @@ describe('scanner failures are errors, never passes', () => {
     expect(errorLines(result.log)).toEqual([
       '::error::security-scan: shellcheck was killed by signal SIGKILL',
     ]);
+  });
+});
+
+describe('sarif-file stays inside GITHUB_WORKSPACE or RUNNER_TEMP', () => {
+  let dir: string;
+  let ws: string;
+  let runnerTemp: string;
+  let elsewhere: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'slotline-sarif-path-'));
+    ws = join(dir, 'workspace');
+    runnerTemp = join(dir, 'runner-temp');
+    elsewhere = join(dir, 'elsewhere');
+    for (const d of [ws, runnerTemp, elsewhere]) mkdirSync(d);
+    writeFileSync(join(ws, 'app.py'), 'print(1)\n');
+    symlinkSync(elsewhere, join(ws, 'link'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const listing = () => [ws, runnerTemp, elsewhere, dir].map((d) => readdirSync(d).sort().join(','));
+
+  test.each([
+    ['..', () => '../escaped.sarif', () => join(dir, 'escaped.sarif')],
+    ['an absolute path elsewhere', () => join(elsewhere, 'x.sarif'), () => join(elsewhere, 'x.sarif')],
+    [
+      'a newline with ::error::',
+      () => 'a.sarif\n::error::injected',
+      () => join(ws, 'a.sarif\n::error::injected'),
+    ],
+    ['a symlink out of the workspace', () => 'link/x.sarif', () => join(elsewhere, 'x.sarif')],
+  ])('%s is an input error and nothing is written', async (_case, value, target) => {
+    const before = listing();
+    const cwd = process.cwd();
+    process.chdir(ws);
+    let result: StepResult;
+    try {
+      result = await scan(
+        { path: ws, scanners: 'bandit', 'sarif-file': value() },
+        { GITHUB_WORKSPACE: ws, RUNNER_TEMP: runnerTemp },
+        { which: whichOnPath('/nonexistent') },
+      );
+    } finally {
+      process.chdir(cwd);
+    }
+    expect(result.exitCode).toBe(1);
+    const errors = errorLines(result.log);
+    expect(errors).toEqual([
+      expect.stringMatching(
+        /^::error::security-scan: Input "sarif-file" must be a file path inside GITHUB_WORKSPACE or RUNNER_TEMP/,
+      ),
+    ]);
+    expect(result.log).not.toMatch(/^::error::injected/m);
+    expect(existsSync(target())).toBe(false);
+    expect(listing()).toEqual(before);
+    expect(result.outputs).toEqual({});
+  });
+
+  test('inside RUNNER_TEMP and inside the workspace are fine', async () => {
+    for (const file of [join(runnerTemp, 'r.sarif'), join(ws, 'out', 'w.sarif')]) {
+      const result = await scan(
+        { path: ws, scanners: 'bandit', 'sarif-file': file, 'fail-on': 'none' },
+        { GITHUB_WORKSPACE: ws, RUNNER_TEMP: runnerTemp },
+      );
+      expect(errorLines(result.log)).toEqual([]);
+      expect(existsSync(file)).toBe(true);
+    }
   });
 });
 

@@ -199,8 +199,9 @@ describe('real npm audit against a local registry', () => {
     (file, args, opts) =>
       execFile(file, args, {
         ...opts,
+        // On top of the scrubbed environment the action builds, as a runner's npm settings would be.
         env: {
-          ...process.env,
+          ...opts.env,
           npm_config_registry: url,
           npm_config_fetch_retries: '0',
           npm_config_audit: 'true',

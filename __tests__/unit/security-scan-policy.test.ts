@@ -181,8 +181,11 @@ describe('scanners: auto', () => {
     pythonFiles: ['app.py'],
     shellFiles: ['deploy.sh'],
     requirementsFiles: [],
+    files: ['app.py', 'deploy.sh', 'README.md'],
     fileCount: 3,
     capped: false,
+    ignored: [],
+    fromGit: false,
     ...over,
   });
   const all = new Set(['bandit', 'shellcheck', 'secretlint', 'npm-audit'] as const);

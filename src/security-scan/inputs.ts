@@ -1,9 +1,11 @@
-import { statSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { InputError } from '../lib/errors.js';
 import { type Env, InputReader } from '../lib/inputs.js';
+import { isInside } from '../lib/which.js';
 import { ALLOWLIST_EXPECTED, type AllowlistEntry, parseAllowlist } from './allowlist.js';
+import type { AllowlistText } from './allowlist-source.js';
 import { SCANNER_NAMES, type ScannerName } from './findings.js';
 import type { FailOn } from './policy.js';
 import { SEVERITIES, SEVERITY_RANK, type Severity } from './severity.js';
@@ -20,6 +22,55 @@ export interface SecurityScanInputs {
   /** Absolute path of the SARIF file to write. */
   sarifFile: string;
   categoryPrefix: string;
+  /** The whole scan's time budget. */
+  timeoutMs: number;
+}
+
+export interface InputDeps {
+  /** The allowlist file's text; main reads it at a pull request's base commit. Default: the file. */
+  readAllowlist?: (file: string) => Promise<AllowlistText>;
+}
+
+/** Control characters, format characters (bidi overrides, zero-width) and line separators. */
+const CONTROL = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
+const SARIF_EXPECTED = 'must be a file path inside GITHUB_WORKSPACE or RUNNER_TEMP';
+
+/** realpath of the deepest part of `path` that exists, with the rest appended: where a write would land. */
+function resolveLinks(path: string): string {
+  const rest: string[] = [];
+  let current = path;
+  for (;;) {
+    try {
+      return join(realpathSync(current), ...rest.reverse());
+    } catch {
+      const parent = dirname(current);
+      if (parent === current) return path;
+      rest.push(basename(current));
+      current = parent;
+    }
+  }
+}
+
+/**
+ * `sarif-file` may only name a file under the workspace or the runner's temp folder: checked as written
+ * and again with symlinks resolved, after refusing control characters before any file-system call.
+ */
+function sarifFilePath(input: InputReader, env: Env, cwd: string): string {
+  const value = input.string('sarif-file', { default: 'slotline-security.sarif' })!;
+  if (CONTROL.test(value)) input.fail('sarif-file', `${SARIF_EXPECTED}, without control characters`);
+  if (value.split('/').some((part) => Buffer.byteLength(part) > 255))
+    input.fail('sarif-file', `${SARIF_EXPECTED}, with no name part over 255 bytes`);
+  const roots = [env['GITHUB_WORKSPACE'], env['RUNNER_TEMP']].filter((r): r is string => !!r);
+  const allowed = (roots.length > 0 ? roots : [cwd]).map((r) => resolve(cwd, r));
+  const file = resolve(cwd, value);
+  if (value.endsWith('/') || isDirectory(file))
+    input.fail('sarif-file', 'must be a file path, not a folder', value);
+  const asWritten = allowed.some((root) => isInside(file, root) && file !== root);
+  const real = resolveLinks(file);
+  const realRoots = allowed.map(resolveLinks);
+  const asResolved = realRoots.some((root) => isInside(real, root) && real !== root);
+  if (!asWritten || !asResolved) input.fail('sarif-file', SARIF_EXPECTED, value);
+  return file;
 }
 
 const IMAGE = /^[a-z0-9][a-z0-9._\-/:@]*$/i;
@@ -34,8 +85,13 @@ function isDirectory(path: string): boolean {
 }
 
 /** The only place that knows security-scan's input names. Relative paths are taken from the working directory. */
-export async function parseInputs(env: Env, cwd: string = process.cwd()): Promise<SecurityScanInputs> {
+export async function parseInputs(
+  env: Env,
+  cwd: string = process.cwd(),
+  deps: InputDeps = {},
+): Promise<SecurityScanInputs> {
   const input = new InputReader(env);
+  const sarifFile = sarifFilePath(input, env, cwd);
 
   const pathValue = input.string('path', { default: '.' })!;
   const path = resolve(cwd, pathValue);
@@ -71,21 +127,19 @@ export async function parseInputs(env: Env, cwd: string = process.cwd()): Promis
   const allowlistFile = input.string('allowlist');
   let allowlist: AllowlistEntry[] = [];
   if (allowlistFile) {
-    let text: string;
+    let text: AllowlistText;
+    const read =
+      deps.readAllowlist ??
+      (async (file: string) => ({ text: await readFile(resolve(cwd, file), 'utf8'), source: file }));
     try {
-      text = await readFile(resolve(cwd, allowlistFile), 'utf8');
+      text = await read(allowlistFile);
     } catch {
       throw new InputError(
         `Input "allowlist" must name a readable YAML file (${ALLOWLIST_EXPECTED}), got "${allowlistFile}".`,
       );
     }
-    allowlist = await parseAllowlist(text, allowlistFile);
+    allowlist = text.text === undefined ? [] : await parseAllowlist(text.text, text.source);
   }
-
-  const sarifValue = input.string('sarif-file', { default: 'slotline-security.sarif' })!;
-  const sarifFile = resolve(cwd, sarifValue);
-  if (sarifValue.endsWith('/') || isDirectory(sarifFile))
-    input.fail('sarif-file', 'must be a file path, not a folder', sarifValue);
 
   const categoryPrefix = input.string('category-prefix', {
     default: 'slotline-security',
@@ -94,5 +148,18 @@ export async function parseInputs(env: Env, cwd: string = process.cwd()): Promis
       'letters, digits, ".", "_", "-" in "/"-separated parts, such as slotline-security or ci/security',
   })!;
 
-  return { path, scanners, image, failOn, reportOn, allowlist, allowlistFile, sarifFile, categoryPrefix };
+  const timeoutMs = input.duration('timeout', { default: '10m', min: 1000, max: 6 * 3600_000 })!;
+
+  return {
+    path,
+    scanners,
+    image,
+    failOn,
+    reportOn,
+    allowlist,
+    allowlistFile,
+    sarifFile,
+    categoryPrefix,
+    timeoutMs,
+  };
 }

@@ -1,16 +1,22 @@
-import { open, readdir } from 'node:fs/promises';
-import { extname, join, relative, sep } from 'node:path';
+import { lstat, open, readdir } from 'node:fs/promises';
+import { extname, join, posix, relative, sep } from 'node:path';
 
 /** What the repository holds, as far as choosing scanners goes. Paths are relative, forward slashes. */
 export interface Inventory {
   pythonFiles: string[];
   shellFiles: string[];
+  /** Every regular file to scan for secrets. */
+  files: string[];
   /** package-lock.json or npm-shrinkwrap.json at the root: what `npm audit` reads. */
   npmLockfile?: string;
   requirementsFiles: string[];
   fileCount: number;
   /** The walk stopped at the file cap. */
   capped: boolean;
+  /** Paths git ignores (folders end in /), for scanners that walk the tree themselves. */
+  ignored: string[];
+  /** The list came from git rather than a walk. */
+  fromGit: boolean;
 }
 
 /** Folders no scanner should walk: dependencies, virtualenvs, VCS metadata, caches. */
@@ -39,14 +45,67 @@ async function firstLine(path: string): Promise<string> {
   }
 }
 
-export async function takeInventory(root: string): Promise<Inventory> {
-  const inventory: Inventory = {
+function emptyInventory(): Inventory {
+  return {
     pythonFiles: [],
     shellFiles: [],
+    files: [],
     requirementsFiles: [],
     fileCount: 0,
     capped: false,
+    ignored: [],
+    fromGit: false,
   };
+}
+
+async function classify(inventory: Inventory, root: string, rel: string): Promise<void> {
+  const name = posix.basename(rel);
+  const ext = extname(name).toLowerCase();
+  inventory.files.push(rel);
+  if (ext === '.py') inventory.pythonFiles.push(rel);
+  else if (SHELL_EXTENSIONS.has(ext)) inventory.shellFiles.push(rel);
+  else if (ext === '' && SHELL_SHEBANG.test(await firstLine(join(root, rel)).catch(() => '')))
+    inventory.shellFiles.push(rel);
+  if (!rel.includes('/') && (name === 'package-lock.json' || name === 'npm-shrinkwrap.json'))
+    inventory.npmLockfile ??= rel;
+  if (/^requirements.*\.txt$/i.test(name)) inventory.requirementsFiles.push(rel);
+}
+
+function finish(inventory: Inventory): Inventory {
+  for (const list of [
+    inventory.pythonFiles,
+    inventory.shellFiles,
+    inventory.requirementsFiles,
+    inventory.files,
+  ])
+    list.sort();
+  return inventory;
+}
+
+/**
+ * From git's list (tracked plus untracked-not-ignored): only regular files that exist (a tracked file
+ * deleted in the work tree, or a symlink, is skipped: GitHub shows no results reached through links),
+ * outside the dependency and cache folders the walk skips too.
+ */
+export async function inventoryFromList(
+  root: string,
+  paths: readonly string[],
+  ignored: readonly string[] = [],
+): Promise<Inventory> {
+  const inventory = { ...emptyInventory(), ignored: [...ignored], fromGit: true };
+  for (const rel of paths) {
+    if (rel.split('/').some((part) => IGNORED_DIRS.has(part))) continue;
+    const stat = await lstat(join(root, rel)).catch(() => undefined);
+    if (!stat?.isFile()) continue;
+    inventory.fileCount++;
+    await classify(inventory, root, rel);
+  }
+  return finish(inventory);
+}
+
+/** Outside a git work tree: walk the folder. */
+export async function takeInventory(root: string): Promise<Inventory> {
+  const inventory = emptyInventory();
   const pending = [root];
   while (pending.length > 0 && !inventory.capped) {
     const dir = pending.pop()!;
@@ -63,17 +122,8 @@ export async function takeInventory(root: string): Promise<Inventory> {
         inventory.capped = true;
         break;
       }
-      const rel = relative(root, full).split(sep).join('/');
-      const ext = extname(entry.name).toLowerCase();
-      if (ext === '.py') inventory.pythonFiles.push(rel);
-      else if (SHELL_EXTENSIONS.has(ext)) inventory.shellFiles.push(rel);
-      else if (ext === '' && SHELL_SHEBANG.test(await firstLine(full).catch(() => '')))
-        inventory.shellFiles.push(rel);
-      if (dir === root && (entry.name === 'package-lock.json' || entry.name === 'npm-shrinkwrap.json'))
-        inventory.npmLockfile ??= rel;
-      if (/^requirements.*\.txt$/i.test(entry.name)) inventory.requirementsFiles.push(rel);
+      await classify(inventory, root, relative(root, full).split(sep).join('/'));
     }
   }
-  for (const list of [inventory.pythonFiles, inventory.shellFiles, inventory.requirementsFiles]) list.sort();
-  return inventory;
+  return finish(inventory);
 }

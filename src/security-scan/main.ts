@@ -1,13 +1,19 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, relative } from 'node:path';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, join, relative } from 'node:path';
 import * as core from '@actions/core';
 import { runAction } from '../lib/action.js';
+import { cancelOnSignals } from '../lib/cancellation.js';
 import { ActionError, CheckFailedError } from '../lib/errors.js';
+import { killAllGroups, scrubbedEnv } from '../lib/exec.js';
 import type { Env } from '../lib/inputs.js';
 import { withGroup } from '../lib/log.js';
 import { writeSummary } from '../lib/summary.js';
+import { trustedPathEntries } from '../lib/which.js';
+import { readAllowlistText } from './allowlist-source.js';
 import { type Exec, execFile, type Which, whichOnPath } from './exec.js';
-import { parseInputs } from './inputs.js';
+import { type GitRunner, gitRunner } from './files.js';
+import { parseInputs, type SecurityScanInputs } from './inputs.js';
 import { ANNOTATIONS_PER_KIND, annotationsFor, countFindings, summaryMarkdown } from './report.js';
 import { uploadSizeProblem } from './sarif.js';
 import { securityScan } from './scan.js';
@@ -18,96 +24,147 @@ export interface SecurityScanDeps {
   now: () => Date;
 }
 
+/**
+ * The git the allowlist is read with: from PATH outside the workspace, with the scanners' scrubbed
+ * environment and a private HOME, in its own process group.
+ */
+async function workspaceGit(
+  env: Env,
+  deps: Partial<SecurityScanDeps>,
+  untrusted: string[],
+  home: string,
+  signal: AbortSignal,
+): Promise<GitRunner | undefined> {
+  const path = trustedPathEntries(env['PATH'], untrusted).join(delimiter);
+  const git = await (deps.which ?? whichOnPath(env['PATH'], untrusted))('git');
+  if (!git) return undefined;
+  return gitRunner(deps.exec ?? execFile, git, scrubbedEnv(env, { path, home, tmp: home }), signal);
+}
+
 export async function run(env: Env = process.env, deps: Partial<SecurityScanDeps> = {}): Promise<void> {
-  await runAction(
-    'security-scan',
-    async () => {
-      const inputs = await parseInputs(env);
-      const repoRoot = env['GITHUB_WORKSPACE'] ?? process.cwd();
-      const now = deps.now ?? (() => new Date());
-      const report = await withGroup(`Scanning ${inputs.path}`, () =>
-        securityScan(
-          {
-            root: inputs.path,
-            repoRoot,
-            scanners: inputs.scanners,
-            image: inputs.image,
-            failOn: inputs.failOn,
-            reportOn: inputs.reportOn,
-            allowlist: inputs.allowlist,
-            categoryPrefix: inputs.categoryPrefix,
-          },
-          {
-            exec: deps.exec ?? execFile,
-            which: deps.which ?? whichOnPath(env['PATH']),
-            today: now().toISOString().slice(0, 10),
-            now: () => performance.now(),
-            log: (line) => core.info(line),
-          },
-        ),
-      );
-      for (const s of report.scanners) {
-        core.info(
-          s.error
-            ? `${s.name}: FAILED: ${s.error}`
-            : `${s.name} ${s.version ?? ''}: ${s.findings} finding(s) in ${Math.round(s.wallMs)} ms`,
-        );
-        for (const note of s.notes) core.warning(note);
-      }
+  // SIGINT/SIGTERM (a cancelled run, timeout-minutes) stop the scanners' process groups before exit.
+  const cancellation = cancelOnSignals();
+  let gitHome: string | undefined;
+  try {
+    await runAction(
+      'security-scan',
+      async () => {
+        const repoRoot = env['GITHUB_WORKSPACE'] ?? process.cwd();
+        const untrusted = [repoRoot];
+        const inputs = await parseInputs(env, process.cwd(), {
+          readAllowlist: async (file) =>
+            readAllowlistText(file, {
+              env,
+              cwd: process.cwd(),
+              git: async () => {
+                gitHome ??= await mkdtemp(join(tmpdir(), 'slotline-git-'));
+                return workspaceGit(env, deps, untrusted, gitHome, cancellation.signal);
+              },
+              warn: (message) => core.warning(message),
+            }),
+        });
+        await scanAndReport(env, deps, inputs, repoRoot, cancellation.signal);
+      },
+      env,
+    );
+  } finally {
+    cancellation.dispose();
+    killAllGroups();
+    if (gitHome) await rm(gitHome, { recursive: true, force: true });
+  }
+}
 
-      const { totalMs, scanPhaseMs, scannerMs } = report.timings;
-      core.info(
-        `Timing: total ${Math.round(totalMs)} ms, scanners ${Math.round(scanPhaseMs)} ms wall (${Math.round(scannerMs)} ms in their processes), slotline ${Math.round(totalMs - scanPhaseMs)} ms`,
-      );
-
-      // Written even when the gate fails, so an `if: always()` upload-sarif step still has it.
-      await mkdir(dirname(inputs.sarifFile), { recursive: true });
-      const sarifText = `${JSON.stringify(report.sarif.log, null, 2)}\n`;
-      await writeFile(inputs.sarifFile, sarifText);
-      const sizeProblem = uploadSizeProblem(sarifText);
-      if (sizeProblem) core.warning(sizeProblem);
-      const sarifDisplay = relative(repoRoot, inputs.sarifFile) || inputs.sarifFile;
-
-      const { policy } = report;
-      const { annotations, omitted } = annotationsFor(policy.reported);
-      for (const a of annotations) {
-        const props = {
-          title: a.title,
-          file: a.file,
-          startLine: a.startLine,
-          endLine: a.endLine,
-          startColumn: a.startColumn,
-        };
-        if (a.kind === 'error') core.error(a.message, props);
-        else if (a.kind === 'warning') core.warning(a.message, props);
-        else core.notice(a.message, props);
-      }
-      if (omitted > 0)
-        core.notice(
-          `${omitted} more finding(s) not annotated: GitHub shows ${ANNOTATIONS_PER_KIND} annotations of each kind per step. All are in the job summary's counts and in ${sarifDisplay}.`,
-        );
-
-      const ran = report.scanners.filter((s) => !s.error).map((s) => s.name);
-      core.setOutput('passed', String(policy.passed && report.failures.length === 0));
-      core.setOutput('sarif-file', inputs.sarifFile);
-      core.setOutput('counts', JSON.stringify(countFindings(policy.active, ran)));
-      core.setOutput('findings', String(policy.reported.length));
-      core.setOutput('suppressed', String(policy.suppressed.length));
-      await writeSummary(
-        summaryMarkdown(report, {
-          failOn: inputs.failOn,
-          reportOn: inputs.reportOn,
-          sarifFile: sarifDisplay,
-          link: {
-            serverUrl: env['GITHUB_SERVER_URL'],
-            repository: env['GITHUB_REPOSITORY'],
-            sha: env['GITHUB_SHA'],
-          },
-        }),
-      );
-      if (report.failures.length > 0) throw new ActionError(report.failures.map((s) => s.error).join('; '));
-      if (!policy.passed) throw new CheckFailedError(policy.failure ?? 'policy failed');
-    },
-    env,
+async function scanAndReport(
+  env: Env,
+  deps: Partial<SecurityScanDeps>,
+  inputs: SecurityScanInputs,
+  repoRoot: string,
+  signal: AbortSignal,
+): Promise<void> {
+  const now = deps.now ?? (() => new Date());
+  const report = await withGroup(`Scanning ${inputs.path}`, () =>
+    securityScan(
+      {
+        root: inputs.path,
+        repoRoot,
+        scanners: inputs.scanners,
+        image: inputs.image,
+        failOn: inputs.failOn,
+        reportOn: inputs.reportOn,
+        allowlist: inputs.allowlist,
+        categoryPrefix: inputs.categoryPrefix,
+        timeoutMs: inputs.timeoutMs,
+      },
+      {
+        exec: deps.exec ?? execFile,
+        which: deps.which ?? whichOnPath(env['PATH'], [inputs.path, repoRoot]),
+        today: now().toISOString().slice(0, 10),
+        now: () => performance.now(),
+        log: (line) => core.info(line),
+        env,
+        signal,
+      },
+    ),
   );
+  for (const s of report.scanners) {
+    core.info(
+      s.error
+        ? `${s.name}: FAILED: ${s.error}`
+        : `${s.name} ${s.version ?? ''}: ${s.findings} finding(s) in ${Math.round(s.wallMs)} ms`,
+    );
+    for (const note of s.notes) core.warning(note);
+  }
+
+  const { totalMs, scanPhaseMs, scannerMs } = report.timings;
+  core.info(
+    `Timing: total ${Math.round(totalMs)} ms, scanners ${Math.round(scanPhaseMs)} ms wall (${Math.round(scannerMs)} ms in their processes), slotline ${Math.round(totalMs - scanPhaseMs)} ms`,
+  );
+
+  // Written even when the gate fails, so an `if: always()` upload-sarif step still has it.
+  await mkdir(dirname(inputs.sarifFile), { recursive: true });
+  const sarifText = `${JSON.stringify(report.sarif.log, null, 2)}\n`;
+  await writeFile(inputs.sarifFile, sarifText);
+  const sizeProblem = uploadSizeProblem(sarifText);
+  if (sizeProblem) core.warning(sizeProblem);
+  const sarifDisplay = relative(repoRoot, inputs.sarifFile) || inputs.sarifFile;
+
+  const { policy } = report;
+  const { annotations, omitted } = annotationsFor(policy.reported);
+  for (const a of annotations) {
+    const props = {
+      title: a.title,
+      file: a.file,
+      startLine: a.startLine,
+      endLine: a.endLine,
+      startColumn: a.startColumn,
+    };
+    if (a.kind === 'error') core.error(a.message, props);
+    else if (a.kind === 'warning') core.warning(a.message, props);
+    else core.notice(a.message, props);
+  }
+  if (omitted > 0)
+    core.notice(
+      `${omitted} more finding(s) not annotated: GitHub shows ${ANNOTATIONS_PER_KIND} annotations of each kind per step. All are in the job summary's counts and in ${sarifDisplay}.`,
+    );
+
+  const ran = report.scanners.filter((s) => !s.error).map((s) => s.name);
+  core.setOutput('passed', String(policy.passed && report.failures.length === 0));
+  core.setOutput('sarif-file', inputs.sarifFile);
+  core.setOutput('counts', JSON.stringify(countFindings(policy.active, ran)));
+  core.setOutput('findings', String(policy.reported.length));
+  core.setOutput('suppressed', String(policy.suppressed.length));
+  await writeSummary(
+    summaryMarkdown(report, {
+      failOn: inputs.failOn,
+      reportOn: inputs.reportOn,
+      sarifFile: sarifDisplay,
+      link: {
+        serverUrl: env['GITHUB_SERVER_URL'],
+        repository: env['GITHUB_REPOSITORY'],
+        sha: env['GITHUB_SHA'],
+      },
+    }),
+  );
+  if (report.failures.length > 0) throw new ActionError(report.failures.map((s) => s.error).join('; '));
+  if (!policy.passed) throw new CheckFailedError(policy.failure ?? 'policy failed');
 }

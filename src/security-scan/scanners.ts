@@ -1,17 +1,18 @@
-import { existsSync } from 'node:fs';
-import { readFile, realpath, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { copyFile, mkdir, readFile, realpath, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { ActionError } from '../lib/errors.js';
+import { isInside } from '../lib/which.js';
 import type { Exec, ExecResult, Which } from './exec.js';
+import { asOperand, batchesBySize } from './files.js';
 import type { Finding, ScannerName } from './findings.js';
 import type { Inventory } from './inventory.js';
 import { parseBanditJson } from './parsers/bandit.js';
 import { parseGitleaksJson } from './parsers/gitleaks.js';
 import { parseNpmAuditJson } from './parsers/npm-audit.js';
 import { parsePipAuditJson } from './parsers/pip-audit.js';
-import { parseSecretlintJson } from './parsers/secretlint.js';
 import { parseShellcheckJson1 } from './parsers/shellcheck.js';
 import { parseTrivyJson } from './parsers/trivy.js';
+import { runSecretlint } from './secretlint.js';
 
 /** A scanner that crashed, timed out or printed something other than its report. Never a pass. */
 export class ScannerFailedError extends ActionError {}
@@ -24,6 +25,10 @@ export interface ScannerContext {
   /** A private temporary folder for config and report files. */
   tmpDir: string;
   timeoutMs: number;
+  /** The scrubbed environment every external scanner gets (see scrubbedEnv). */
+  env: NodeJS.ProcessEnv;
+  /** Aborted on cancel or when the scan's time budget runs out: running scanners are killed. */
+  signal?: AbortSignal;
 }
 
 export interface ScannerOutcome {
@@ -38,20 +43,10 @@ export interface ScannerOutcome {
 interface ScannerSpec {
   name: ScannerName;
   toolName: string;
-  /** The executable looked up on PATH. */
-  command: string;
-  /** Extra places to look when it is not on PATH (the repository's own node_modules/.bin). */
-  fallbacks?: (root: string) => string[];
+  /** The executable looked up on PATH; none for scanners that run inside this process. */
+  command?: string;
   install: string;
-  run(binary: string, ctx: ScannerContext): Promise<ScannerOutcome>;
-}
-
-const FILES_PER_CALL = 400;
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
+  run(binary: string | undefined, ctx: ScannerContext): Promise<ScannerOutcome>;
 }
 
 function firstLine(text: string): string {
@@ -65,6 +60,7 @@ function firstLine(text: string): string {
 
 /** Exit codes other than `ok`, signals and timeouts are crashes; the message is one line. */
 function checkExit(name: string, result: ExecResult, ok: readonly number[], timeoutMs: number): void {
+  if (result.cancelled) throw new ScannerFailedError(`${name} was stopped`);
   if (result.timedOut)
     throw new ScannerFailedError(`${name} timed out after ${Math.round(timeoutMs / 1000)}s and was stopped`);
   if (result.exitCode === null)
@@ -75,13 +71,17 @@ function checkExit(name: string, result: ExecResult, ok: readonly number[], time
   }
 }
 
-async function versionOf(
-  exec: Exec,
-  binary: string,
-  args: string[],
-  cwd: string,
-): Promise<string | undefined> {
-  const result = await exec(binary, args, { cwd, timeoutMs: 30_000 });
+function run(ctx: ScannerContext, binary: string, args: string[], cwd = ctx.root): Promise<ExecResult> {
+  return ctx.exec(binary, args, { cwd, env: ctx.env, timeoutMs: ctx.timeoutMs, signal: ctx.signal });
+}
+
+async function versionOf(ctx: ScannerContext, binary: string, args: string[]): Promise<string | undefined> {
+  const result = await ctx.exec(binary, args, {
+    cwd: ctx.tmpDir,
+    env: ctx.env,
+    timeoutMs: 30_000,
+    signal: ctx.signal,
+  });
   if (result.exitCode !== 0) return undefined;
   return /\d+\.\d+(?:\.\d+)?/.exec(result.stdout + result.stderr)?.[0];
 }
@@ -115,30 +115,11 @@ async function banditPython(binary: string): Promise<string | undefined> {
   return interpreter && /\/python[\d.]*$/.test(interpreter) ? interpreter : undefined;
 }
 
-/**
- * The version in the package.json of the npm package an executable belongs to: `secretlint --version`
- * would start another Node process just to print it.
- */
-async function npmPackageVersion(binary: string, name: string): Promise<string | undefined> {
-  let dir = dirname(await realpath(binary).catch(() => binary));
-  for (let depth = 0; depth < 4; depth++, dir = dirname(dir)) {
-    const pkg = await readFile(join(dir, 'package.json'), 'utf8').catch(() => undefined);
-    if (!pkg) continue;
-    const parsed = JSON.parse(pkg) as { name?: string; version?: string };
-    if (parsed.name === name) return parsed.version;
-  }
-  return undefined;
+/** A regular expression matching a path git ignores (a folder when it ends in /), relative to the root. */
+function ignoredPathRegex(path: string): string {
+  const escaped = path.replace(/\/$/, '').replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return path.endsWith('/') ? `^${escaped}/` : `^${escaped}$`;
 }
-
-const SECRETLINT_CONFIGS = [
-  '.secretlintrc',
-  '.secretlintrc.json',
-  '.secretlintrc.yaml',
-  '.secretlintrc.yml',
-  '.secretlintrc.js',
-  '.secretlintrc.cjs',
-  '.secretlintrc.mjs',
-];
 
 export const SCANNERS: Record<ScannerName, ScannerSpec> = {
   bandit: {
@@ -147,15 +128,14 @@ export const SCANNERS: Record<ScannerName, ScannerSpec> = {
     command: 'bandit',
     install: 'apt-get install bandit, or pip install bandit',
     async run(binary, ctx) {
-      const python = await banditPython(binary);
-      const [file, prefix] = python ? [python, ['-W', 'ignore', '-c', BANDIT_LAUNCHER]] : [binary, []];
-      const version = python ? undefined : versionOf(ctx.exec, binary, ['--version'], ctx.root);
+      const python = await banditPython(binary!);
+      // -I: isolated mode. With `-c`, Python would put the working directory (the scanned tree) first
+      // on the import path, so a pull request's own `bandit/` package would be imported and run.
+      const [file, prefix] = python ? [python, ['-I', '-W', 'ignore', '-c', BANDIT_LAUNCHER]] : [binary!, []];
+      const version = python ? undefined : versionOf(ctx, binary!, ['--version']);
       const outcome: ScannerOutcome = { findings: [], scannerMs: 0, notes: [] };
-      for (const files of chunks(ctx.inventory.pythonFiles, FILES_PER_CALL)) {
-        const result = await ctx.exec(file, [...prefix, '-f', 'json', '-q', ...files], {
-          cwd: ctx.root,
-          timeoutMs: ctx.timeoutMs,
-        });
+      for (const files of batchesBySize(ctx.inventory.pythonFiles.map(asOperand))) {
+        const result = await run(ctx, file, [...prefix, '-f', 'json', '-q', '--', ...files]);
         const reported = BANDIT_VERSION_LINE.exec(result.stderr);
         if (reported) {
           outcome.version = reported[1];
@@ -179,13 +159,11 @@ export const SCANNERS: Record<ScannerName, ScannerSpec> = {
     install: 'apt-get install shellcheck',
     async run(binary, ctx) {
       // The version probe runs alongside the scan: it is for the report, not for the scan.
-      const version = versionOf(ctx.exec, binary, ['--version'], ctx.root);
+      const version = versionOf(ctx, binary!, ['--version']);
       const outcome: ScannerOutcome = { findings: [], scannerMs: 0, notes: [] };
-      for (const files of chunks(ctx.inventory.shellFiles, FILES_PER_CALL)) {
-        const result = await ctx.exec(binary, ['-f', 'json1', '-S', 'style', '--', ...files], {
-          cwd: ctx.root,
-          timeoutMs: ctx.timeoutMs,
-        });
+      for (const files of batchesBySize(ctx.inventory.shellFiles.map(asOperand))) {
+        // --norc: a .shellcheckrc in the tree could disable every check.
+        const result = await run(ctx, binary!, ['--norc', '-f', 'json1', '-S', 'style', '--', ...files]);
         outcome.scannerMs += result.durationMs;
         checkExit('shellcheck', result, [0, 1], ctx.timeoutMs);
         outcome.findings.push(...parseShellcheckJson1(result.stdout, ctx.root));
@@ -197,40 +175,11 @@ export const SCANNERS: Record<ScannerName, ScannerSpec> = {
   secretlint: {
     name: 'secretlint',
     toolName: 'secretlint',
-    command: 'secretlint',
-    fallbacks: (root) => [join(root, 'node_modules', '.bin', 'secretlint')],
-    install: 'npm install -g secretlint @secretlint/secretlint-rule-preset-recommend',
-    async run(binary, ctx) {
-      const version = npmPackageVersion(binary, 'secretlint').then(
-        (v) => v ?? versionOf(ctx.exec, binary, ['--version'], ctx.root),
-      );
-      const args = ['--format', 'json', '--no-color'];
-      // The repository's own config wins; otherwise the recommended preset.
-      if (!SECRETLINT_CONFIGS.some((name) => existsSync(join(ctx.root, name)))) {
-        const rc = join(ctx.tmpDir, 'secretlintrc.json');
-        await writeFile(
-          rc,
-          JSON.stringify({ rules: [{ id: '@secretlint/secretlint-rule-preset-recommend' }] }),
-        );
-        args.push('--secretlintrc', rc);
-      }
-      // Into a file, not stdout: secretlint exits before a large report has drained through a pipe.
-      const report = join(ctx.tmpDir, 'secretlint.json');
-      const result = await ctx.exec(binary, [...args, '--output', report, '**/*'], {
-        cwd: ctx.root,
-        timeoutMs: ctx.timeoutMs,
-      });
-      checkExit('secretlint', result, [0, 1], ctx.timeoutMs);
-      const text = await readFile(report, 'utf8').catch(() => {
-        const why = firstLine(result.stderr) || firstLine(result.stdout) || 'no output';
-        throw new ScannerFailedError(`secretlint wrote no report: ${why.slice(0, 200)}`);
-      });
-      return {
-        findings: parseSecretlintJson(text, ctx.root),
-        version: await version,
-        scannerMs: result.durationMs,
-        notes: [],
-      };
+    install: 'nothing to install: it runs inside the action',
+    async run(_binary, ctx) {
+      const started = performance.now();
+      const { findings, version, notes } = await runSecretlint(ctx.root, ctx.inventory.files, ctx.signal);
+      return { findings, version, scannerMs: performance.now() - started, notes };
     },
   },
   gitleaks: {
@@ -239,28 +188,31 @@ export const SCANNERS: Record<ScannerName, ScannerSpec> = {
     command: 'gitleaks',
     install: 'see https://github.com/gitleaks/gitleaks#installing',
     async run(binary, ctx) {
-      const version = versionOf(ctx.exec, binary, ['version'], ctx.root);
+      const version = versionOf(ctx, binary!, ['version']);
       const report = join(ctx.tmpDir, 'gitleaks.json');
-      const result = await ctx.exec(
-        binary,
-        [
-          'detect',
-          '--no-git',
-          '--source',
-          ctx.root,
-          '--report-format',
-          'json',
-          '--report-path',
-          report,
-          '--redact',
-          '--no-banner',
-          '--exit-code',
-          '0',
-          '--log-level',
-          'error',
-        ],
-        { cwd: ctx.root, timeoutMs: ctx.timeoutMs },
+      // Our config (the default rules, plus git's ignored paths) and an empty ignore file: never the
+      // tree's .gitleaks.toml or .gitleaksignore.
+      const config = join(ctx.tmpDir, 'gitleaks.toml');
+      const paths = ctx.inventory.ignored.map((p) => JSON.stringify(ignoredPathRegex(p)));
+      await writeFile(
+        config,
+        `[extend]\nuseDefault = true\n${paths.length ? `\n[allowlist]\npaths = [\n${paths.join(',\n')}\n]\n` : ''}`,
       );
+      const ignoreFile = join(ctx.tmpDir, 'gitleaksignore');
+      await writeFile(ignoreFile, '');
+      const result = await run(ctx, binary!, [
+        'detect',
+        '--no-git',
+        '--source=.',
+        `--config=${config}`,
+        `--gitleaks-ignore-path=${ignoreFile}`,
+        '--report-format=json',
+        `--report-path=${report}`,
+        '--redact',
+        '--no-banner',
+        '--exit-code=0',
+        '--log-level=error',
+      ]);
       checkExit('gitleaks', result, [0], ctx.timeoutMs);
       const text = await readFile(report, 'utf8').catch(() => {
         throw new ScannerFailedError('gitleaks exited 0 but wrote no report');
@@ -279,12 +231,17 @@ export const SCANNERS: Record<ScannerName, ScannerSpec> = {
     command: 'trivy',
     install: 'see https://trivy.dev/latest/getting-started/installation/',
     async run(binary, ctx) {
-      const version = versionOf(ctx.exec, binary, ['--version'], ctx.root);
-      const result = await ctx.exec(
-        binary,
-        ['fs', '--format', 'json', '--quiet', '--exit-code', '0', '--scanners', 'vuln,secret,misconfig', '.'],
-        { cwd: ctx.root, timeoutMs: ctx.timeoutMs },
-      );
+      const version = versionOf(ctx, binary!, ['--version']);
+      const result = await run(ctx, binary!, [
+        'fs',
+        ...(await trivyOwnConfig(ctx)),
+        '--format=json',
+        '--quiet',
+        '--exit-code=0',
+        '--scanners=vuln,secret,misconfig',
+        '--',
+        '.',
+      ]);
       checkExit('trivy', result, [0], ctx.timeoutMs);
       return {
         findings: parseTrivyJson(result.stdout, { root: ctx.root, tool: 'trivy' }),
@@ -300,11 +257,20 @@ export const SCANNERS: Record<ScannerName, ScannerSpec> = {
     command: 'trivy',
     install: 'see https://trivy.dev/latest/getting-started/installation/',
     async run(binary, ctx) {
-      const version = versionOf(ctx.exec, binary, ['--version'], ctx.root);
-      const result = await ctx.exec(
-        binary,
-        ['image', '--format', 'json', '--quiet', '--exit-code', '0', ctx.image ?? ''],
-        { cwd: ctx.root, timeoutMs: ctx.timeoutMs },
+      const version = versionOf(ctx, binary!, ['--version']);
+      const result = await run(
+        ctx,
+        binary!,
+        [
+          'image',
+          ...(await trivyOwnConfig(ctx)),
+          '--format=json',
+          '--quiet',
+          '--exit-code=0',
+          '--',
+          ctx.image ?? '',
+        ],
+        ctx.tmpDir,
       );
       checkExit('trivy image', result, [0], ctx.timeoutMs);
       return {
@@ -321,12 +287,25 @@ export const SCANNERS: Record<ScannerName, ScannerSpec> = {
     command: 'npm',
     install: 'install Node.js (npm comes with it)',
     async run(binary, ctx) {
-      const version = versionOf(ctx.exec, binary, ['--version'], ctx.root);
+      const version = versionOf(ctx, binary!, ['--version']);
       const lockfile = ctx.inventory.npmLockfile ?? 'package-lock.json';
-      const result = await ctx.exec(binary, ['audit', '--json', '--package-lock-only'], {
-        cwd: ctx.root,
-        timeoutMs: ctx.timeoutMs,
-      });
+      // In a folder of our own holding only the manifest and lockfile, with empty user and global
+      // npmrc: a .npmrc in the tree could point npm at another registry or run with other settings.
+      const workDir = join(ctx.tmpDir, 'npm-audit');
+      await mkdir(workDir, { recursive: true });
+      await copyFile(join(ctx.root, lockfile), join(workDir, basename(lockfile)));
+      await copyFile(join(ctx.root, 'package.json'), join(workDir, 'package.json')).catch(() => {});
+      // Two files: npm refuses to load one file as both.
+      const userRc = join(ctx.tmpDir, 'npmrc-user');
+      const globalRc = join(ctx.tmpDir, 'npmrc-global');
+      await writeFile(userRc, '');
+      await writeFile(globalRc, '');
+      const result = await run(
+        ctx,
+        binary!,
+        ['audit', '--json', '--package-lock-only', `--userconfig=${userRc}`, `--globalconfig=${globalRc}`],
+        workDir,
+      );
       // npm audit exits 1 both for "vulnerabilities found" and for "could not reach the registry"; the
       // JSON tells them apart (an "error" object), and the parser turns the latter into a failure.
       checkExit('npm audit', result, [0, 1], ctx.timeoutMs);
@@ -353,19 +332,22 @@ export const SCANNERS: Record<ScannerName, ScannerSpec> = {
     async run(binary, ctx) {
       const outcome: ScannerOutcome = {
         findings: [],
-        version: await versionOf(ctx.exec, binary, ['--version'], ctx.root),
+        version: await versionOf(ctx, binary!, ['--version']),
         scannerMs: 0,
         notes: [],
       };
       for (const requirements of ctx.inventory.requirementsFiles) {
-        const result = await ctx.exec(
-          binary,
-          ['-r', requirements, '-f', 'json', '--progress-spinner', 'off'],
-          {
-            cwd: ctx.root,
-            timeoutMs: ctx.timeoutMs,
-          },
-        );
+        // --disable-pip --no-deps: no pip resolution, so a `-e .` line can't run the tree's setup.py.
+        const result = await run(ctx, binary!, [
+          '--disable-pip',
+          '--no-deps',
+          '-r',
+          asOperand(requirements),
+          '-f',
+          'json',
+          '--progress-spinner',
+          'off',
+        ]);
         outcome.scannerMs += result.durationMs;
         checkExit('pip-audit', result, [0, 1], ctx.timeoutMs);
         outcome.findings.push(...parsePipAuditJson(result.stdout, { requirementsPath: requirements }));
@@ -375,19 +357,49 @@ export const SCANNERS: Record<ScannerName, ScannerSpec> = {
   },
 };
 
-/** Find each scanner's executable: PATH first, then its fallbacks. */
+/**
+ * trivy's configuration is ours: an empty trivy.yaml, ignore file and secret config instead of the
+ * tree's trivy.yaml, .trivyignore and trivy-secret.yaml, plus git's ignored paths as skip rules.
+ */
+async function trivyOwnConfig(ctx: ScannerContext): Promise<string[]> {
+  const dir = join(ctx.tmpDir, 'trivy');
+  await mkdir(dir, { recursive: true });
+  const dirs = ctx.inventory.ignored.filter((p) => p.endsWith('/')).map((p) => p.replace(/\/$/, ''));
+  const files = ctx.inventory.ignored.filter((p) => !p.endsWith('/'));
+  const config = join(dir, 'trivy.yaml');
+  await writeFile(
+    config,
+    `${JSON.stringify({ scan: { 'skip-dirs': dirs, 'skip-files': files } }, null, 2)}\n`,
+  );
+  const ignore = join(dir, 'trivyignore');
+  await writeFile(ignore, '');
+  const secretConfig = join(dir, 'trivy-secret.yaml');
+  await writeFile(secretConfig, '{}\n');
+  return [`--config=${config}`, `--ignorefile=${ignore}`, `--secret-config=${secretConfig}`];
+}
+
+/**
+ * Find each scanner's executable on PATH (never inside the scanned tree: `which` skips it, and this
+ * checks again). In-process scanners are always there.
+ */
 export async function locateScanners(
   which: Which,
   root: string,
   names: readonly ScannerName[],
 ): Promise<Map<ScannerName, string>> {
   const found = new Map<ScannerName, string>();
+  const realRoot = await realpath(root).catch(() => root);
   for (const name of names) {
     const spec = SCANNERS[name];
-    const onPath = await which(spec.command);
-    const fallback = spec.fallbacks?.(root).find((p) => existsSync(p));
-    const binary = onPath ?? fallback;
-    if (binary) found.set(name, binary);
+    if (spec.command === undefined) {
+      found.set(name, 'in-process');
+      continue;
+    }
+    const binary = await which(spec.command);
+    if (binary === undefined) continue;
+    const real = await realpath(binary).catch(() => binary);
+    if ([binary, real].some((p) => isInside(p, root) || isInside(p, realRoot))) continue;
+    found.set(name, binary);
   }
   return found;
 }
@@ -399,7 +411,7 @@ export interface Selection {
 
 function missing(name: ScannerName, why: string): string {
   const spec = SCANNERS[name];
-  return `${why}, but \`${spec.command}\` is not on PATH (install: ${spec.install})`;
+  return `${why}, but \`${spec.command ?? name}\` is not on PATH (install: ${spec.install})`;
 }
 
 /**
@@ -434,7 +446,7 @@ export function selectScanners(opts: {
     const optional = (name: ScannerName, fits: string | undefined, why: string): void => {
       if (fits !== undefined) skipped.push({ name, reason: fits });
       else if (!available.has(name))
-        skipped.push({ name, reason: `${why}, but \`${SCANNERS[name].command}\` is not on PATH` });
+        skipped.push({ name, reason: `${why}, but \`${SCANNERS[name].command ?? name}\` is not on PATH` });
       else run.push(name);
     };
     const py = inventory.pythonFiles.length;

@@ -11,7 +11,11 @@ const LEVELS: Record<string, Severity> = { error: 'critical', warning: 'high', i
  * matched text is cut out of the message too, in case masking was turned off in the user's config.
  */
 export function parseSecretlintJson(text: string, root = ''): Finding[] {
-  const doc = parseJson('secretlint', text);
+  return secretlintFindings(parseJson('secretlint', text), root);
+}
+
+/** The same results as objects: what `@secretlint/core`'s lintSource returns, one per file. */
+export function secretlintFindings(doc: unknown, root = ''): Finding[] {
   expectShape('secretlint', Array.isArray(doc), 'not an array of file results');
   const findings: Finding[] = [];
   for (const file of doc as unknown[]) {

@@ -1,0 +1,185 @@
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { runInProcessGroup, scrubbedEnv } from '../../src/lib/exec.js';
+import { trustedPathEntries, whichOnPath } from '../../src/lib/which.js';
+import { asOperand, batchesBySize } from '../../src/security-scan/files.js';
+import { SECRETLINT_VERSION } from '../../src/security-scan/secretlint.js';
+import { repoRoot } from '../helpers/runner.js';
+
+/** Running, and not a zombie waiting to be reaped (a killed process is dead even before its reaping). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false; // gone between the two checks
+  }
+}
+
+async function gone(pid: number, ms = 3000): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline && alive(pid)) await new Promise((r) => setTimeout(r, 25));
+  return !alive(pid);
+}
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'slotline-exec-unit-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('runInProcessGroup', () => {
+  const env = { PATH: '/usr/bin:/bin' };
+  /** A shell that starts a sleeping child, writes its pid, and waits (or exits at once). */
+  const script = (pidFile: string, then: string) => ['-c', `sleep 300 & echo $! > '${pidFile}'; ${then}`];
+
+  test('a timeout kills the whole group, the scanner and its children', async () => {
+    const pidFile = join(dir, 'timeout.pid');
+    const result = await runInProcessGroup('/bin/sh', script(pidFile, 'wait'), {
+      cwd: dir,
+      env,
+      timeoutMs: 300,
+    });
+    expect(result).toMatchObject({ timedOut: true, cancelled: false, exitCode: null });
+    expect(await gone(Number(readFileSync(pidFile, 'utf8')))).toBe(true);
+  });
+
+  test('an abort kills the whole group', async () => {
+    const pidFile = join(dir, 'abort.pid');
+    const controller = new AbortController();
+    const running = runInProcessGroup('/bin/sh', script(pidFile, 'wait'), {
+      cwd: dir,
+      env,
+      timeoutMs: 60_000,
+      signal: controller.signal,
+    });
+    for (let i = 0; i < 100 && !readFileSafe(pidFile); i++) await new Promise((r) => setTimeout(r, 20));
+    controller.abort();
+    const result = await running;
+    expect(result).toMatchObject({ cancelled: true, timedOut: false });
+    expect(await gone(Number(readFileSync(pidFile, 'utf8')))).toBe(true);
+  });
+
+  test('what a scanner leaves running when it exits is stopped too', async () => {
+    const pidFile = join(dir, 'straggler.pid');
+    const result = await runInProcessGroup('/bin/sh', script(pidFile, 'echo done; exit 0'), {
+      cwd: dir,
+      env,
+      timeoutMs: 60_000,
+    });
+    expect(result).toMatchObject({ exitCode: 0, stdout: 'done\n' });
+    expect(await gone(Number(readFileSync(pidFile, 'utf8')))).toBe(true);
+  });
+
+  test('the child sees exactly the environment given', async () => {
+    const result = await runInProcessGroup('/usr/bin/env', [], {
+      cwd: dir,
+      env: { PATH: '/usr/bin', ONLY: 'this' },
+      timeoutMs: 10_000,
+    });
+    expect(result.stdout.trim().split('\n').sort()).toEqual(['ONLY=this', 'PATH=/usr/bin']);
+  });
+});
+
+function readFileSafe(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+test('scrubbedEnv keeps locale, TZ, proxies and CA variables; drops tokens, inputs and credentials', () => {
+  const env = scrubbedEnv(
+    {
+      PATH: '/runner/path',
+      HOME: '/home/runner',
+      LANG: 'C.UTF-8',
+      LC_ALL: 'C.UTF-8',
+      TZ: 'UTC',
+      https_proxy: 'http://proxy:3128',
+      NO_PROXY: 'localhost',
+      SSL_CERT_FILE: '/etc/ssl/ca.pem',
+      NODE_EXTRA_CA_CERTS: '/etc/ssl/extra.pem',
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'x',
+      ACTIONS_ID_TOKEN_REQUEST_URL: 'x',
+      ACTIONS_RUNTIME_TOKEN: 'x',
+      GITHUB_TOKEN: 'x',
+      INPUT_ALLOWLIST: 'x',
+      AZURE_CLIENT_SECRET: 'x',
+      AWS_SECRET_ACCESS_KEY: 'x',
+      NODE_OPTIONS: '--require /tmp/evil.js',
+      PYTHONPATH: '/tmp/evil',
+      LD_PRELOAD: '/tmp/evil.so',
+    },
+    { path: '/usr/bin:/bin', home: '/tmp/h', tmp: '/tmp/t' },
+  );
+  expect(env).toEqual({
+    PATH: '/usr/bin:/bin',
+    HOME: '/tmp/h',
+    TMPDIR: '/tmp/t',
+    TMP: '/tmp/t',
+    TEMP: '/tmp/t',
+    XDG_CONFIG_HOME: '/tmp/h/.config',
+    XDG_CACHE_HOME: '/tmp/h/.cache',
+    LANG: 'C.UTF-8',
+    LC_ALL: 'C.UTF-8',
+    TZ: 'UTC',
+    https_proxy: 'http://proxy:3128',
+    NO_PROXY: 'localhost',
+    SSL_CERT_FILE: '/etc/ssl/ca.pem',
+    NODE_EXTRA_CA_CERTS: '/etc/ssl/extra.pem',
+  });
+});
+
+describe('PATH lookups never lead into the scanned tree', () => {
+  let tree: string;
+  let outside: string;
+  beforeAll(() => {
+    tree = join(dir, 'tree');
+    outside = join(dir, 'outside');
+    mkdirSync(join(tree, 'bin'), { recursive: true });
+    mkdirSync(outside);
+    writeFileSync(join(tree, 'bin', 'bandit'), '#!/bin/sh\n');
+    chmodSync(join(tree, 'bin', 'bandit'), 0o755);
+    symlinkSync(join(tree, 'bin'), join(dir, 'link-to-tree-bin'));
+    symlinkSync(join(tree, 'bin', 'bandit'), join(outside, 'bandit'));
+  });
+
+  test('trustedPathEntries drops empty, relative and in-tree entries, as written and through symlinks', () => {
+    const path = ['', '.', 'bin', join(tree, 'bin'), join(dir, 'link-to-tree-bin'), '/usr/bin', outside].join(
+      ':',
+    );
+    expect(trustedPathEntries(path, [tree])).toEqual(['/usr/bin', outside]);
+  });
+
+  test('whichOnPath skips a program outside the tree that is a symlink into it', async () => {
+    expect(await whichOnPath(outside, [])('bandit')).toBe(join(outside, 'bandit'));
+    expect(await whichOnPath(outside, [tree])('bandit')).toBeUndefined();
+    expect(await whichOnPath(join(tree, 'bin'), [tree])('bandit')).toBeUndefined();
+  });
+});
+
+test('batches of paths stay under the size limit and keep every path in order', () => {
+  const paths = Array.from({ length: 5000 }, (_, i) => asOperand(`pkg/${'d'.repeat(i % 90)}/m${i}.py`));
+  const batches = batchesBySize(paths, 64 * 1024);
+  expect(batches.length).toBeGreaterThan(1);
+  for (const batch of batches)
+    expect(batch.reduce((n, p) => n + Buffer.byteLength(p) + 1, 0)).toBeLessThanOrEqual(64 * 1024);
+  expect(batches.flat()).toEqual(paths);
+  expect(asOperand('-x.py')).toBe('./-x.py');
+});
+
+test("the secretlint version reported is the bundled @secretlint/core's", () => {
+  const pkg = JSON.parse(
+    readFileSync(join(repoRoot, 'node_modules', '@secretlint', 'core', 'package.json'), 'utf8'),
+  );
+  expect(SECRETLINT_VERSION).toBe(pkg.version);
+});

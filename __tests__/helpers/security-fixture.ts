@@ -6,7 +6,7 @@ import { repoRoot } from './runner.js';
 
 export const SECURITY_APP = join(repoRoot, '__tests__', 'fixtures', 'security-app');
 
-/** PATH with the repo's node_modules/.bin first: where the secretlint devDependency lives. */
+/** PATH with the repo's node_modules/.bin first (tools the tests use; secretlint itself runs in-process). */
 export const SCAN_PATH = [join(repoRoot, 'node_modules', '.bin'), process.env['PATH'] ?? ''].join(delimiter);
 
 function randomFrom(alphabet: string, length: number): string {

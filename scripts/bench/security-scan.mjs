@@ -83,6 +83,8 @@ function bench(app, label) {
       ...process.env,
       PATH,
       GITHUB_WORKSPACE: app,
+      // sarif-file must lie inside the workspace or RUNNER_TEMP, as on a runner.
+      RUNNER_TEMP: tmpdir(),
       INPUT_PATH: app,
       INPUT_SCANNERS: 'bandit,shellcheck,secretlint',
       'INPUT_SARIF-FILE': sarif,

@@ -1,3 +1,4 @@
 import { run } from './main.js';
+import { isPostStep, runPost } from './post.js';
 
-await run();
+await (isPostStep() ? runPost() : run());

@@ -1,4 +1,5 @@
 import { run } from './main.js';
 import { isPostStep, runPost } from './post.js';
 
-await (isPostStep() ? runPost() : run());
+if (isPostStep()) await runPost();
+else await run();

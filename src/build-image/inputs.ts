@@ -209,6 +209,8 @@ export async function parseInputs(env: Env): Promise<BuildImageInputs> {
  */
 function registryLogin(input: InputReader, env: Env, registry: string, hasPassword: boolean): RegistryLogin {
   const mode = input.enum('registry-login', ['auto', 'acr-oidc', 'password', 'none'] as const, 'auto');
+  // Validated whatever the mode, so a typo in them is an error rather than silently unused.
+  const azure = readAzureSignInInputs(env);
   const kind =
     mode !== 'auto' ? mode : hasPassword ? 'password' : isAcrLoginServer(registry) ? 'acr-oidc' : 'none';
   if (kind === 'password' && !hasPassword)
@@ -219,13 +221,11 @@ function registryLogin(input: InputReader, env: Env, registry: string, hasPasswo
         'username',
         'must be empty with registry-login acr-oidc: the ACR refresh token is the password',
       );
-    return { kind, azure: readAzureSignInInputs(env) };
+    return { kind, azure };
   }
   if (kind === 'none' && hasPassword)
     input.fail('registry-login', 'must not be none when username and password are set', mode);
-  if (mode === 'auto' && input.raw('client-id') !== undefined) {
-    // Still validate what was given, so a typo is an error rather than silently unused.
-    readAzureSignInInputs(env);
+  if (mode === 'auto' && azure.clientId !== undefined) {
     return {
       kind,
       hint: `registry-login is auto and ${registry} is not an ACR login server (*.azurecr.io, *.azurecr.us, *.azurecr.cn), so no Microsoft Entra token is sent to it; set registry-login: acr-oidc to sign in to it with Azure`,

@@ -46,24 +46,52 @@ describe('registry-login: auto picks the login from what is set', () => {
   test.each<[string, Record<string, string>, string]>([
     ['nothing set', {}, 'none'],
     ['username and password', { username: 'u', password: 'p4ss' }, 'password'],
-    [
-      'an *.azurecr.io registry',
-      { registry: 'contoso.azurecr.io', 'subscription-id': azure['subscription-id'] },
-      'acr-oidc',
-    ],
-    ['client-id with another registry', azure, 'acr-oidc'],
+    ['an *.azurecr.io registry, no subscription-id needed', { registry: 'contoso.azurecr.io' }, 'acr-oidc'],
+    ['client-id with another registry: no Entra token leaves', azure, 'none'],
+    ['client-id with a 127.0.0.1 registry', { ...azure, registry: '127.0.0.1:5000' }, 'none'],
     ['only subscription-id (shared workflow env)', { 'subscription-id': azure['subscription-id'] }, 'none'],
     ['password wins over client-id', { ...azure, username: 'u', password: 'p4ss' }, 'password'],
     ['explicit none with client-id', { ...azure, 'registry-login': 'none' }, 'none'],
+    ['explicit acr-oidc names any login server', { ...azure, 'registry-login': 'acr-oidc' }, 'acr-oidc'],
+    [
+      'explicit acr-oidc for a 127.0.0.1 login server',
+      { ...azure, registry: '127.0.0.1:5000', 'registry-login': 'acr-oidc' },
+      'acr-oidc',
+    ],
   ])('%s', async (_name, override, kind) => {
     const inputs = await parseInputs(inputEnv({ ...valid, ...override }));
     expect(inputs.login.kind).toBe(kind);
   });
 
+  // The Azure CLI's per-cloud login-server suffixes: AzureCloud .azurecr.io, AzureUSGovernment .azurecr.us,
+  // AzureChinaCloud .azurecr.cn. A name only counts when the suffix ends it after a dot.
+  test.each<[string, boolean]>([
+    ['contoso.azurecr.io', true],
+    ['contoso.azurecr.us', true],
+    ['contoso.azurecr.cn', true],
+    ['Contoso.AzureCR.IO', true],
+    ['contoso.azurecr.io:443', true],
+    ['team-a.contoso.azurecr.io', true],
+    ['evilazurecr.io', false],
+    ['contoso-azurecr.io', false],
+    ['azurecr.io', false],
+    ['contoso.azurecr.io.evil.com', false],
+    ['contoso.azurecr.io.cn', false],
+    ['contoso.azurecr.com', false],
+    ['contoso.azurecr.de', false],
+    ['contoso.azurecr.iox', false],
+    ['ghcr.io', false],
+    ['127.0.0.1:5000', false],
+  ])('auto with client-id and registry %s: ACR OIDC is %s', async (registry, acr) => {
+    const inputs = await parseInputs(inputEnv({ ...valid, ...azure, registry }));
+    expect(inputs.login.kind).toBe(acr ? 'acr-oidc' : 'none');
+  });
+
   test('acr-oidc reads the shared Azure inputs: client secret, or GitHub OIDC without one', async () => {
-    const withSecret = await parseInputs(inputEnv({ ...valid, ...azure, 'client-secret': 's3cret' }));
+    const acr = { ...valid, ...azure, registry: 'contoso.azurecr.io' };
+    const withSecret = await parseInputs(inputEnv({ ...acr, 'client-secret': 's3cret' }));
     expect(withSecret.login).toMatchObject({ kind: 'acr-oidc', azure: { credentialKind: 'client-secret' } });
-    const federated = await parseInputs(inputEnv({ ...valid, ...azure }));
+    const federated = await parseInputs(inputEnv(acr));
     expect(federated.login).toMatchObject({
       kind: 'acr-oidc',
       azure: { credentialKind: 'github-oidc', authorityHost: 'https://login.microsoftonline.com' },
@@ -123,11 +151,6 @@ describe('bad input: one line naming the input, exit 1, nothing run', () => {
       'registry-login',
       { 'registry-login': 'admin-user' },
       /Input "registry-login" must be one of auto, acr-oidc, password, none, got "admin-user"/,
-    ],
-    [
-      'subscription-id (ACR login needs the Azure inputs)',
-      { registry: 'contoso.azurecr.io' },
-      /Input "subscription-id" is required/,
     ],
     [
       'client-id',

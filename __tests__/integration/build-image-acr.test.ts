@@ -72,7 +72,7 @@ beforeAll(async () => {
   // The login server is verified TLS (tls-verify stays true): buildah and skopeo trust the sandbox CA
   // through SSL_CERT_FILE, which Go reads for its system pool; Node through NODE_EXTRA_CA_CERTS.
   containers = containerEnv([]);
-  toolEnv = { ...containers.env, SSL_CERT_FILE: sb.conn.caCertPath };
+  toolEnv = { ...containers.env, SSL_CERT_FILE: sb.conn.caCertPath, RUNNER_TEMP: containers.dir };
   context = mkdtempSync(join(tmpdir(), 'slotline-acr-context-'));
   writeFileSync(join(context, 'hello.txt'), 'pushed with an ACR refresh token\n');
   writeFileSync(join(context, 'Dockerfile'), 'FROM scratch\nCOPY hello.txt /hello.txt\n');
@@ -99,7 +99,9 @@ function runAction(
       context,
       builder: 'buildah',
       tags: `type=raw,value=${tag}`,
-      'subscription-id': sb.conn.subscriptionId,
+      // A 127.0.0.1 login server is not an ACR name, so auto would send no Entra token: name it explicitly.
+      // No subscription-id: a registry sign-in does not need one.
+      'registry-login': 'acr-oidc',
       'tenant-id': sb.conn.tenantId,
       'client-id': credential.clientId,
       ...(credential.clientSecret ? { 'client-secret': credential.clientSecret } : {}),

@@ -55,6 +55,8 @@ beforeAll(async () => {
   baseImage = ensureBaseImage();
   registry = await startRegistry({ [USER]: PASSWORD });
   containers = containerEnv([registry.host]);
+  // As on a runner: build-image keeps registry credentials in RUNNER_TEMP.
+  containers.env['RUNNER_TEMP'] = containers.dir;
 }, 300_000);
 
 afterAll(async () => {

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import { failedStep, stepStats } from '../../src/build-image/build-log.js';
 import { DockerBuilder, OciBuilder, selectBuilder } from '../../src/build-image/builders.js';
@@ -19,6 +22,13 @@ function recorder(exitCode: (command: string, args: readonly string[]) => number
   return { exec, calls };
 }
 
+/** A credentials store in a fresh RUNNER_TEMP-like directory. */
+function store() {
+  const dir = mkdtempSync(join(tmpdir(), 'slotline-runner-temp-'));
+  let n = 0;
+  return { dir, create: () => mkdtempSync(join(dir, `creds-${n++}-`)) };
+}
+
 describe('selectBuilder', () => {
   test.each<[string, string[], string]>([
     ['docker with an answering engine and buildx', ['docker', 'buildah', 'podman'], 'docker'],
@@ -26,26 +36,27 @@ describe('selectBuilder', () => {
     ['podman when only podman answers', ['podman'], 'podman'],
   ])('auto picks %s', async (_name, working, expected) => {
     const { exec } = recorder((cmd) => (working.includes(cmd) ? 0 : 1));
-    expect((await selectBuilder('auto', exec)).name).toBe(expected);
+    expect((await selectBuilder('auto', exec, true, store())).name).toBe(expected);
   });
 
   test('auto with nothing available explains what to install', async () => {
     const { exec } = recorder(() => 127);
-    await expect(selectBuilder('auto', exec)).rejects.toThrow(
+    await expect(selectBuilder('auto', exec, true, store())).rejects.toThrow(
       /no image builder found: install docker with buildx/,
     );
   });
 
   test('tls-verify false with docker is refused with the daemon setting to use instead', async () => {
     const { exec } = recorder(() => 0);
-    await expect(selectBuilder('docker', exec, false)).rejects.toThrow(/insecure-registries/);
+    await expect(selectBuilder('docker', exec, false, store())).rejects.toThrow(/insecure-registries/);
   });
 });
 
 describe('login', () => {
   test('buildah gets the password on stdin, never in argv, with a private auth file', async () => {
     const { exec, calls } = recorder(() => 0);
-    const builder = new OciBuilder('buildah', exec, false);
+    const credentials = store();
+    const builder = new OciBuilder('buildah', exec, false, credentials);
     await builder.login('reg.example.test:5000', 'pusher', 'Pa55-w0rd!');
     const [call] = calls;
     expect(call!.args).not.toContain('Pa55-w0rd!');
@@ -54,7 +65,9 @@ describe('login', () => {
     expect(call!.args).toEqual(
       expect.arrayContaining(['login', '--tls-verify=false', '--password-stdin', '--username', 'pusher']),
     );
-    expect(call!.args[call!.args.indexOf('--authfile') + 1]).toMatch(/slotline-auth-.*\/auth\.json$/);
+    expect(call!.args[call!.args.indexOf('--authfile') + 1]).toMatch(
+      new RegExp(`^${credentials.dir}/creds-0-[^/]+/auth\\.json$`),
+    );
     await builder.dispose();
   });
 
@@ -63,7 +76,7 @@ describe('login', () => {
       () => 1,
       'Error: logging in with Pa55-w0rd!: unauthorized: authentication required',
     );
-    const builder = new OciBuilder('podman', exec);
+    const builder = new OciBuilder('podman', exec, true, store());
     const error = await builder.login('reg.example.test', 'pusher', 'Pa55-w0rd!').catch((e: Error) => e);
     expect((error as Error).message).toBe(
       'registry reg.example.test refused the login for user "pusher" (podman exit code 1): Error: logging in with ***: unauthorized: authentication required',
@@ -73,10 +86,11 @@ describe('login', () => {
 
   test('docker login uses a private DOCKER_CONFIG and stdin', async () => {
     const { exec, calls } = recorder(() => 0);
-    const builder = new DockerBuilder(exec);
+    const credentials = store();
+    const builder = new DockerBuilder(exec, credentials);
     await builder.login('reg.example.test', 'pusher', 'Pa55-w0rd!');
     expect(calls[0]!.args).toEqual(['login', '--username', 'pusher', '--password-stdin', 'reg.example.test']);
-    expect(calls[0]!.options?.env?.['DOCKER_CONFIG']).toMatch(/slotline-docker-/);
+    expect(calls[0]!.options?.env?.['DOCKER_CONFIG']).toMatch(new RegExp(`^${credentials.dir}/creds-0-`));
     expect(calls[0]!.options?.input).toBe('Pa55-w0rd!');
     await builder.dispose();
   });

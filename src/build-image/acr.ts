@@ -42,6 +42,8 @@ export interface AcrSignInOptions {
   send: SendRequest;
   /** Registers a secret with the runner before anything could log it. */
   mask: (secret: string) => void;
+  /** Cancels the Entra ID token request (the step was cancelled). */
+  abortSignal?: AbortSignal;
 }
 
 /** Entra ID access token → ACR refresh token, both masked as soon as they exist. */
@@ -49,7 +51,9 @@ export async function signInToAcr(options: AcrSignInOptions): Promise<AcrCredent
   const { registry, azure, credential } = options;
   let accessToken: string;
   try {
-    const token = await credential.getToken(acrTokenScope(azure.armEndpoint));
+    const token = await credential.getToken(acrTokenScope(azure.armEndpoint), {
+      ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}),
+    });
     if (!token) throw new ActionError('Microsoft Entra ID returned no access token');
     accessToken = token.token;
   } catch (error) {

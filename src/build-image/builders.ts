@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import { ActionError } from '../lib/errors.js';
 import { redact } from '../lib/secrets.js';
 import { type FailedStep, failedStep } from './build-log.js';
-import type { Exec } from './exec.js';
+import { type Exec, systemErrorText } from './exec.js';
+
+/** Where a builder keeps registry credentials: created on first login, removed by the caller. */
+export interface CredentialsStore {
+  create(): string;
+}
 
 export type BuilderName = 'docker' | 'buildah' | 'podman';
 
@@ -45,8 +50,27 @@ export interface Builder {
   readonly name: BuilderName;
   login(registry: string, username: string, password: string): Promise<void>;
   build(request: BuildRequest): Promise<BuildResult>;
-  /** Remove temporary credentials. */
+  /** Remove temporary files; the credentials directory is the caller's to remove. */
   dispose(): Promise<void>;
+}
+
+/** A work file the builder was told to write: a missing one is the builder's fault, said in words. */
+async function readWorkFile(builder: string, what: string, path: string): Promise<string> {
+  try {
+    return (await readFile(path, 'utf8')).trim();
+  } catch (error) {
+    throw new ActionError(
+      `${builder} exited 0 but its ${what} file ${path} cannot be read: ${systemErrorText(error)}`,
+    );
+  }
+}
+
+async function workDir(): Promise<string> {
+  try {
+    return await mkdtemp(join(tmpdir(), 'slotline-build-'));
+  } catch (error) {
+    throw new ActionError(`cannot create a work directory in ${tmpdir()}: ${systemErrorText(error)}`);
+  }
 }
 
 function firstLine(text: string): string {
@@ -91,17 +115,18 @@ export class OciBuilder implements Builder {
     readonly name: 'buildah' | 'podman',
     private readonly exec: Exec,
     /** false: plain HTTP or unverified TLS, for registries on a private network or loopback. */
-    private readonly tlsVerify = true,
+    private readonly tlsVerify: boolean,
+    private readonly credentials: CredentialsStore,
   ) {}
 
   private tlsArgs(): string[] {
     return this.tlsVerify ? [] : ['--tls-verify=false'];
   }
 
-  private async authFile(): Promise<string> {
-    // A private auth file, deleted at the end: credentials never outlive the step or leak into the
-    // user's ~/.docker/config.json or $XDG_RUNTIME_DIR.
-    this.authDir ??= await mkdtemp(join(tmpdir(), 'slotline-auth-'));
+  private authFile(): string {
+    // A private auth file, never the user's ~/.docker/config.json or $XDG_RUNTIME_DIR: removed with the
+    // credentials directory at the end, on a signal, or by the post step.
+    this.authDir ??= this.credentials.create();
     return join(this.authDir, 'auth.json');
   }
 
@@ -111,7 +136,7 @@ export class OciBuilder implements Builder {
 
   async login(registry: string, username: string, password: string): Promise<void> {
     this.secrets.push(password);
-    const authfile = await this.authFile();
+    const authfile = this.authFile();
     const result = await this.exec(
       this.name,
       [
@@ -135,9 +160,9 @@ export class OciBuilder implements Builder {
   }
 
   async build(request: BuildRequest): Promise<BuildResult> {
-    const workDir = await mkdtemp(join(tmpdir(), 'slotline-build-'));
+    const dir = await workDir();
     try {
-      const iidFile = join(workDir, 'iid');
+      const iidFile = join(dir, 'iid');
       // --force-rm: a failed build must not leave working containers (and their disk) behind.
       const args = [
         'build',
@@ -162,13 +187,13 @@ export class OciBuilder implements Builder {
       const built = await this.exec(this.name, args);
       const output = `${built.stdout}\n${built.stderr}`;
       if (built.exitCode !== 0) throw buildFailure(this.name, built.exitCode, output);
-      const imageId = (await readFile(iidFile, 'utf8')).trim();
+      const imageId = await readWorkFile(this.name, 'image ID', iidFile);
       const { sizeBytes, layers } = await this.inspect(imageId);
 
       let digest: string | undefined;
       if (request.push) {
         for (const ref of request.references) {
-          const digestFile = join(workDir, 'digest');
+          const digestFile = join(dir, 'digest');
           const pushed = await this.exec(this.name, [
             'push',
             ...this.tlsArgs(),
@@ -184,7 +209,7 @@ export class OciBuilder implements Builder {
               `pushing ${ref} failed (${this.name} exit code ${pushed.exitCode}): ${reason}`,
             );
           }
-          const pushedDigest = (await readFile(digestFile, 'utf8')).trim();
+          const pushedDigest = await readWorkFile(this.name, 'digest', digestFile);
           // Every tag must name the same manifest, or `image` would deploy something other than a tag.
           if (digest && pushedDigest !== digest) {
             throw new ActionError(
@@ -196,7 +221,7 @@ export class OciBuilder implements Builder {
       }
       return { imageId, digest, output, sizeBytes, layers };
     } finally {
-      await rm(workDir, { recursive: true, force: true });
+      await rm(dir, { recursive: true, force: true });
     }
   }
 
@@ -220,7 +245,6 @@ export class OciBuilder implements Builder {
   }
 
   async dispose(): Promise<void> {
-    if (this.authDir) await rm(this.authDir, { recursive: true, force: true });
     this.authDir = undefined;
   }
 }
@@ -231,7 +255,10 @@ export class DockerBuilder implements Builder {
   private configDir?: string;
   private readonly secrets: string[] = [];
 
-  constructor(private readonly exec: Exec) {}
+  constructor(
+    private readonly exec: Exec,
+    private readonly credentials: CredentialsStore,
+  ) {}
 
   private env(): Record<string, string> | undefined {
     return this.configDir ? { DOCKER_CONFIG: this.configDir } : undefined;
@@ -239,7 +266,7 @@ export class DockerBuilder implements Builder {
 
   async login(registry: string, username: string, password: string): Promise<void> {
     this.secrets.push(password);
-    this.configDir ??= await mkdtemp(join(tmpdir(), 'slotline-docker-'));
+    this.configDir ??= this.credentials.create();
     const result = await this.exec(
       'docker',
       ['login', '--username', username, '--password-stdin', registry],
@@ -258,10 +285,10 @@ export class DockerBuilder implements Builder {
   }
 
   async build(request: BuildRequest): Promise<BuildResult> {
-    const workDir = await mkdtemp(join(tmpdir(), 'slotline-build-'));
+    const dir = await workDir();
     try {
-      const metadataFile = join(workDir, 'metadata.json');
-      const iidFile = join(workDir, 'iid');
+      const metadataFile = join(dir, 'metadata.json');
+      const iidFile = join(dir, 'iid');
       const args = [
         'buildx',
         'build',
@@ -283,18 +310,20 @@ export class DockerBuilder implements Builder {
       const built = await this.exec('docker', args, { env: this.env() });
       const output = `${built.stdout}\n${built.stderr}`;
       if (built.exitCode !== 0) throw buildFailure('docker', built.exitCode, output);
-      const metadata = JSON.parse(await readFile(metadataFile, 'utf8')) as Record<string, string>;
+      const metadata = JSON.parse(await readWorkFile('docker', 'metadata', metadataFile)) as Record<
+        string,
+        string
+      >;
       const imageId = (
         await readFile(iidFile, 'utf8').catch(() => metadata['containerimage.config.digest'] ?? '')
       ).trim();
       return { imageId, digest: request.push ? metadata['containerimage.digest'] : undefined, output };
     } finally {
-      await rm(workDir, { recursive: true, force: true });
+      await rm(dir, { recursive: true, force: true });
     }
   }
 
   async dispose(): Promise<void> {
-    if (this.configDir) await rm(this.configDir, { recursive: true, force: true });
     this.configDir = undefined;
   }
 }
@@ -306,18 +335,23 @@ export class DockerBuilder implements Builder {
 export async function selectBuilder(
   choice: 'auto' | BuilderName,
   exec: Exec,
-  tlsVerify = true,
+  tlsVerify: boolean,
+  credentials: CredentialsStore,
 ): Promise<Builder> {
-  const works = async (cmd: string, args: string[]) =>
-    (await exec(cmd, args, { silent: true })).exitCode === 0;
+  const why: Partial<Record<string, string>> = {};
+  const works = async (cmd: string, args: string[]) => {
+    const result = await exec(cmd, args, { silent: true });
+    if (result.exitCode !== 0) why[cmd] ??= firstLine(result.stderr) || `exit code ${result.exitCode}`;
+    return result.exitCode === 0;
+  };
   const make = (name: BuilderName): Builder => {
-    if (name !== 'docker') return new OciBuilder(name, exec, tlsVerify);
+    if (name !== 'docker') return new OciBuilder(name, exec, tlsVerify, credentials);
     if (!tlsVerify) {
       throw new ActionError(
         'tls-verify: false is not supported with docker: list the registry under insecure-registries in the Docker daemon configuration instead',
       );
     }
-    return new DockerBuilder(exec);
+    return new DockerBuilder(exec, credentials);
   };
   const probes: Record<BuilderName, () => Promise<boolean>> = {
     docker: async () =>
@@ -330,8 +364,8 @@ export async function selectBuilder(
     if (!(await probes[choice]())) {
       throw new ActionError(
         choice === 'docker'
-          ? 'builder "docker" was chosen but no Docker engine with buildx answers (docker version / docker buildx version failed)'
-          : `builder "${choice}" was chosen but "${choice} version" failed: is ${choice} installed?`,
+          ? `builder "docker" was chosen but no Docker engine with buildx answers (docker version / docker buildx version failed: ${why['docker']})`
+          : `builder "${choice}" was chosen but "${choice} version" failed: ${why[choice]}`,
       );
     }
     return make(choice);

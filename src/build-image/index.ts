@@ -1,3 +1,5 @@
 import { run } from './main.js';
+import { isPostStep, runPost } from './post.js';
 
-await run();
+if (isPostStep()) await runPost();
+else await run();

@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { AZURE_INPUT_SPECS, type AzureInputs, readAzureInputs } from '../lib/azure/inputs.js';
+import { type AzureInputs, readAzureInputs } from '../lib/azure/inputs.js';
 import { InputError } from '../lib/errors.js';
 import { type Env, InputReader } from '../lib/inputs.js';
 import type { BuilderName } from './builders.js';
@@ -27,13 +27,22 @@ export interface BuildImageInputs {
 }
 
 export type RegistryLogin =
-  | { kind: 'none' }
+  /** `hint`: why auto chose no sign-in although Azure inputs are set (shown as a warning). */
+  | { kind: 'none'; hint?: string }
   | { kind: 'password' }
   /** Entra ID token (shared Azure inputs) → ACR refresh token at https://REGISTRY/oauth2/exchange. */
   | { kind: 'acr-oidc'; azure: AzureInputs };
 
-/** Login servers of Azure Container Registry in the public and sovereign clouds. */
-const ACR_HOST = /\.azurecr\.(io|us|cn)$/i;
+/**
+ * Login servers of Azure Container Registry: the Azure CLI's per-cloud suffixes (AzureCloud .azurecr.io,
+ * AzureUSGovernment .azurecr.us, AzureChinaCloud .azurecr.cn), after a dot and at the very end.
+ */
+const ACR_HOST = /^[^:]+\.azurecr\.(io|us|cn)(:\d+)?$/i;
+
+/** Whether `registry` (host with an optional port) is an ACR login server, so `auto` may send it an Entra token. */
+export function isAcrLoginServer(registry: string): boolean {
+  return ACR_HOST.test(registry);
+}
 
 /** A registry cache, written as build-push-action does (`type=registry,ref=...[,mode=max]`) or as a bare ref. */
 export interface CacheSpec {
@@ -171,7 +180,7 @@ export async function parseInputs(env: Env): Promise<BuildImageInputs> {
     input.fail('password', 'is required when username is set');
   if (password !== undefined && username === undefined)
     input.fail('username', 'is required when password is set');
-  const login = registryLogin(input, registry, username !== undefined);
+  const login = registryLogin(input, env, registry, username !== undefined);
 
   return {
     builder,
@@ -194,21 +203,16 @@ export async function parseInputs(env: Env): Promise<BuildImageInputs> {
 }
 
 /**
- * `registry-login`: auto picks password when username/password are set, else ACR OIDC for an *.azurecr.*
- * registry or when client-id is set (the Azure inputs say who to sign in as), else no login.
+ * `registry-login`: auto picks password when username/password are set, else ACR OIDC for an ACR login
+ * server only (an Entra token is a credential for every Azure resource the identity may reach, so it goes
+ * nowhere else unless acr-oidc names the server explicitly), else no login.
  */
-function registryLogin(input: InputReader, registry: string, hasPassword: boolean): RegistryLogin {
+function registryLogin(input: InputReader, env: Env, registry: string, hasPassword: boolean): RegistryLogin {
   const mode = input.enum('registry-login', ['auto', 'acr-oidc', 'password', 'none'] as const, 'auto');
-  // Which Azure inputs are set decides auto; every one of them is read here either way.
-  const azureGiven = Object.keys(AZURE_INPUT_SPECS).filter((name) => input.raw(name) !== undefined);
+  // Validated whatever the mode, so a typo in them is an error rather than silently unused.
+  const azure = readAzureSignInInputs(env);
   const kind =
-    mode !== 'auto'
-      ? mode
-      : hasPassword
-        ? 'password'
-        : ACR_HOST.test(registry.replace(/:\d+$/, '')) || azureGiven.includes('client-id')
-          ? 'acr-oidc'
-          : 'none';
+    mode !== 'auto' ? mode : hasPassword ? 'password' : isAcrLoginServer(registry) ? 'acr-oidc' : 'none';
   if (kind === 'password' && !hasPassword)
     input.fail('username', 'and password are required when registry-login is password');
   if (kind === 'acr-oidc') {
@@ -217,9 +221,33 @@ function registryLogin(input: InputReader, registry: string, hasPassword: boolea
         'username',
         'must be empty with registry-login acr-oidc: the ACR refresh token is the password',
       );
-    return { kind, azure: readAzureInputs(input) };
+    return { kind, azure };
   }
   if (kind === 'none' && hasPassword)
     input.fail('registry-login', 'must not be none when username and password are set', mode);
+  if (mode === 'auto' && azure.clientId !== undefined) {
+    return {
+      kind,
+      hint: `registry-login is auto and ${registry} is not an ACR login server (*.azurecr.io, *.azurecr.us, *.azurecr.cn), so no Microsoft Entra token is sent to it; set registry-login: acr-oidc to sign in to it with Azure`,
+    };
+  }
   return { kind };
+}
+
+/** Only a registry sign-in's subscription-id stand-in: it satisfies readAzureInputs' check and is dropped. */
+const NO_SUBSCRIPTION = '00000000-0000-0000-0000-000000000000';
+
+/**
+ * The shared Azure inputs that say who signs in and where. A registry token needs no subscription, so
+ * subscription-id is optional here (validated when given); readAzureInputs requires it for ARM callers.
+ */
+function readAzureSignInInputs(env: Env): AzureInputs {
+  const reader = new (class extends InputReader {
+    override required(name: string, opts?: { secret?: boolean }): string {
+      if (name === 'subscription-id' && this.raw(name) === undefined) return NO_SUBSCRIPTION;
+      return super.required(name, opts);
+    }
+  })(env);
+  const azure = readAzureInputs(reader);
+  return { ...azure, subscriptionId: reader.raw('subscription-id') ?? '' };
 }

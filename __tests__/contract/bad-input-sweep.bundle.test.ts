@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -284,13 +284,26 @@ describe('the sweep runner', () => {
   });
 
   it('kills a step at its deadline, with the children it started', async () => {
+    const pidFile = join(dir, 'sleep.pid');
     const m = fakeAction(
       'hangs',
-      `require('child_process').spawn('sleep',['60'],{stdio:'ignore'});setInterval(()=>{},1000);`,
+      `const c=require('child_process').spawn('sleep',['60'],{stdio:'ignore'});
+       require('fs').writeFileSync(${JSON.stringify(pidFile)},String(c.pid));setInterval(()=>{},1000);`,
     );
     const result = await runTrial(trialOf(m, 'v'), m, { repoRoot, node, scratch: dir, timeoutMs: 1000 });
     expect(result.main.timedOut).toBe(true);
     expect(result.main.signal).toBe('SIGKILL');
+    const sleepPid = Number(readFileSync(pidFile, 'utf8'));
+    const alive = () => {
+      try {
+        process.kill(sleepPid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 20 && alive(); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(alive()).toBe(false);
   });
 
   it('runs the step with no network', async () => {

@@ -108,14 +108,16 @@ function hygiene(step: StepRun, facts: TrialFacts, where: string, problems: Prob
       add('injected-command', `workflow command line ${JSON.stringify(line.slice(0, 80))}`);
   }
 
+  // The visible log first, so a report's example shows what users see rather than a debug line.
   const texts: [string, string][] = [
-    ['log', lines.join('\n')],
+    ['log', lines.filter((l) => !l.startsWith('::debug::')).join('\n')],
+    ['debug log', lines.filter((l) => l.startsWith('::debug::')).join('\n')],
     ['summary', step.summary],
     ...Object.entries(step.outputs).map(([k, v]): [string, string] => [`output ${k}`, v]),
   ];
   for (const [name, text] of texts) {
     const m = CONTROL.exec(text);
-    if (m)
+    if (m && !problems.some((p) => p.cause === 'control-chars' && p.detail.startsWith(`${where}:`)))
       add(
         'control-chars',
         `raw U+${m[0].codePointAt(0)!.toString(16).padStart(4, '0').toUpperCase()} in ${name} at ${describe(text, m.index)}`,
@@ -126,7 +128,7 @@ function hygiene(step: StepRun, facts: TrialFacts, where: string, problems: Prob
     const at = text.indexOf(SECRET_MARK);
     if (at === -1) continue;
     // In the log the runner would mask values the step registered; outputs and the summary leave as they are.
-    const visible = name === 'log' ? applyMasks(text, masks).includes(SECRET_MARK) : true;
+    const visible = name.endsWith('log') ? applyMasks(text, masks).includes(SECRET_MARK) : true;
     add(visible ? 'secret-leak' : 'secret-printed-masked', `secret in ${name} at ${describe(text, at)}`);
   }
 

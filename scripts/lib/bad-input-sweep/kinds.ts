@@ -240,7 +240,8 @@ export const KIND_VALUES: Record<Kind, readonly BadValue[]> = {
     { label: 'bad-latency', value: '- max-latency: 5x' },
     { label: 'bad-regex', value: '- expect-body-regex: "("' },
     { label: 'path-without-slash', value: '- path: healthz' },
-    { label: 'absolute-url-path', value: '- path: "//evil.example.com/x"' },
+    // Appended to the base URL, so it stays on the app's host.
+    { label: 'absolute-url-path', value: '- path: "//evil.example.com/x"', acceptable: true },
     {
       label: 'alias-bomb',
       value: [
@@ -517,7 +518,8 @@ export const ACTION_PLANS: Record<string, ActionPlan> = {
     inputs: {
       ...azureInputs(),
       action: { kind: 'enum' },
-      'resource-group': { kind: 'resource-group' },
+      // ARM allows a resource group name to start with a hyphen.
+      'resource-group': { kind: 'resource-group', accepts: ['option-like', 'option-like-long'] },
       'app-name': { kind: 'app-name' },
       slot: { kind: 'slot-name' },
       'target-slot': { kind: 'slot-name' },
@@ -525,10 +527,13 @@ export const ACTION_PLANS: Record<string, ActionPlan> = {
       image: { kind: 'image' },
       'registry-username': { kind: 'free-text' },
       'registry-password': { kind: 'secret' },
-      'app-settings': { kind: 'yaml-map' },
-      'sticky-settings': { kind: 'name-list' },
-      'health-path': { kind: 'http-path' },
-      'health-statuses': { kind: 'status-list' },
+      // An unknown YAML tag leaves a plain string, which is a valid setting value.
+      'app-settings': { kind: 'yaml-map', accepts: ['js-tag'] },
+      // A line starting with # is a comment in a list input; ARM sets no length limit on setting names.
+      'sticky-settings': { kind: 'name-list', accepts: ['newline-runner-command', 'very-long'] },
+      // The path is appended to the slot's URL, so //host/x stays a path on the slot.
+      'health-path': { kind: 'http-path', accepts: ['protocol-relative'] },
+      'health-statuses': { kind: 'status-list', accepts: ['empty-item'] },
       'health-timeout': { kind: 'duration' },
       percentage: { kind: 'percentage', base: { action: 'ramp' } },
       'lock-timeout': { kind: 'duration' },
@@ -541,24 +546,37 @@ export const ACTION_PLANS: Record<string, ActionPlan> = {
     inputs: {
       path: { kind: 'dir-path', accepts: ['dotdot'] },
       scanners: { kind: 'enum' },
-      image: { kind: 'image', base: { scanners: 'trivy-image' } },
+      // trivy takes a reference without a tag as :latest.
+      image: { kind: 'image', base: { scanners: 'trivy-image' }, accepts: ['no-tag'] },
       'fail-on': { kind: 'enum' },
       'report-on': { kind: 'enum' },
       allowlist: { kind: 'file-path' },
-      'sarif-file': { kind: 'output-path' },
-      'category-prefix': { kind: 'category' },
+      // Odd but legal file names inside the workspace; newlines, control characters and ../ are not.
+      'sarif-file': {
+        kind: 'output-path',
+        accepts: [
+          'option-like',
+          'option-like-long',
+          'expression-text',
+          'shell-metachars',
+          'percent-encoded-newline',
+        ],
+      },
+      'category-prefix': { kind: 'category', accepts: ['very-long'] },
     },
   },
   'smoke-test': {
     // The loopback server answers every check: a valid run passes at once, whatever wait-timeout says.
-    base: { url: 'http://127.0.0.1:8080/', headers: `X-Api-Key: ${PLANTED.header}` },
+    // A short wait-timeout: a valid URL that does not answer (no DNS here) fails in a second.
+    base: { url: 'http://127.0.0.1:8080/', 'wait-timeout': '1s', headers: `X-Api-Key: ${PLANTED.header}` },
     workspace: {},
     loopbackPort: 8080,
     inputs: {
       url: { kind: 'url' },
       checks: { kind: 'yaml-list' },
       'wait-timeout': { kind: 'duration' },
-      headers: { kind: 'headers' },
+      // Each line is trimmed and split at the first colon: these parse as legal header lines.
+      headers: { kind: 'headers', accepts: ['carriage-return', 'percent-encoded-newline', 'crlf-in-value'] },
       'page-load-budget': { kind: 'duration' },
       concurrency: { kind: 'integer' },
     },

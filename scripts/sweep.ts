@@ -13,7 +13,13 @@ import { parseArgs } from 'node:util';
 import { judge } from './lib/bad-input-sweep/judge.js';
 import { planTrials, quickSubset, readManifests } from './lib/bad-input-sweep/plan.js';
 import { formatReport, summarize, toResult } from './lib/bad-input-sweep/report.js';
-import { node24, runTrials, scratchDir, verifyIsolation } from './lib/bad-input-sweep/runner.js';
+import {
+  killRunningSteps,
+  node24,
+  runTrials,
+  scratchDir,
+  verifyIsolation,
+} from './lib/bad-input-sweep/runner.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -38,6 +44,13 @@ if (values.label) trials = trials.filter((t) => values.label!.includes(t.label))
 const node = node24(repoRoot);
 verifyIsolation(node);
 const scratch = scratchDir();
+// Each step runs in its own process group, which a terminal's Ctrl-C does not reach: end them here.
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => {
+    killRunningSteps();
+    rmSync(scratch, { recursive: true, force: true });
+    process.exit(130);
+  });
 const started = Date.now();
 let done = 0;
 try {

@@ -467,8 +467,18 @@ function azureInputs(base?: Record<string, string>): Record<string, InputSpec> {
   };
 }
 
-/** build-image's trials of the Azure inputs sign in by ACR OIDC, the only mode that reads them. */
-const ACR_OIDC_BASE = { ...AZURE_BASE, 'registry-login': 'acr-oidc', username: '', password: '' };
+/**
+ * build-image's trials of the Azure inputs sign in by ACR OIDC, the only mode that reads them, to an ACR
+ * login server with push on, so that no reading of the inputs can be skipped as needless.
+ */
+const ACR_OIDC_BASE = {
+  ...AZURE_BASE,
+  registry: 'sweep.azurecr.io',
+  push: 'true',
+  'registry-login': 'acr-oidc',
+  username: '',
+  password: '',
+};
 
 export const ACTION_PLANS: Record<string, ActionPlan> = {
   'build-image': {

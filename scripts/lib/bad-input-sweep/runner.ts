@@ -105,6 +105,14 @@ interface StepOptions {
   files: { output: string; state: string; summary: string };
 }
 
+/** Process groups of the steps running now, so that a stopped sweep leaves none behind. */
+const running = new Set<number>();
+
+/** Kill every step still running (for the sweep's own SIGINT/SIGTERM). */
+export function killRunningSteps(): void {
+  for (const pid of running) killGroup(pid);
+}
+
 function killGroup(pid: number | undefined): void {
   if (pid === undefined) return;
   try {
@@ -141,6 +149,7 @@ function runStep(opts: StepOptions): Promise<StepRun> {
       // E2BIG and the like: the runner could not start such a step either, so the value is not a trial.
       throw new Error(`cannot start the step: ${(error as Error).message}`);
     }
+    if (child.pid !== undefined) running.add(child.pid);
     const capture = { stdout: '', stderr: '' };
     const collect = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
       if (capture[stream].length < MAX_CAPTURE) capture[stream] += chunk.toString('utf8');
@@ -155,6 +164,7 @@ function runStep(opts: StepOptions): Promise<StepRun> {
     const finish = (exitCode: number | null, signal: string | null) => {
       clearTimeout(timer);
       killGroup(child.pid);
+      if (child.pid !== undefined) running.delete(child.pid);
       const read = (f: string) => {
         try {
           return readFileSync(f, 'utf8');

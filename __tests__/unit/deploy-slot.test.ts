@@ -7,7 +7,7 @@ import {
   registryServer,
 } from '../../src/deploy-slot/inputs.js';
 import { blocks } from '../../src/deploy-slot/lease.js';
-import { formatLease, parseLease, readRecord, writeRecord } from '../../src/deploy-slot/record.js';
+import { formatLease, parseLease, readRecord, recordPatch } from '../../src/deploy-slot/record.js';
 import {
   planRecovery,
   planRollback,
@@ -188,12 +188,20 @@ describe('rollback rules', () => {
     expect(planRollback({ record: rolledBack, targetImage: 'v1', slotImage: 'v2' }).kind).toBe('already');
   });
 
-  test('tags round trip and respect the 256-character limit', () => {
-    const tags = writeRecord({ other: 'x' }, 'production', { releasedImage: 'a:1', previousImage: 'a:0' });
-    expect(tags).toEqual({ other: 'x', 'slotline-released-image': 'a:1', 'slotline-previous-image': 'a:0' });
+  test('record fields become Tags API merges and deletes, and respect the 256-character limit', () => {
+    const patch = recordPatch('production', {
+      releasedImage: 'a:1',
+      previousImage: 'a:0',
+      pendingImage: undefined,
+    });
+    expect(patch).toEqual({
+      merge: { 'slotline-released-image': 'a:1', 'slotline-previous-image': 'a:0' },
+      remove: { 'slotline-pending-image': '' },
+    });
+    const tags = { other: 'x', ...patch.merge };
     expect(readRecord(tags, 'production')).toEqual({ releasedImage: 'a:1', previousImage: 'a:0' });
     expect(readRecord(tags, 'qa')).toEqual({});
-    expect(() => writeRecord({}, 'production', { releasedImage: `r/${'a'.repeat(260)}:1` })).toThrow(
+    expect(() => recordPatch('production', { releasedImage: `r/${'a'.repeat(260)}:1` })).toThrow(
       /at most 256/,
     );
   });

@@ -48,10 +48,15 @@ export async function acquireLease(platform: Platform, app: string, opts: LeaseO
   const waited = formatDuration(opts.waitMs);
   let announced: string | undefined;
   let writes = 0;
+  const lostWrites = () =>
+    new ActionError(
+      `Could not take the lease on ${app}: ${writes} write(s) of the ${LEASE_TAG} tag answered success but did not stick in ${waited} (lock-timeout). Check the Tags API on the site (permissions, policies that remove tags).`,
+    );
   for (;;) {
     const held = parseLease((await platform.tags())[LEASE_TAG]);
     const now = opts.clock.now();
     if (!blocks(held, opts.nonce, now)) {
+      if (writes > 0 && now >= deadline) throw lostWrites();
       if (held && held.nonce !== opts.nonce)
         opts.log(
           `The lease held by ${held.holder} expired at ${new Date(held.expiresAt).toISOString()}; taking it over.`,
@@ -64,17 +69,19 @@ export async function acquireLease(platform: Platform, app: string, opts: LeaseO
       const after = parseLease((await platform.tags())[LEASE_TAG]);
       if (after?.nonce === opts.nonce) return { lease, value, waitedMs: opts.clock.now() - started };
       if (opts.clock.now() >= deadline)
-        throw new ActionError(
-          after
-            ? `${app} is locked by another deployment: ${after.holder} took the lease as this run wrote it. Waited ${waited} (lock-timeout); run again when it has finished, or raise lock-timeout.`
-            : `Could not take the lease on ${app}: ${writes} write(s) of the ${LEASE_TAG} tag answered success but did not stick in ${waited} (lock-timeout). Check the Tags API on the site (permissions, policies that remove tags).`,
-        );
+        throw after
+          ? new ActionError(
+              `${app} is locked by another deployment: ${after.holder} took the lease as this run wrote it. Waited ${waited} (lock-timeout); run again when it has finished, or raise lock-timeout.`,
+            )
+          : lostWrites();
       opts.log(
         after
           ? `Another run took the lease at the same moment (${after.holder}); waiting.`
           : `The ${LEASE_TAG} tag did not stick; trying again.`,
       );
-      await opts.sleep(Math.max(1, Math.min(opts.pollMs, deadline - opts.clock.now())));
+      // Writes that are lost back off (doubling up to 30 s): a platform that drops them gets few more.
+      const pause = after ? opts.pollMs : Math.min(opts.pollMs * 2 ** (writes - 1), 30_000);
+      await opts.sleep(Math.max(1, Math.min(pause, deadline - opts.clock.now())));
       continue;
     }
     if (!held) continue;

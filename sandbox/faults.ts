@@ -96,7 +96,7 @@ export class FaultInjector {
     return this.consume(target, method, path, (f) => !IN_HANDLER.includes(f.type));
   }
 
-  /** A write that answers success but does not stick (as a write lost by a flaky backend would). */
+  /** A write (Tags API, site PATCH) that answers success but does not stick, as one lost by a flaky backend. */
   takeIgnoredWrite(method: string, path: string): Fault | undefined {
     return this.consume('arm', method, path, (f) => f.type === 'ignore-write');
   }

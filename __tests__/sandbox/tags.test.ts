@@ -121,4 +121,29 @@ describe('Tags API', () => {
     await tags('PATCH', { operation: 'Merge', properties: { tags: { kept: 'yes' } } });
     expect(await current()).toEqual({ kept: 'yes' });
   });
+
+  test('the ignore-write fault also loses a site PATCH (the tag writes of older clients)', async () => {
+    const siteUrl = `${sb.conn.armEndpoint}${siteId(sb.conn)}?${API}`;
+    const before = await call(sb, 'GET', siteUrl, { token });
+    const state = (before.body as { properties: { clientAffinityEnabled?: boolean } }).properties
+      .clientAffinityEnabled;
+    await admin(sb, 'POST', '/faults', {
+      type: 'ignore-write',
+      method: 'PATCH',
+      path: 'providers/microsoft\\.web/sites/[^/]+$',
+      count: 1,
+    });
+    const lost = await call(sb, 'PATCH', siteUrl, {
+      token,
+      body: { properties: { clientAffinityEnabled: !state } },
+    });
+    expect(lost.status).toBe(200);
+    expect(
+      (lost.body as { properties: { clientAffinityEnabled: boolean } }).properties.clientAffinityEnabled,
+    ).toBe(!state);
+    const after = await call(sb, 'GET', siteUrl, { token });
+    expect(
+      (after.body as { properties: { clientAffinityEnabled?: boolean } }).properties.clientAffinityEnabled,
+    ).toBe(state);
+  });
 });

@@ -871,6 +871,11 @@ export class ArmService {
       internal: { ...resource.internal },
     };
     if (isObject(siteConfigIn)) this.applySiteConfig(updated, siteConfigIn);
+    // Injected: the write answers as if it had been applied, and is lost.
+    if (this.faults.takeIgnoredWrite(c.req.method!, c.url.pathname)) {
+      sendJson(c.res, 200, this.siteBody(updated));
+      return;
+    }
     sendJson(c.res, 200, this.siteBody(this.store.put(updated)));
   }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SandboxClock } from './identity.js';
 
-export type FaultType = 'throttle' | 'error' | 'drop' | 'lro-failure' | 'latency';
+export type FaultType = 'throttle' | 'error' | 'drop' | 'lro-failure' | 'latency' | 'ignore-write';
 
 export interface FaultSpec {
   type: FaultType;
@@ -34,7 +34,9 @@ export interface Fault extends FaultSpec {
   hits: number;
 }
 
-const TYPES: FaultType[] = ['throttle', 'error', 'drop', 'lro-failure', 'latency'];
+const TYPES: FaultType[] = ['throttle', 'error', 'drop', 'lro-failure', 'latency', 'ignore-write'];
+/** Faults the resource handlers take themselves (they change what a handler does, not the response). */
+const IN_HANDLER: FaultType[] = ['lro-failure', 'ignore-write'];
 
 /**
  * Faults the admin endpoint arms and the ARM and login listeners consult before handling a request. Each
@@ -86,9 +88,17 @@ export class FaultInjector {
     return before - this.faults.length;
   }
 
-  /** The first live fault that matches; consumes one use of it. LRO failures are only taken by `takeLroFailure`. */
+  /**
+   * The first live fault that matches; consumes one use of it. LRO failures and ignored writes are only
+   * taken by the handlers (`takeLroFailure`, `takeIgnoredWrite`).
+   */
   take(target: 'arm' | 'login', method: string, path: string): Fault | undefined {
-    return this.consume(target, method, path, (f) => f.type !== 'lro-failure');
+    return this.consume(target, method, path, (f) => !IN_HANDLER.includes(f.type));
+  }
+
+  /** A write (Tags API, site PATCH) that answers success but does not stick, as one lost by a flaky backend. */
+  takeIgnoredWrite(method: string, path: string): Fault | undefined {
+    return this.consume('arm', method, path, (f) => f.type === 'ignore-write');
   }
 
   takeLroFailure(method: string, path: string): Fault | undefined {

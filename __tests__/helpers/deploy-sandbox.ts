@@ -15,6 +15,7 @@ import { removeDir, tempDir } from '../sandbox/helpers.js';
  * deploys change what it serves at once:
  * - an image whose name contains `never-healthy` answers 503 on every path;
  * - `fails-in-production` answers 200 from a slot and 500 from production (healthy, fails verification);
+ * - `slow-in-production` answers 200 everywhere, from production after 400 ms (a verification that lasts);
  * - anything else answers 200 with the image name as the body.
  */
 
@@ -52,6 +53,10 @@ function standInHandler(store: () => Sandbox['store'] | undefined, id: () => str
     const image = /^DOCKER\|(.+)$/i.exec(fx ?? '')?.[1] ?? '';
     const send = (status: number, body: string) =>
       res.writeHead(status, { 'content-type': 'text/plain', 'x-image': image }).end(body);
+    if (image.includes('slow-in-production') && production) {
+      setTimeout(() => send(200, image), 400);
+      return;
+    }
     if (image.includes('never-healthy')) send(503, 'unhealthy');
     else if (image.includes('fails-in-production') && production) send(500, 'internal error');
     else send(200, image);

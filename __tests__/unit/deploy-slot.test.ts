@@ -1,5 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { parseStatusList, verifyStrict, waitHealthy } from '../../src/deploy-slot/health.js';
+import { refuseRecordImage, registryHost } from '../../src/deploy-slot/image-policy.js';
 import {
   checkInputsForAction,
   isValidImage,
@@ -7,7 +8,7 @@ import {
   registryServer,
 } from '../../src/deploy-slot/inputs.js';
 import { blocks } from '../../src/deploy-slot/lease.js';
-import { formatLease, parseLease, readRecord, writeRecord } from '../../src/deploy-slot/record.js';
+import { formatLease, parseLease, readRecord, recordPatch } from '../../src/deploy-slot/record.js';
 import {
   planRecovery,
   planRollback,
@@ -90,6 +91,7 @@ describe('inputs', () => {
     ['target-slot', 'staging', /must differ from slot/],
     ['swap-mode', 'auto', /one of direct, preview/],
     ['image', 'ghcr.io/org/web', /with a tag or digest/],
+    ['allowed-registries', 'ghcr.io/org', /must list registry hosts/],
     ['registry-username', '', /required when registry-password is set/],
     ['app-settings', 'A: [1, 2]', /YAML map of NAME: value/],
     ['sticky-settings', 'GOOD\nbad name', /app setting names/],
@@ -163,6 +165,37 @@ describe('rollback rules', () => {
     });
   });
 
+  test('rollback goes back one release from what the target serves: pending first, and refuses an unknown image', () => {
+    const pending = { ...record, pendingImage: 'v3', pendingPreviousImage: 'v2' };
+    expect(planRollback({ record: pending, targetImage: 'v3', slotImage: 'v2' })).toEqual({
+      kind: 'swap-back',
+      image: 'v2',
+    });
+    // The pending release never went live (or was swapped back): production serves the last completed one.
+    expect(planRollback({ record: pending, targetImage: 'v2', slotImage: 'v3' })).toEqual({
+      kind: 'redeploy',
+      image: 'v1',
+    });
+    expect(planRollback({ record, targetImage: 'v9', slotImage: 'v1' })).toEqual({
+      kind: 'unknown-current',
+      targetImage: 'v9',
+      known: ['v2', 'v1'],
+    });
+  });
+
+  test('record images: a valid reference from production registry or allowed-registries', () => {
+    const policy = { productionImage: 'ghcr.io/o/web:2', allowedRegistries: ['myacr.azurecr.io'] };
+    expect(refuseRecordImage('ghcr.io/o/web:1', policy)).toBeUndefined();
+    expect(refuseRecordImage('myacr.azurecr.io/web@sha256:' + 'a'.repeat(64), policy)).toBeUndefined();
+    expect(refuseRecordImage('evil.example/x:1', policy)).toMatch(/from registry evil\.example/);
+    expect(refuseRecordImage('GHCR.io/o/web:1 --privileged', policy)).toMatch(/not a valid image reference/);
+    // Docker Hub short names are docker.io, however written.
+    expect(
+      refuseRecordImage('nginx:1', { productionImage: 'docker.io/library/nginx:2', allowedRegistries: [] }),
+    ).toBeUndefined();
+    expect(registryHost('index.docker.io/library/nginx:1')).toBe('docker.io');
+  });
+
   test('recovery after a failed release follows what ARM shows now', () => {
     expect(planRecovery({ targetBefore: 'v1', targetNow: 'v1', slotNow: 'v2' })).toEqual({
       kind: 'restore-slot',
@@ -188,12 +221,20 @@ describe('rollback rules', () => {
     expect(planRollback({ record: rolledBack, targetImage: 'v1', slotImage: 'v2' }).kind).toBe('already');
   });
 
-  test('tags round trip and respect the 256-character limit', () => {
-    const tags = writeRecord({ other: 'x' }, 'production', { releasedImage: 'a:1', previousImage: 'a:0' });
-    expect(tags).toEqual({ other: 'x', 'slotline-released-image': 'a:1', 'slotline-previous-image': 'a:0' });
+  test('record fields become Tags API merges and deletes, and respect the 256-character limit', () => {
+    const patch = recordPatch('production', {
+      releasedImage: 'a:1',
+      previousImage: 'a:0',
+      pendingImage: undefined,
+    });
+    expect(patch).toEqual({
+      merge: { 'slotline-released-image': 'a:1', 'slotline-previous-image': 'a:0' },
+      remove: { 'slotline-pending-image': '' },
+    });
+    const tags = { other: 'x', ...patch.merge };
     expect(readRecord(tags, 'production')).toEqual({ releasedImage: 'a:1', previousImage: 'a:0' });
     expect(readRecord(tags, 'qa')).toEqual({});
-    expect(() => writeRecord({}, 'production', { releasedImage: `r/${'a'.repeat(260)}:1` })).toThrow(
+    expect(() => recordPatch('production', { releasedImage: `r/${'a'.repeat(260)}:1` })).toThrow(
       /at most 256/,
     );
   });

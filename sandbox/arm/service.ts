@@ -19,6 +19,7 @@ import {
 } from '../metrics.js';
 import type { ResourceStore, StoredResource } from '../store.js';
 import { AUTOSCALE_SETTING_SCHEMA } from './autoscale-schema.js';
+import { applyTagsPatch, readOperation, readTagsBody, TAGS_PATH, tagsResourceBody } from './tags.js';
 import { defaultSiteConfig, defaultSiteProperties, SLOT_BOUND_SITE_CONFIG } from './templates.js';
 
 /** One instance of a site or slot, as `instances` lists it. Part 2 supplies real ones (containers). */
@@ -194,6 +195,10 @@ export class ArmService {
     r('PUT', `${AUTOSCALE}/([^/]+)`, (c) => this.putAutoscale(c, false));
     r('PATCH', `${AUTOSCALE}/([^/]+)`, (c) => this.putAutoscale(c, true));
     r('DELETE', `${AUTOSCALE}/([^/]+)`, (c) => this.deleteAutoscale(c));
+    r('GET', `(/subscriptions/.+)${TAGS_PATH}`, (c) => this.getTags(c));
+    r('PUT', `(/subscriptions/.+)${TAGS_PATH}`, (c) => this.writeTags(c, 'Replace'));
+    r('PATCH', `(/subscriptions/.+)${TAGS_PATH}`, (c) => this.writeTags(c, undefined));
+    r('DELETE', `(/subscriptions/.+)${TAGS_PATH}`, (c) => this.writeTags(c, 'Delete all'));
     r('GET', '(/subscriptions/.+)/providers/microsoft\\.insights/metrics', (c) => this.metrics(c, 'metrics'));
     r('GET', '(/subscriptions/.+)/providers/microsoft\\.insights/metricdefinitions', (c) =>
       this.metrics(c, 'definitions'),
@@ -816,15 +821,48 @@ export class ArmService {
     sendJson(c.res, 202, this.siteBody(stored));
   }
 
+  // ---- Tags API ----
+
+  private tagScope(c: Call): StoredResource {
+    const scope = c.m[1]!;
+    const resource = this.store.get(scope);
+    if (!resource) throw new HttpProblem(404, 'ResourceNotFound', `The resource '${scope}' was not found.`);
+    return resource;
+  }
+
+  private getTags(c: Call): void {
+    const resource = this.tagScope(c);
+    sendJson(c.res, 200, tagsResourceBody(resource.id, resource.tags ?? {}));
+  }
+
+  /** PUT replaces the map, PATCH merges, replaces or deletes (`operation`), DELETE removes every tag. */
+  private async writeTags(c: Call, fixed: 'Replace' | 'Delete all' | undefined): Promise<void> {
+    const resource = this.tagScope(c);
+    const body = fixed === 'Delete all' ? undefined : await c.body();
+    const next =
+      fixed === 'Delete all'
+        ? {}
+        : applyTagsPatch(resource.tags ?? {}, fixed ?? readOperation(body), readTagsBody(body));
+    if (this.faults.takeIgnoredWrite(c.req.method!, c.url.pathname)) {
+      // Injected: the write answers as if it had been applied, and is lost.
+      sendJson(c.res, 200, tagsResourceBody(resource.id, next));
+      return;
+    }
+    const stored = this.store.put({ ...resource, tags: next });
+    if (fixed === 'Delete all') c.res.writeHead(200).end();
+    else sendJson(c.res, 200, tagsResourceBody(stored.id, stored.tags ?? {}));
+  }
+
   private async patchSite(c: Call): Promise<void> {
     const resource = this.requireSite(c.m);
     this.assertUnlocked(resource);
     const body = await c.body();
     const properties = isObject(body) && isObject(body['properties']) ? body['properties'] : {};
     const { siteConfig: siteConfigIn, ...writable } = properties;
+    // App Service's SitePatchResource has no `tags`: a PATCH body's tags are ignored, as in Azure. Tags
+    // change through the Tags API (or a site PUT).
     const updated: StoredResource = {
       ...resource,
-      ...(isObject(body) && body['tags'] ? { tags: body['tags'] as Record<string, string> } : {}),
       properties: {
         ...resource.properties,
         ...pickWritable(writable),
@@ -833,6 +871,11 @@ export class ArmService {
       internal: { ...resource.internal },
     };
     if (isObject(siteConfigIn)) this.applySiteConfig(updated, siteConfigIn);
+    // Injected: the write answers as if it had been applied, and is lost.
+    if (this.faults.takeIgnoredWrite(c.req.method!, c.url.pathname)) {
+      sendJson(c.res, 200, this.siteBody(updated));
+      return;
+    }
     sendJson(c.res, 200, this.siteBody(this.store.put(updated)));
   }
 

@@ -30,7 +30,13 @@ export interface DeploySlotInputs {
   percentage?: number;
   lockTimeoutMs: number;
   rollbackOnFailure: boolean;
+  /** Registries (host[:port]) a rollback may restore a recorded image from, besides production's own. */
+  allowedRegistries: string[];
 }
+
+// A registry host as it starts an image reference: a domain, localhost or an IP, with an optional port.
+const REGISTRY_HOST =
+  /^(?:localhost|[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+)(?::\d{1,5})?$/;
 
 // Docker reference grammar, simplified: [host[:port]/]path[:tag][@sha256:digest]; a tag or digest is required.
 const IMAGE =
@@ -174,6 +180,14 @@ export async function parseInputs(env: Env): Promise<DeploySlotInputs> {
   const percentage = reader.number('percentage', { min: 0, max: 100 });
   const lockTimeoutMs = reader.duration('lock-timeout', { default: '10m', max: 6 * 3_600_000 })!;
   const rollbackOnFailure = reader.boolean('rollback-on-failure', true);
+  const allowedRegistries = reader.list('allowed-registries', { comma: true });
+  for (const registry of allowedRegistries)
+    if (!REGISTRY_HOST.test(registry))
+      reader.fail(
+        'allowed-registries',
+        'must list registry hosts (host or host:port, such as myacr.azurecr.io or ghcr.io), one per line or comma-separated',
+        registry,
+      );
 
   return {
     azure,
@@ -202,5 +216,6 @@ export async function parseInputs(env: Env): Promise<DeploySlotInputs> {
     ...(percentage !== undefined ? { percentage } : {}),
     lockTimeoutMs,
     rollbackOnFailure,
+    allowedRegistries,
   };
 }

@@ -1,24 +1,39 @@
-import type { Clock } from '../lib/backoff.js';
 import { formatDuration } from '../lib/duration.js';
 import { ActionError } from '../lib/errors.js';
 import type { Platform } from './platform.js';
 import { formatLease, LEASE_TAG, type Lease, parseLease } from './record.js';
 
+/**
+ * The app's lease: one `slotline-lease` tag on the site, written and removed through ARM's Tags API
+ * (Merge and Delete), so other tools' tags are never touched. ARM tags have no compare-and-swap, so a run
+ * writes its lease, waits `settleMs` and reads it back: of two runs that both saw the lease free, the
+ * later writer keeps it and the other sees it lost.
+ */
+
+/** A lease lasts this long unless renewed: a run killed without releasing it blocks others at most this long. */
+export const LEASE_TTL_MS = 10 * 60_000;
+/** A run renews its lease this often while it holds it. */
+export const LEASE_RENEW_MS = 3 * 60_000;
+
 export interface LeaseOptions {
   holder: string;
   nonce: string;
-  /** How long the lease lasts: a run that dies without releasing it blocks others at most this long. */
   ttlMs: number;
-  /** How long to wait for another run's lease. */
+  /** How long to wait for the lease (lock-timeout); every path, a write that never sticks included, ends there. */
   waitMs: number;
-  /**
-   * ARM has no compare-and-swap on tags, so a run writes its lease, waits this long and reads it back: of
-   * two runs that both saw the lease free, the later writer keeps it and the other sees it lost.
-   */
   settleMs: number;
   pollMs: number;
-  clock: Clock;
+  clock: { now(): number };
+  /** Pauses; rejects when the run is cancelled. */
+  sleep: (ms: number) => Promise<void>;
   log: (line: string) => void;
+}
+
+export interface HeldLease {
+  lease: Lease;
+  /** The tag value as written: releasing deletes the tag only while it still has this value. */
+  value: string;
+  waitedMs: number;
 }
 
 /** Whether `lease` blocks a run with `nonce` at `now`. */
@@ -26,40 +41,53 @@ export function blocks(lease: Lease | undefined, nonce: string, now: number): bo
   return lease !== undefined && lease.nonce !== nonce && lease.expiresAt > now;
 }
 
-async function currentTags(platform: Platform): Promise<Record<string, string>> {
-  return { ...((await platform.site('production')).tags ?? {}) };
-}
-
-/** Take the app's lease, waiting up to `waitMs` for another holder; throws naming the holder on timeout. */
-export async function acquireLease(
-  platform: Platform,
-  app: string,
-  opts: LeaseOptions,
-): Promise<{ lease: Lease; waitedMs: number }> {
+/** Take the app's lease, waiting up to `waitMs`; throws naming the holder (or the lost writes) at the deadline. */
+export async function acquireLease(platform: Platform, app: string, opts: LeaseOptions): Promise<HeldLease> {
   const started = opts.clock.now();
   const deadline = started + opts.waitMs;
+  const waited = formatDuration(opts.waitMs);
   let announced: string | undefined;
+  let writes = 0;
+  const lostWrites = () =>
+    new ActionError(
+      `Could not take the lease on ${app}: ${writes} write(s) of the ${LEASE_TAG} tag answered success but did not stick in ${waited} (lock-timeout). Check the Tags API on the site (permissions, policies that remove tags).`,
+    );
   for (;;) {
-    const tags = await currentTags(platform);
-    const held = parseLease(tags[LEASE_TAG]);
+    const held = parseLease((await platform.tags())[LEASE_TAG]);
     const now = opts.clock.now();
     if (!blocks(held, opts.nonce, now)) {
+      if (writes > 0 && now >= deadline) throw lostWrites();
       if (held && held.nonce !== opts.nonce)
         opts.log(
           `The lease held by ${held.holder} expired at ${new Date(held.expiresAt).toISOString()}; taking it over.`,
         );
       const lease: Lease = { holder: opts.holder, nonce: opts.nonce, expiresAt: now + opts.ttlMs };
-      await platform.updateTags({ ...tags, [LEASE_TAG]: formatLease(lease) });
-      await opts.clock.sleep(opts.settleMs);
-      const after = parseLease((await currentTags(platform))[LEASE_TAG]);
-      if (after?.nonce === opts.nonce) return { lease, waitedMs: opts.clock.now() - started };
-      opts.log(`Another run took the lease at the same moment (${after?.holder ?? 'unknown'}); waiting.`);
+      const value = formatLease(lease);
+      await platform.mergeTags({ [LEASE_TAG]: value });
+      writes++;
+      await opts.sleep(opts.settleMs);
+      const after = parseLease((await platform.tags())[LEASE_TAG]);
+      if (after?.nonce === opts.nonce) return { lease, value, waitedMs: opts.clock.now() - started };
+      if (opts.clock.now() >= deadline)
+        throw after
+          ? new ActionError(
+              `${app} is locked by another deployment: ${after.holder} took the lease as this run wrote it. Waited ${waited} (lock-timeout); run again when it has finished, or raise lock-timeout.`,
+            )
+          : lostWrites();
+      opts.log(
+        after
+          ? `Another run took the lease at the same moment (${after.holder}); waiting.`
+          : `The ${LEASE_TAG} tag did not stick; trying again.`,
+      );
+      // Writes that are lost back off (doubling up to 30 s): a platform that drops them gets few more.
+      const pause = after ? opts.pollMs : Math.min(opts.pollMs * 2 ** (writes - 1), 30_000);
+      await opts.sleep(Math.max(1, Math.min(pause, deadline - opts.clock.now())));
       continue;
     }
     if (!held) continue;
     if (now >= deadline) {
       throw new ActionError(
-        `${app} is locked by another deployment: ${held.holder} holds the lease until ${new Date(held.expiresAt).toISOString()}. Waited ${formatDuration(opts.waitMs)} (lock-timeout); run again when it has finished, or raise lock-timeout.`,
+        `${app} is locked by another deployment: ${held.holder} holds the lease until ${new Date(held.expiresAt).toISOString()}. Waited ${waited} (lock-timeout); run again when it has finished, or raise lock-timeout.`,
       );
     }
     if (announced !== held.nonce) {
@@ -68,15 +96,42 @@ export async function acquireLease(
       );
       announced = held.nonce;
     }
-    await opts.clock.sleep(Math.max(1, Math.min(opts.pollMs, deadline - now)));
+    await opts.sleep(Math.max(1, Math.min(opts.pollMs, deadline - now)));
   }
 }
 
-/** Give the lease back if this run still holds it; another holder's lease is left alone. */
-export async function releaseLease(platform: Platform, nonce: string): Promise<boolean> {
-  const tags = await currentTags(platform);
-  if (parseLease(tags[LEASE_TAG])?.nonce !== nonce) return false;
-  delete tags[LEASE_TAG];
-  await platform.updateTags(tags);
-  return true;
+/**
+ * Extend the lease to `now + ttlMs` while this run still holds it. Returns the new tag value, or
+ * undefined when the lease is no longer ours (it expired and another run took it).
+ */
+export async function renewLease(
+  platform: Platform,
+  held: HeldLease,
+  now: number,
+  ttlMs: number,
+): Promise<string | undefined> {
+  const current = parseLease((await platform.tags())[LEASE_TAG]);
+  if (current?.nonce !== held.lease.nonce) return undefined;
+  const value = formatLease({ ...held.lease, expiresAt: now + ttlMs });
+  await platform.mergeTags({ [LEASE_TAG]: value });
+  return value;
+}
+
+/** What releasing found: this run's lease removed, another run's left alone, or none at all. */
+export type ReleaseOutcome =
+  | { kind: 'released' }
+  | { kind: 'not-ours'; holder: string; expiresAt: number }
+  | { kind: 'none' };
+
+/**
+ * Give the lease back if this run (`nonce`) still holds it. The delete names the tag's current value, so a
+ * lease another run wrote in the meantime stays; another holder's lease is never touched.
+ */
+export async function releaseLease(platform: Platform, nonce: string): Promise<ReleaseOutcome> {
+  const value = (await platform.tags())[LEASE_TAG];
+  const lease = parseLease(value);
+  if (!lease || value === undefined) return { kind: 'none' };
+  if (lease.nonce !== nonce) return { kind: 'not-ours', holder: lease.holder, expiresAt: lease.expiresAt };
+  await platform.deleteTags({ [LEASE_TAG]: value });
+  return { kind: 'released' };
 }

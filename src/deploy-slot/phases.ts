@@ -1,14 +1,37 @@
 import { ArmError } from '../lib/azure/errors.js';
 import type { RampUpRule } from '../lib/azure/web.js';
-import type { Clock } from '../lib/backoff.js';
+import { CANCEL_GRACE_MS, CancelledError, throwIfCancelled } from '../lib/cancellation.js';
 import { formatDuration } from '../lib/duration.js';
 import { ActionError, CheckFailedError, errorMessage, TimeoutError } from '../lib/errors.js';
-import { type Probe, verifyStrict, waitHealthy } from './health.js';
+import { verifyStrict, waitHealthy } from './health.js';
+import { refuseRecordImage } from './image-policy.js';
 import type { DeploySlotInputs } from './inputs.js';
-import { acquireLease, releaseLease } from './lease.js';
+import {
+  acquireLease,
+  type HeldLease,
+  LEASE_RENEW_MS,
+  LEASE_TTL_MS,
+  releaseLease,
+  renewLease,
+} from './lease.js';
 import type { Platform } from './platform.js';
-import { imageOf, readRecord, writeRecord } from './record.js';
+import { type DeploymentRecord, imageOf, readRecord, recordPatch } from './record.js';
 import { planRecovery, planRollback, recordAfterRelease, recordAfterRollback } from './rollback.js';
+
+/** A probe of the health path; `signal` aborts it (the run was cancelled). */
+export type CancellableProbe = (
+  url: string,
+  signal?: AbortSignal,
+) => Promise<{ status?: number; error?: string }>;
+
+/** Time, and pauses that end early (rejecting) when `signal` aborts. */
+export interface RunClock {
+  now(): number;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+/** Of the grace period after a cancel, this much is kept for releasing the lease; recovery gets the rest. */
+const RELEASE_BUDGET_MS = 2_500;
 
 export interface PhaseRecord {
   name: string;
@@ -19,9 +42,17 @@ export interface PhaseRecord {
 }
 
 export interface RunDeps {
-  platform: Platform;
-  probe: Probe;
-  clock: Clock;
+  /** The platform whose every call `signal` aborts (the run's cancellation, or a bounded recovery signal). */
+  platformFor: (signal: AbortSignal | undefined) => Platform;
+  probe: CancellableProbe;
+  clock: RunClock;
+  /** Aborted on SIGINT/SIGTERM: in-flight work stops, recovery then runs with fresh bounded calls. */
+  signal?: AbortSignal;
+  /** Time between the first signal and SIGKILL (CANCEL_GRACE_MS). */
+  graceMs?: number;
+  /** Lease lifetime and renewal interval (LEASE_TTL_MS, LEASE_RENEW_MS). */
+  leaseTtlMs?: number;
+  leaseRenewMs?: number;
   log: (line: string) => void;
   warn: (line: string) => void;
   holder: string;
@@ -84,6 +115,11 @@ export class DeploySlotRun {
   private lockWaitMs = 0;
   private healthPath = '/';
   private urls: { slot?: string; target?: string } = {};
+  /** What aborts calls now: the cancellation signal, then (after a cancel) a bounded recovery signal. */
+  private active: AbortSignal | undefined;
+  private readonly platforms = new Map<AbortSignal | undefined, Platform>();
+  /** This run wrote a pending record (so recovery may clear it; nobody else's is touched). */
+  private pendingWritten = false;
 
   constructor(
     private readonly inputs: DeploySlotInputs,
@@ -92,11 +128,57 @@ export class DeploySlotRun {
     this.t0 = deps.clock.now();
     this.slot = inputs.slot;
     this.target = inputs.targetSlot;
+    this.active = deps.signal;
+  }
+
+  private platformFor(signal: AbortSignal | undefined): Platform {
+    let platform = this.platforms.get(signal);
+    if (!platform) {
+      platform = this.deps.platformFor(signal);
+      this.platforms.set(signal, platform);
+    }
+    return platform;
   }
 
   private get platform(): Platform {
-    return this.deps.platform;
+    return this.platformFor(this.active);
   }
+
+  private get cancelled(): boolean {
+    return this.deps.signal?.aborted === true;
+  }
+
+  /** `cancelled by SIGTERM`. */
+  private get cancelReason(): string {
+    const reason = this.deps.signal?.reason;
+    return reason instanceof CancelledError ? reason.message : 'cancelled';
+  }
+
+  /**
+   * After a cancel, switch to a fresh signal bounded by the runner's grace period (less what releasing
+   * the lease needs), so recovery can still read ARM state and act on it.
+   */
+  private enterGrace(): void {
+    if (!this.cancelled || this.active !== this.deps.signal) return;
+    this.active = AbortSignal.timeout(
+      Math.max(1_000, (this.deps.graceMs ?? CANCEL_GRACE_MS) - RELEASE_BUDGET_MS),
+    );
+    this.deps.log(`Cancelled (${this.cancelReason}): recovering within the runner's grace period.`);
+  }
+
+  /** A pause that ends at once when the run is cancelled. */
+  private async sleep(ms: number): Promise<void> {
+    throwIfCancelled(this.active);
+    await this.deps.clock.sleep(ms, this.active);
+    throwIfCancelled(this.active);
+  }
+
+  private readonly healthClock = {
+    now: () => this.deps.clock.now(),
+    sleep: (ms: number) => this.sleep(ms),
+  };
+
+  private readonly probe = (url: string) => this.deps.probe(url, this.active);
 
   private async phase<T>(name: string, work: () => Promise<T>, detail?: (value: T) => string): Promise<T> {
     const start = this.deps.clock.now();
@@ -116,51 +198,127 @@ export class DeploySlotRun {
       );
       return value;
     } catch (error) {
+      const message =
+        this.cancelled && this.active === this.deps.signal
+          ? this.cancelReason
+          : (errorMessage(error).split('\n')[0] ?? '');
       this.phases.push({
         name,
         startMs: start - this.t0,
         durationMs: this.deps.clock.now() - start,
         failed: true,
-        detail: errorMessage(error).split('\n')[0] ?? '',
+        detail: message,
       });
-      this.deps.log(`✘ ${name}: ${errorMessage(error).split('\n')[0]}`);
-      throw error instanceof Failure ? error : new Failure(name, errorMessage(error));
+      this.deps.log(`✘ ${name}: ${message}`);
+      throw error instanceof Failure ? error : new Failure(name, message);
     }
   }
 
   async run(): Promise<RunResult> {
-    const { platform } = this;
-    const [slotSite, targetSite] = await Promise.all([platform.site(this.slot), platform.site(this.target)]);
-    this.urls = {
-      slot: `https://${slotSite.properties.defaultHostName}`,
-      target: `https://${targetSite.properties.defaultHostName}`,
-    };
-    const ttlMs = Math.max(15 * 60_000, 3 * this.inputs.healthTimeoutMs + 10 * 60_000);
-    const { lease } = await this.phase(
-      'lock',
-      async () => {
-        const taken = await acquireLease(platform, this.inputs.appName, {
-          holder: this.deps.holder,
-          nonce: this.deps.nonce,
-          ttlMs,
-          waitMs: this.inputs.lockTimeoutMs,
-          settleMs: this.deps.leaseSettleMs ?? 1_000,
-          pollMs: this.deps.leasePollMs ?? 3_000,
-          clock: this.deps.clock,
-          log: this.deps.log,
-        });
-        this.lockWaitMs = taken.waitedMs;
-        return taken;
-      },
-      (t) => `held until ${new Date(t.lease.expiresAt).toISOString()}`,
-    );
+    let held: HeldLease;
     try {
-      return await this.runLocked();
-    } finally {
-      await this.phase('unlock', () => releaseLease(platform, lease.nonce)).catch((error) =>
-        this.deps.warn(`Could not release the lease (it expires by itself): ${errorMessage(error)}`),
+      const [slotSite, targetSite] = await Promise.all([
+        this.platform.site(this.slot),
+        this.platform.site(this.target),
+      ]);
+      this.urls = {
+        slot: `https://${slotSite.properties.defaultHostName}`,
+        target: `https://${targetSite.properties.defaultHostName}`,
+      };
+      held = await this.phase(
+        'lock',
+        async () => {
+          const taken = await acquireLease(this.platform, this.inputs.appName, {
+            holder: this.deps.holder,
+            nonce: this.deps.nonce,
+            ttlMs: this.deps.leaseTtlMs ?? LEASE_TTL_MS,
+            waitMs: this.inputs.lockTimeoutMs,
+            settleMs: this.deps.leaseSettleMs ?? 1_000,
+            pollMs: this.deps.leasePollMs ?? 3_000,
+            clock: this.deps.clock,
+            sleep: (ms) => this.sleep(ms),
+            log: this.deps.log,
+          });
+          this.lockWaitMs = taken.waitedMs;
+          return taken;
+        },
+        (t) => `held until ${new Date(t.lease.expiresAt).toISOString()}, renewed while the run lasts`,
+      );
+    } catch (error) {
+      if (!this.cancelled) throw error;
+      // Nothing was changed: this run never held the lease, so it has nothing to release either.
+      this.enterGrace();
+      const now = await this.images().catch(() => ({}) as { target?: string; slot?: string });
+      return this.result(
+        false,
+        `${this.inputs.action} ${this.cancelReason} before it held the lease on ${this.inputs.appName}: nothing was changed; ${this.target} serves ${now.target ?? 'unknown'}.`,
+        { before: now, after: now },
       );
     }
+    const renewal = this.renewWhileHeld(held);
+    try {
+      return await this.runLocked();
+    } catch (error) {
+      if (!this.cancelled) throw error;
+      this.enterGrace();
+      const now = await this.images().catch(() => ({}) as { target?: string; slot?: string });
+      return this.result(
+        false,
+        `${this.inputs.action} ${this.cancelReason}: ${this.target} serves ${now.target ?? 'unknown'}, slot ${this.slot} holds ${now.slot ?? 'unknown'}.`,
+        { before: now, after: now },
+      );
+    } finally {
+      await renewal.stop();
+      // After a cancel, releasing gets its own short budget, whatever recovery used.
+      if (this.cancelled) this.active = AbortSignal.timeout(RELEASE_BUDGET_MS);
+      await this.phase('unlock', async () => {
+        const outcome = await releaseLease(this.platform, held.lease.nonce);
+        if (outcome.kind === 'not-ours')
+          this.deps.warn(
+            `The lease on ${this.inputs.appName} is held by ${outcome.holder} now (this run's had expired); left alone.`,
+          );
+        return outcome.kind;
+      }).catch((error) =>
+        this.deps.warn(
+          `Could not release the lease (the post step retries; it expires by itself): ${errorMessage(error)}`,
+        ),
+      );
+    }
+  }
+
+  /** Renew the lease every LEASE_RENEW_MS while the run holds it; `stop` ends the loop and waits for it. */
+  private renewWhileHeld(held: HeldLease): { stop(): Promise<void> } {
+    const stopper = new AbortController();
+    const signal = this.deps.signal ? AbortSignal.any([stopper.signal, this.deps.signal]) : stopper.signal;
+    const platform = this.platformFor(signal);
+    const ttlMs = this.deps.leaseTtlMs ?? LEASE_TTL_MS;
+    const loop = (async () => {
+      for (;;) {
+        try {
+          await this.deps.clock.sleep(this.deps.leaseRenewMs ?? LEASE_RENEW_MS, signal);
+        } catch {
+          return;
+        }
+        if (signal.aborted) return;
+        try {
+          const value = await renewLease(platform, held, this.deps.clock.now(), ttlMs);
+          if (value === undefined) {
+            this.deps.warn(`The lease on ${this.inputs.appName} is no longer this run's; not renewed.`);
+            return;
+          }
+          held.value = value;
+        } catch (error) {
+          if (signal.aborted) return;
+          this.deps.warn(`Could not renew the lease (retrying): ${errorMessage(error).split('\n')[0]}`);
+        }
+      }
+    })();
+    return {
+      stop: async () => {
+        stopper.abort();
+        await loop;
+      },
+    };
   }
 
   private async images(): Promise<{ target?: string; slot?: string }> {
@@ -236,7 +394,13 @@ export class DeploySlotRun {
       if (action !== 'deploy') {
         await this.phase(
           this.inputs.swapMode === 'preview' ? 'swap (preview)' : 'swap',
-          () => this.swapIntoTarget(image),
+          async () => {
+            // Pending first: a run killed between the swap and the record still tells rollback what
+            // the target served before this release.
+            await this.writeRecord({ pendingImage: image, pendingPreviousImage: before.target });
+            this.pendingWritten = true;
+            await this.swapIntoTarget(image);
+          },
           () => `${this.slot} ⇄ ${this.target}`,
         );
         await this.phase(
@@ -332,7 +496,7 @@ export class DeploySlotRun {
       const graceEnd = deps.clock.now() + Math.min(30_000, inputs.healthTimeoutMs / 2);
       const old = new Set(replaced);
       while (instances.some((i) => old.has(i.name)) && deps.clock.now() < graceEnd) {
-        await deps.clock.sleep(deps.probeIntervalMs ?? 500);
+        await this.sleep(deps.probeIntervalMs ?? 500);
         instances = await platform.instances(label);
       }
     }
@@ -341,7 +505,7 @@ export class DeploySlotRun {
         throw new TimeoutError(
           `instances of ${label} not ready after ${formatDuration(inputs.healthTimeoutMs)}: ${instances.map((i) => `${i.name.slice(0, 12)} ${i.state}`).join(', ')}`,
         );
-      await deps.clock.sleep(deps.probeIntervalMs ?? 500);
+      await this.sleep(deps.probeIntervalMs ?? 500);
       instances = await platform.instances(label);
     }
     const consecutive = Math.max(2, 2 * instances.length);
@@ -350,8 +514,8 @@ export class DeploySlotRun {
       consecutive,
       intervalMs: deps.probeIntervalMs ?? 500,
       timeoutMs: Math.max(0, deadline - deps.clock.now()),
-      probe: deps.probe,
-      clock: deps.clock,
+      probe: this.probe,
+      clock: this.healthClock,
     });
     if (!outcome.healthy)
       throw new TimeoutError(
@@ -408,8 +572,8 @@ export class DeploySlotRun {
       accept: inputs.healthStatuses,
       count,
       intervalMs: deps.verifyIntervalMs ?? 250,
-      probe: deps.probe,
-      clock: deps.clock,
+      probe: this.probe,
+      clock: this.healthClock,
     });
     if (!outcome.healthy)
       throw new CheckFailedError(
@@ -418,25 +582,17 @@ export class DeploySlotRun {
     return `${count} probes of ${this.healthPath} answered ${inputs.healthStatusesText}`;
   }
 
-  private async updateRecord(
-    update: (tags: Record<string, string>) => Record<string, string>,
-  ): Promise<void> {
-    const tags = { ...((await this.platform.site('production')).tags ?? {}) };
-    await this.platform.updateTags(update(tags));
+  /** Write record fields through the Tags API: values merged, undefined fields deleted; other tags stay. */
+  private async writeRecord(record: DeploymentRecord): Promise<void> {
+    const { merge, remove } = recordPatch(this.target, record);
+    if (Object.keys(merge).length > 0) await this.platform.mergeTags(merge);
+    if (Object.keys(remove).length > 0) await this.platform.deleteTags(remove);
   }
 
   private async recordRelease(targetBefore: string | undefined, image: string): Promise<void> {
-    await this.updateRecord((tags) =>
-      writeRecord(
-        tags,
-        this.target,
-        recordAfterRelease(
-          readRecord(tags, this.target),
-          targetBefore,
-          image,
-          new Date(this.deps.clock.now()),
-        ),
-      ),
+    const tags = await this.platform.tags();
+    await this.writeRecord(
+      recordAfterRelease(readRecord(tags, this.target), targetBefore, image, new Date(this.deps.clock.now())),
     );
     await this.removeRampRule('the slot now holds the previous release');
   }
@@ -463,7 +619,10 @@ export class DeploySlotRun {
     snapshot: SlotSnapshot | undefined,
   ): Promise<RunResult> {
     const action = this.inputs.action;
-    const what = `${action} failed in ${failure.phase}: ${failure.message.split('\n')[0]}`;
+    const what = this.cancelled
+      ? `${action} ${this.cancelReason} in ${failure.phase}`
+      : `${action} failed in ${failure.phase}: ${failure.message.split('\n')[0]}`;
+    this.enterGrace();
     if (!this.inputs.rollbackOnFailure) {
       const now = await this.images().catch(() => ({}) as { target?: string; slot?: string });
       return this.result(
@@ -508,6 +667,9 @@ export class DeploySlotRun {
             await this.waitSlotHealthy(plan.image, this.target, this.urls.target!);
             await this.removeRampRule('rolled back');
           }
+          // The target is back on what it served before: this release is no longer pending.
+          if (this.pendingWritten)
+            await this.writeRecord({ pendingImage: undefined, pendingPreviousImage: undefined });
           this.rolledBack = true;
           return plan.kind;
         },
@@ -538,7 +700,7 @@ export class DeploySlotRun {
         if (!(error instanceof ArmError && error.status === 409) || this.deps.clock.now() >= deadline)
           throw error;
         this.deps.log(`Another operation is running on ${this.inputs.appName} (409); retrying.`);
-        await this.deps.clock.sleep(Math.min(5_000, 500 * attempt));
+        await this.sleep(Math.min(5_000, 500 * attempt));
       }
     }
   }
@@ -599,13 +761,26 @@ export class DeploySlotRun {
   // ---- rollback ----
 
   private async rollback(before: { target?: string; slot?: string }): Promise<RunResult> {
-    const tags = (await this.platform.site('production')).tags ?? {};
-    const record = readRecord(tags, this.target);
+    const record = readRecord(await this.platform.tags(), this.target);
     const plan = planRollback({ record, targetImage: before.target, slotImage: before.slot });
     if (plan.kind === 'no-record')
       throw new ActionError(
         `No deployment record on ${this.inputs.appName} for ${this.target}: slotline has not released to it, so there is no previous image to restore.`,
       );
+    if (plan.kind === 'unknown-current')
+      throw new ActionError(
+        `${this.target} of ${this.inputs.appName} serves ${plan.targetImage ?? 'no container'}, which slotline's record does not name (${plan.known.join(', ')}): it was changed outside slotline, so rollback will not guess what came before. Nothing was changed; deploy the image you want with action: release.`,
+      );
+    if (plan.kind !== 'already') {
+      const refused = refuseRecordImage(plan.image, {
+        productionImage: before.target,
+        allowedRegistries: this.inputs.allowedRegistries,
+      });
+      if (refused)
+        throw new ActionError(
+          `Refusing to roll back ${this.inputs.appName} to the image the deployment record names: ${refused}. Nothing was changed; ${this.target} serves ${before.target ?? 'no container'}.`,
+        );
+    }
     await this.phase(
       'rollback',
       async () => {
@@ -618,17 +793,9 @@ export class DeploySlotRun {
         }
         if (plan.kind !== 'already') {
           await this.removeRampRule('rolled back');
-          await this.updateRecord((current) =>
-            writeRecord(
-              current,
-              this.target,
-              recordAfterRollback(
-                readRecord(current, this.target),
-                plan.image,
-                before.target,
-                new Date(this.deps.clock.now()),
-              ),
-            ),
+          const current = readRecord(await this.platform.tags(), this.target);
+          await this.writeRecord(
+            recordAfterRollback(current, plan.image, before.target, new Date(this.deps.clock.now())),
           );
         }
       },

@@ -1,4 +1,5 @@
 import type { ArmClient } from '../lib/azure/arm.js';
+import { getTags, patchTags } from '../lib/azure/tags.js';
 import {
   applySlotConfig,
   getSite,
@@ -10,10 +11,10 @@ import {
   type Site,
   type SiteConfig,
   type SiteRef,
+  sitePath,
   swapSlots,
   updateAppSettings,
   updateSiteConfig,
-  updateSiteTags,
   updateSlotConfigNames,
 } from '../lib/azure/web.js';
 
@@ -29,42 +30,62 @@ export interface Platform {
   updateAppSettings(slot: string, settings: Record<string, string>): Promise<void>;
   stickyNames(): Promise<string[]>;
   updateStickyNames(names: string[]): Promise<void>;
-  /** Replace the site's (production's) tags. */
-  updateTags(tags: Record<string, string>): Promise<void>;
+  /** The site's (production's) tags, through ARM's Tags API. */
+  tags(): Promise<Record<string, string>>;
+  /** Add or update these tags on the site; other tags stay. */
+  mergeTags(tags: Record<string, string>): Promise<void>;
+  /** Remove these tags from the site; a tag given with a value goes only while it still has that value. */
+  deleteTags(tags: Record<string, string>): Promise<void>;
   instances(slot: string): Promise<{ name: string; state?: string }[]>;
   swap(slot: string, target: string): Promise<void>;
   applySlotConfig(slot: string, target: string): Promise<void>;
   resetSlotConfig(slot: string): Promise<void>;
 }
 
-export function armPlatform(client: ArmClient, resourceGroup: string, site: string): Platform {
+/**
+ * The platform over ARM. `signal` aborts every call it makes (requests and swap polls): the run's
+ * cancellation signal, or a fresh bounded one for the recovery that follows a cancel.
+ */
+export function armPlatform(
+  client: ArmClient,
+  resourceGroup: string,
+  site: string,
+  signal?: AbortSignal,
+): Platform {
   const ref = (slot: string): SiteRef => ({ resourceGroup, site, slot });
+  const siteId = sitePath(client.subscriptionId, ref('production'));
+  const aborts = signal ? { abortSignal: signal } : {};
   return {
-    site: (slot) => getSite(client, ref(slot)),
-    config: (slot) => getSiteConfig(client, ref(slot)),
+    site: (slot) => getSite(client, ref(slot), signal),
+    config: (slot) => getSiteConfig(client, ref(slot), signal),
     updateConfig: async (slot, config) => {
-      await updateSiteConfig(client, ref(slot), config);
+      await updateSiteConfig(client, ref(slot), config, signal);
     },
-    appSettings: (slot) => listAppSettings(client, ref(slot)),
+    appSettings: (slot) => listAppSettings(client, ref(slot), signal),
     updateAppSettings: async (slot, settings) => {
-      await updateAppSettings(client, ref(slot), settings);
+      await updateAppSettings(client, ref(slot), settings, signal);
     },
-    stickyNames: async () => (await getSlotConfigNames(client, ref('production'))).appSettingNames ?? [],
+    stickyNames: async () =>
+      (await getSlotConfigNames(client, ref('production'), signal)).appSettingNames ?? [],
     updateStickyNames: async (names) => {
-      const current = await getSlotConfigNames(client, ref('production'));
-      await updateSlotConfigNames(client, ref('production'), { ...current, appSettingNames: names });
+      const current = await getSlotConfigNames(client, ref('production'), signal);
+      await updateSlotConfigNames(client, ref('production'), { ...current, appSettingNames: names }, signal);
     },
-    updateTags: async (tags) => {
-      await updateSiteTags(client, ref('production'), tags);
+    tags: () => getTags(client, siteId, aborts),
+    mergeTags: async (tags) => {
+      await patchTags(client, siteId, 'Merge', tags, aborts);
+    },
+    deleteTags: async (tags) => {
+      await patchTags(client, siteId, 'Delete', tags, aborts);
     },
     instances: async (slot) =>
-      (await listInstances(client, ref(slot))).map((i) => ({
+      (await listInstances(client, ref(slot), signal)).map((i) => ({
         name: i.name,
         ...(i.properties?.state ? { state: i.properties.state } : {}),
       })),
-    swap: (slot, target) => swapSlots(client, ref(slot), target),
-    applySlotConfig: (slot, target) => applySlotConfig(client, ref(slot), target),
-    resetSlotConfig: (slot) => resetSlotConfig(client, ref(slot)),
+    swap: (slot, target) => swapSlots(client, ref(slot), target, signal ? { signal } : {}),
+    applySlotConfig: (slot, target) => applySlotConfig(client, ref(slot), target, signal),
+    resetSlotConfig: (slot) => resetSlotConfig(client, ref(slot), signal),
   };
 }
 

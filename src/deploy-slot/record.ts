@@ -15,6 +15,13 @@ export interface DeploymentRecord {
   /** Set by rollback: the image it took out of the target, so a second rollback is a no-op. */
   rolledBackFrom?: string;
   releasedAt?: string;
+  /**
+   * Written before a swap and removed once the release is verified (or rolled back): a release killed in
+   * between leaves it, so `rollback` knows production runs `pendingImage` and goes back to
+   * `pendingPreviousImage`, not to the release before that.
+   */
+  pendingImage?: string;
+  pendingPreviousImage?: string;
 }
 
 export interface Lease {
@@ -35,6 +42,8 @@ export function recordKeys(target: string) {
     previousImage: `${p}-previous-image`,
     rolledBackFrom: `${p}-rolled-back-from`,
     releasedAt: `${p}-released-at`,
+    pendingImage: `${p}-pending-image`,
+    pendingPreviousImage: `${p}-pending-previous-image`,
   } as const;
 }
 
@@ -51,26 +60,30 @@ export function readRecord(tags: Readonly<Record<string, string>>, target: strin
   return record;
 }
 
-/** The tag map with the record written in (fields set to undefined are removed). */
-export function writeRecord(
-  tags: Readonly<Record<string, string>>,
+/**
+ * The Tags API calls that write `record` for `target`: fields with a value are merged, fields set to
+ * undefined are deleted. Only the fields present as keys in `record` are touched.
+ */
+export function recordPatch(
   target: string,
   record: DeploymentRecord,
-): Record<string, string> {
+): { merge: Record<string, string>; remove: Record<string, string> } {
   const keys = recordKeys(target);
-  const next: Record<string, string> = { ...tags };
-  for (const [field, key] of Object.entries(keys) as [keyof DeploymentRecord, string][]) {
+  const merge: Record<string, string> = {};
+  const remove: Record<string, string> = {};
+  for (const field of Object.keys(record) as (keyof DeploymentRecord)[]) {
+    const key = keys[field];
     const value = record[field];
-    if (value === undefined) delete next[key];
+    if (value === undefined) remove[key] = '';
     else {
       if (value.length > TAG_VALUE_MAX)
         throw new Error(
           `${key} would be ${value.length} characters; Azure tags hold at most ${TAG_VALUE_MAX}`,
         );
-      next[key] = value;
+      merge[key] = value;
     }
   }
-  return next;
+  return { merge, remove };
 }
 
 export function formatLease(lease: Lease): string {

@@ -8,6 +8,11 @@ import type { DeploymentRecord } from './record.js';
 export type RollbackPlan =
   /** No record of a previous image: there is nothing known to go back to. */
   | { kind: 'no-record' }
+  /**
+   * The target serves an image the record does not know (changed outside slotline): going back to the
+   * recorded previous image could skip releases, so rollback refuses to guess.
+   */
+  | { kind: 'unknown-current'; targetImage: string | undefined; known: string[] }
   /** The target already serves the previous image (an earlier rollback): do nothing. Safe to run twice. */
   | { kind: 'already'; image: string }
   /** The previous release still sits in the slot: swap it back (zero downtime, warm instances). */
@@ -15,15 +20,39 @@ export type RollbackPlan =
   /** The slot was redeployed since: put the recorded previous image on the target directly. */
   | { kind: 'redeploy'; image: string };
 
+/**
+ * Go back exactly one release from what the target serves now. The record says which image each
+ * release replaced: the completed one (`releasedImage` replaced `previousImage`) and, when a release was
+ * interrupted after its swap or left unverified, the pending one (`pendingImage` replaced
+ * `pendingPreviousImage`). What the target serves picks the entry; an image neither names means someone
+ * changed production outside slotline, and the plan says so instead of guessing.
+ */
 export function planRollback(observed: {
   record: DeploymentRecord;
   targetImage: string | undefined;
   slotImage: string | undefined;
 }): RollbackPlan {
-  const previous = observed.record.previousImage;
+  const { record, targetImage, slotImage } = observed;
+  if (!record.releasedImage && !record.pendingImage && !record.previousImage) return { kind: 'no-record' };
+  let previous: string | undefined;
+  if (record.pendingImage && targetImage === record.pendingImage) previous = record.pendingPreviousImage;
+  else if (record.releasedImage && targetImage === record.releasedImage) previous = record.previousImage;
+  else if (
+    targetImage !== undefined &&
+    (targetImage === record.previousImage || targetImage === record.pendingPreviousImage)
+  )
+    // Already back on the release before the last one (a rollback ran), or a pending release never
+    // went live: nothing to undo.
+    return { kind: 'already', image: targetImage };
+  else {
+    const known = [record.pendingImage, record.releasedImage, record.previousImage].filter((i): i is string =>
+      Boolean(i),
+    );
+    return { kind: 'unknown-current', targetImage, known: [...new Set(known)] };
+  }
   if (!previous) return { kind: 'no-record' };
-  if (observed.targetImage === previous) return { kind: 'already', image: previous };
-  if (observed.slotImage === previous) return { kind: 'swap-back', image: previous };
+  if (targetImage === previous) return { kind: 'already', image: previous };
+  if (slotImage === previous) return { kind: 'swap-back', image: previous };
   return { kind: 'redeploy', image: previous };
 }
 
@@ -61,8 +90,10 @@ export function recordAfterRelease(
   const previous = before && before !== released ? before : record.previousImage;
   return {
     releasedImage: released,
-    ...(previous ? { previousImage: previous } : {}),
+    previousImage: previous,
     releasedAt: now.toISOString(),
+    pendingImage: undefined,
+    pendingPreviousImage: undefined,
   };
 }
 
@@ -79,5 +110,7 @@ export function recordAfterRollback(
     previousImage: restored,
     ...(removed && removed !== restored ? { rolledBackFrom: removed } : {}),
     releasedAt: now.toISOString(),
+    pendingImage: undefined,
+    pendingPreviousImage: undefined,
   };
 }

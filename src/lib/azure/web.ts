@@ -10,6 +10,11 @@ export interface SiteRef {
   slot?: string;
 }
 
+/** The request's abortSignal, when there is one (every call takes one, so cancellation reaches the socket). */
+function aborts(signal: AbortSignal | undefined): { abortSignal?: AbortSignal } {
+  return signal ? { abortSignal: signal } : {};
+}
+
 export function sitePath(subscriptionId: string, ref: SiteRef): string {
   const base = `/subscriptions/${subscriptionId}/resourceGroups/${encodeURIComponent(ref.resourceGroup)}/providers/Microsoft.Web/sites/${encodeURIComponent(ref.site)}`;
   return ref.slot && ref.slot.toLowerCase() !== 'production'
@@ -50,37 +55,55 @@ export interface RampUpRule {
   changeDecisionCallbackUrl?: string;
 }
 
-export async function getSite(client: ArmClient, ref: SiteRef): Promise<Site> {
+export async function getSite(client: ArmClient, ref: SiteRef, signal?: AbortSignal): Promise<Site> {
   return (
-    await client.request<Site>('GET', sitePath(client.subscriptionId, ref), { apiVersion: WEB_API_VERSION })
+    await client.request<Site>('GET', sitePath(client.subscriptionId, ref), {
+      apiVersion: WEB_API_VERSION,
+      ...aborts(signal),
+    })
   ).body;
 }
 
-export async function getSiteConfig(client: ArmClient, ref: SiteRef): Promise<SiteConfig> {
+export async function getSiteConfig(
+  client: ArmClient,
+  ref: SiteRef,
+  signal?: AbortSignal,
+): Promise<SiteConfig> {
   const path = `${sitePath(client.subscriptionId, ref)}/config/web`;
-  return (await client.request<{ properties: SiteConfig }>('GET', path, { apiVersion: WEB_API_VERSION })).body
-    .properties;
+  return (
+    await client.request<{ properties: SiteConfig }>('GET', path, {
+      apiVersion: WEB_API_VERSION,
+      ...aborts(signal),
+    })
+  ).body.properties;
 }
 
 export async function updateSiteConfig(
   client: ArmClient,
   ref: SiteRef,
   config: SiteConfig,
+  signal?: AbortSignal,
 ): Promise<SiteConfig> {
   const path = `${sitePath(client.subscriptionId, ref)}/config/web`;
   return (
     await client.request<{ properties: SiteConfig }>('PATCH', path, {
       apiVersion: WEB_API_VERSION,
       body: { properties: config },
+      ...aborts(signal),
     })
   ).body.properties;
 }
 
-export async function listAppSettings(client: ArmClient, ref: SiteRef): Promise<Record<string, string>> {
+export async function listAppSettings(
+  client: ArmClient,
+  ref: SiteRef,
+  signal?: AbortSignal,
+): Promise<Record<string, string>> {
   const path = `${sitePath(client.subscriptionId, ref)}/config/appsettings/list`;
   return (
     await client.request<{ properties: Record<string, string> }>('POST', path, {
       apiVersion: WEB_API_VERSION,
+      ...aborts(signal),
     })
   ).body.properties;
 }
@@ -89,12 +112,14 @@ export async function updateAppSettings(
   client: ArmClient,
   ref: SiteRef,
   settings: Record<string, string>,
+  signal?: AbortSignal,
 ): Promise<Record<string, string>> {
   const path = `${sitePath(client.subscriptionId, ref)}/config/appsettings`;
   return (
     await client.request<{ properties: Record<string, string> }>('PUT', path, {
       apiVersion: WEB_API_VERSION,
       body: { properties: settings },
+      ...aborts(signal),
     })
   ).body.properties;
 }
@@ -107,7 +132,7 @@ export async function swapSlots(
   client: ArmClient,
   source: SiteRef,
   targetSlot: string,
-  opts: { preserveVnet?: boolean } = {},
+  opts: { preserveVnet?: boolean; signal?: AbortSignal } = {},
 ): Promise<void> {
   const path = `${sitePath(client.subscriptionId, source)}/slotsswap`;
   await client.longRunning('POST', path, {
@@ -115,37 +140,35 @@ export async function swapSlots(
     body: { targetSlot, preserveVnet: opts.preserveVnet ?? true },
     finalState: 'location',
     skipFinalGet: true,
+    ...aborts(opts.signal),
   });
 }
 
 /** Phase 1 of swap with preview: apply the target slot's sticky settings to `source` and restart it. */
-export async function applySlotConfig(client: ArmClient, source: SiteRef, targetSlot: string): Promise<void> {
+export async function applySlotConfig(
+  client: ArmClient,
+  source: SiteRef,
+  targetSlot: string,
+  signal?: AbortSignal,
+): Promise<void> {
   const path = `${sitePath(client.subscriptionId, source)}/applySlotConfig`;
   await client.request('POST', path, {
     apiVersion: WEB_API_VERSION,
     body: { targetSlot, preserveVnet: true },
+    ...aborts(signal),
   });
 }
 
 /** Cancel a swap with preview: restore `source`'s own settings. */
-export async function resetSlotConfig(client: ArmClient, source: SiteRef): Promise<void> {
+export async function resetSlotConfig(
+  client: ArmClient,
+  source: SiteRef,
+  signal?: AbortSignal,
+): Promise<void> {
   await client.request('POST', `${sitePath(client.subscriptionId, source)}/resetSlotConfig`, {
     apiVersion: WEB_API_VERSION,
+    ...aborts(signal),
   });
-}
-
-/** Replace the tags of a site (PATCH; ARM replaces the whole tag map, so pass every tag to keep). */
-export async function updateSiteTags(
-  client: ArmClient,
-  ref: SiteRef,
-  tags: Record<string, string>,
-): Promise<Record<string, string>> {
-  const response = await client.request<{ tags?: Record<string, string> }>(
-    'PATCH',
-    sitePath(client.subscriptionId, ref),
-    { apiVersion: WEB_API_VERSION, body: { tags } },
-  );
-  return response.body?.tags ?? {};
 }
 
 export interface SiteInstanceInfo {
@@ -154,11 +177,19 @@ export interface SiteInstanceInfo {
 }
 
 /** The instances (workers) a site or slot runs on, with their state. */
-export async function listInstances(client: ArmClient, ref: SiteRef): Promise<SiteInstanceInfo[]> {
+export async function listInstances(
+  client: ArmClient,
+  ref: SiteRef,
+  signal?: AbortSignal,
+): Promise<SiteInstanceInfo[]> {
   const path = `${sitePath(client.subscriptionId, ref)}/instances`;
   return (
-    (await client.request<{ value?: SiteInstanceInfo[] }>('GET', path, { apiVersion: WEB_API_VERSION })).body
-      .value ?? []
+    (
+      await client.request<{ value?: SiteInstanceInfo[] }>('GET', path, {
+        apiVersion: WEB_API_VERSION,
+        ...aborts(signal),
+      })
+    ).body.value ?? []
   );
 }
 
@@ -169,22 +200,32 @@ export interface SlotConfigNames {
 }
 
 /** The names of settings that stay with their slot on a swap ("deployment slot settings"); site level only. */
-export async function getSlotConfigNames(client: ArmClient, ref: SiteRef): Promise<SlotConfigNames> {
+export async function getSlotConfigNames(
+  client: ArmClient,
+  ref: SiteRef,
+  signal?: AbortSignal,
+): Promise<SlotConfigNames> {
   const path = `${sitePath(client.subscriptionId, { ...ref, slot: undefined })}/config/slotConfigNames`;
-  return (await client.request<{ properties: SlotConfigNames }>('GET', path, { apiVersion: WEB_API_VERSION }))
-    .body.properties;
+  return (
+    await client.request<{ properties: SlotConfigNames }>('GET', path, {
+      apiVersion: WEB_API_VERSION,
+      ...aborts(signal),
+    })
+  ).body.properties;
 }
 
 export async function updateSlotConfigNames(
   client: ArmClient,
   ref: SiteRef,
   names: SlotConfigNames,
+  signal?: AbortSignal,
 ): Promise<SlotConfigNames> {
   const path = `${sitePath(client.subscriptionId, { ...ref, slot: undefined })}/config/slotConfigNames`;
   return (
     await client.request<{ properties: SlotConfigNames }>('PUT', path, {
       apiVersion: WEB_API_VERSION,
       body: { properties: names },
+      ...aborts(signal),
     })
   ).body.properties;
 }

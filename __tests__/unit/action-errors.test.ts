@@ -212,7 +212,7 @@ describe('errorMessage: Node system errors in words', () => {
 
 /** Run `body` inside runAction the way an action's run() does, and capture what the runner sees. */
 function failing(error: unknown, env: Record<string, string> = {}) {
-  return runInProcess(() => runAction('demo', async () => Promise.reject(error)), {}, env);
+  return runInProcess(() => runAction('demo', [], async () => Promise.reject(error)), {}, env);
 }
 
 describe('failAction: one line, in words, no command injection', () => {
@@ -254,7 +254,7 @@ describe('failAction: one line, in words, no command injection', () => {
     try {
       const step = await runInProcess(
         () =>
-          runAction('demo', async () => {
+          runAction('demo', [], async () => {
             process.env['GITHUB_OUTPUT'] = output; // removed after the start-up check, as in a crash
             core.setOutput('x', '1');
           }),
@@ -290,6 +290,7 @@ describe('checkRunnerFiles: a runner file that cannot be written is named before
       () =>
         runAction(
           'demo',
+          [],
           async () => {
             ran = true;
           },

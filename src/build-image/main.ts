@@ -14,6 +14,7 @@ import { actionsExec, type Exec } from './exec.js';
 import { parseInputs, verifyBuildFiles } from './inputs.js';
 import { computeLabels, computeTags, type EventContext } from './metadata.js';
 import { type BuildReport, metadataOutput, summaryMarkdown } from './report.js';
+import { SECRET_INPUTS } from './secret-inputs.js';
 
 export interface BuildImageDeps {
   exec: Exec;
@@ -46,7 +47,7 @@ export async function run(
   env: Env = process.env,
   deps: BuildImageDeps = { exec: actionsExec, now: () => new Date() },
 ): Promise<void> {
-  await runAction('build-image', async () => {
+  await runAction('build-image', SECRET_INPUTS, async () => {
     const inputs = await parseInputs(env);
     if (inputs.password) maskValue(inputs.password);
     verifyBuildFiles(inputs);

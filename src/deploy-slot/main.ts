@@ -15,9 +15,10 @@ import { DeploySlotRun } from './phases.js';
 import { armPlatform, timed } from './platform.js';
 import { holderName } from './record.js';
 import { outputs, summaryMarkdown } from './report.js';
+import { SECRET_INPUTS } from './secret-inputs.js';
 
 export async function run(env: Env = process.env): Promise<void> {
-  await runAction('deploy-slot', async () => {
+  await runAction('deploy-slot', SECRET_INPUTS, async () => {
     const inputs = await parseInputs(env);
     checkInputsForAction(inputs, env);
     const secrets: string[] = [];

@@ -28,16 +28,20 @@ export function checkRunnerFiles(env: Env): void {
 }
 
 /**
- * The frame every action's run() shares: mask secrets before anything can log them, check the runner's
- * files, run the body, and turn any throw into one clear failure line with exit code 1. Never calls
- * process.exit.
+ * The frame every action's run() shares: mask the action's secret inputs before anything can log them,
+ * check the runner's files, run the body, and turn any throw into one clear failure line with exit
+ * code 1. Never calls process.exit.
+ *
+ * `secretInputs` is the action's SECRET_INPUTS (src/<action>/secret-inputs.ts): the inputs whose values
+ * are masked. Exactly those, so that identifiers such as `authority-host` stay readable in errors.
  */
 export async function runAction(
   name: string,
+  secretInputs: readonly string[],
   body: (env: Env) => Promise<void>,
   env: Env = process.env,
 ): Promise<void> {
-  maskSecretInputs(env);
+  maskSecretInputs(env, secretInputs);
   try {
     checkRunnerFiles(env);
     await body(env);

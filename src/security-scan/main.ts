@@ -11,6 +11,7 @@ import { parseInputs } from './inputs.js';
 import { ANNOTATIONS_PER_KIND, annotationsFor, countFindings, summaryMarkdown } from './report.js';
 import { uploadSizeProblem } from './sarif.js';
 import { securityScan } from './scan.js';
+import { SECRET_INPUTS } from './secret-inputs.js';
 
 export interface SecurityScanDeps {
   exec: Exec;
@@ -21,6 +22,7 @@ export interface SecurityScanDeps {
 export async function run(env: Env = process.env, deps: Partial<SecurityScanDeps> = {}): Promise<void> {
   await runAction(
     'security-scan',
+    SECRET_INPUTS,
     async () => {
       const inputs = await parseInputs(env);
       const repoRoot = env['GITHUB_WORKSPACE'] ?? process.cwd();

@@ -10,11 +10,13 @@ import { maskValue } from '../lib/secrets.js';
 import { writeSummary } from '../lib/summary.js';
 import { parseInputs } from './inputs.js';
 import { failureMessage, resultsOutput, summaryMarkdown } from './report.js';
+import { SECRET_INPUTS } from './secret-inputs.js';
 import { runSmokeTests } from './smoke.js';
 
 export async function run(env: Env = process.env): Promise<void> {
   await runAction(
     'smoke-test',
+    SECRET_INPUTS,
     async () => {
       const inputs = await parseInputs(env);
       // Printed URLs are redacted (redactUrl); a password in the URL is masked too, for anything else.

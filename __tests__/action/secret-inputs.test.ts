@@ -1,3 +1,4 @@
+import { type AddressInfo, createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { run as buildImage } from '../../src/build-image/main.js';
 import { SECRET_INPUTS as BUILD_IMAGE_SECRETS } from '../../src/build-image/secret-inputs.js';
@@ -52,6 +53,30 @@ describe('authority-host is an identifier, not a secret', () => {
     ]);
   });
 });
+
+test('deploy-slot: an unreachable authority-host is named in the error the runner shows', async () => {
+  const closed = createServer();
+  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+  const { port } = closed.address() as AddressInfo;
+  await new Promise<void>((resolve) => closed.close(() => resolve()));
+  const authorityHost = `https://127.0.0.1:${port}`;
+  const step = await runInProcess(() => deploySlot(), {
+    ...AZURE,
+    'client-secret': 'cs-9f8e7d6c5b4a-secret',
+    'authority-host': authorityHost,
+    'arm-endpoint': authorityHost,
+    'resource-group': 'rg',
+    'app-name': 'web-app',
+    image: 'r.example.test/web:1',
+  });
+  expect(step.exitCode).toBe(1);
+  const errors = asShown(step)
+    .split('\n')
+    .filter((l) => l.startsWith('::error::'));
+  expect(errors).toHaveLength(1);
+  expect(errors[0]).toContain(authorityHost);
+  expect(step.log).not.toContain('cs-9f8e7d6c5b4a-secret');
+}, 60_000);
 
 describe('each secret input is masked, and nothing else', () => {
   let app: TestServer;

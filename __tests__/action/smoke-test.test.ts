@@ -129,6 +129,16 @@ describe('bad input: one line naming the input, exit 1, nothing sent', () => {
       'Input "headers" line 1 (Authorization) has a control character in its value (U+001B; value hidden).',
     ],
     [
+      'url with credentials and a wrong scheme: echoed redacted',
+      { url: 'ftp://ci:pa55w0rd@files.example.test/?token=t0k3n' },
+      'Input "url" must be an absolute http or https URL, got "ftp://***@files.example.test/?token=***".',
+    ],
+    [
+      'url that does not parse: echoed redacted',
+      { url: 'https//ci:pa55w0rd@files.example.test/?token=t0k3n' },
+      'Input "url" must be an absolute http or https URL, got "https//***@files.example.test/?token=***".',
+    ],
+    [
       'url with a tab',
       { url: 'http://127.0.0.1:1/\tx' },
       'Input "url" must be a URL without control characters (found U+0009).',

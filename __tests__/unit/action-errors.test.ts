@@ -10,7 +10,7 @@ import { checkRunnerFiles, runAction } from '../../src/lib/action.js';
 import { ActionError, errorMessage } from '../../src/lib/errors.js';
 import { InputReader } from '../../src/lib/inputs.js';
 import { escapeControlCharacters, findControlCharacter, safeLogLine } from '../../src/lib/log-safe.js';
-import { redactUrl, redactUrlsIn } from '../../src/lib/redact.js';
+import { redactUrl, redactUrlAsWritten, redactUrlsIn } from '../../src/lib/redact.js';
 import { runInProcess } from '../helpers/runner.js';
 import { workflowCommands } from '../helpers/workflow-commands.js';
 
@@ -92,9 +92,19 @@ describe('redactUrl: userinfo, query values and fragment hidden', () => {
     ['https://app.example.test', 'https://app.example.test/'],
     ['https://app.example.test/plain/path', 'https://app.example.test/plain/path'],
     ['not a url', 'not a url'],
+    ['https//u:pa55@host.test/x?token=abc#f (malformed)', 'https//***@host.test/x?token=***#***'],
+    ['ftp://u:pa55@host.test/?k=v', 'ftp://***@host.test/?k=***'],
   ];
   test.each(cases)('%s', (input, expected) => {
-    expect(redactUrl(input)).toBe(expected);
+    expect(redactUrl(input.replace(/ \(malformed\)$/, ''))).toBe(expected);
+  });
+
+  test.each([
+    ['ftp://x', 'ftp://x'],
+    ['https://u:p@h.test', 'https://***@h.test'],
+    ['https//u:p@h.test/a?k=v&flag#frag', 'https//***@h.test/a?k=***&***#***'],
+  ])('as written: %s', (input, expected) => {
+    expect(redactUrlAsWritten(input)).toBe(expected);
   });
 
   test('URLs inside text are redacted, sentence punctuation kept', () => {

@@ -1,6 +1,7 @@
 import { parseDuration } from './duration.js';
 import { InputError } from './errors.js';
 import { findControlCharacter } from './log-safe.js';
+import { redactUrlAsWritten } from './redact.js';
 import { type JsonSchema, validateAgainstSchema } from './schema.js';
 
 /** The process environment, or a plain record in tests: inputs arrive as `INPUT_<NAME>`. */
@@ -68,13 +69,15 @@ export class InputReader {
       this.fail(name, `must be a URL without control characters (found ${control})`, undefined, opts);
     const protocols = opts.protocols ?? ['http:', 'https:'];
     const expected = `must be an absolute ${protocols.map((p) => p.replace(':', '')).join(' or ')} URL`;
+    // The value is echoed redacted: a URL may carry a password or a token even when it is wrong.
+    const shown = redactUrlAsWritten(value);
     let url: URL;
     try {
       url = new URL(value);
     } catch {
-      this.fail(name, expected, value, opts);
+      this.fail(name, expected, shown, opts);
     }
-    if (!protocols.includes(url.protocol)) this.fail(name, expected, value, opts);
+    if (!protocols.includes(url.protocol)) this.fail(name, expected, shown, opts);
     return url;
   }
 

@@ -6,19 +6,34 @@
 
 const HIDDEN = '***';
 
-/** `https://***@host/path?token=***#***`. Text that is not an absolute URL is returned unchanged. */
+/**
+ * `https://***@host/path?token=***#***`, normalised as the URL parser writes it. Text that does not
+ * parse as a URL is redacted as redactUrlAsWritten does.
+ */
 export function redactUrl(url: string | URL): string {
   let parsed: URL;
   try {
     parsed = new URL(String(url));
   } catch {
-    return String(url);
+    return redactUrlAsWritten(String(url));
   }
   const userinfo = parsed.username !== '' || parsed.password !== '' ? `${HIDDEN}@` : '';
   const query = redactQuery(parsed.search);
   const fragment = parsed.hash === '' ? '' : `#${HIDDEN}`;
   const authority = parsed.host === '' ? '' : `//${userinfo}${parsed.host}`;
   return `${parsed.protocol}${authority}${parsed.pathname}${query}${fragment}`;
+}
+
+/**
+ * The same redaction by the text's shape, keeping everything else as the user wrote it: for echoing
+ * an input that is wrong (and may not parse at all). Hidden: what sits between `//` and `@`, query
+ * values, and the fragment.
+ */
+export function redactUrlAsWritten(text: string): string {
+  return text
+    .replace(/^([^/?#]*\/\/)[^/?#]*@/, `$1${HIDDEN}@`)
+    .replace(/\?[^#]*/, (query) => redactQuery(query))
+    .replace(/#.*$/s, `#${HIDDEN}`);
 }
 
 /** `?token=***&page=***`: parameter names kept, values hidden; '' stays ''. */

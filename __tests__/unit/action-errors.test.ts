@@ -7,7 +7,7 @@ import * as core from '@actions/core';
 import { describe, expect, test } from '@jest/globals';
 import { request } from 'undici';
 import { checkRunnerFiles, runAction } from '../../src/lib/action.js';
-import { ActionError, errorMessage } from '../../src/lib/errors.js';
+import { ActionError, errorMessage, MAX_FAILURE_LINE } from '../../src/lib/errors.js';
 import { InputReader } from '../../src/lib/inputs.js';
 import { escapeControlCharacters, findControlCharacter, safeLogLine } from '../../src/lib/log-safe.js';
 import { redactUrl, redactUrlAsWritten, redactUrlsIn } from '../../src/lib/redact.js';
@@ -256,6 +256,15 @@ describe('failAction: one line, in words, no command injection', () => {
     const step = await failing(new ActionError('check "a\u202eb\rc" failed'));
     expect(step.log.trim()).toBe('::error::demo: check "a\\u202eb\\rc" failed');
     expect(workflowCommands(step.log).map((c) => c.name)).toEqual(['error']);
+  });
+
+  test('a very long message is cut to one readable line; the debug log keeps the whole error', async () => {
+    const step = await failing(new ActionError(`x${'y'.repeat(5000)}z`));
+    const line = step.log.trim();
+    expect(line.startsWith('::error::demo: xyyy')).toBe(true);
+    expect(line.endsWith('y...')).toBe(true);
+    expect(line.length).toBe('::error::demo: '.length + MAX_FAILURE_LINE);
+    expect(step.debug).toContain('yz');
   });
 
   test("@actions/core's missing output file is named by its variable", async () => {

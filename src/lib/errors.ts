@@ -153,8 +153,11 @@ function plainMessage(error: unknown): string {
   }
 }
 
-/** Failure lines longer than this are cut: an annotation is a headline, the debug log has the rest. */
-export const MAX_FAILURE_LINE = 600;
+/**
+ * Failure lines longer than this are cut: an annotation is a headline (200 failed smoke checks or a
+ * tool's whole stderr make a line nobody reads), and the debug log has the rest.
+ */
+export const MAX_FAILURE_LINE = 2000;
 
 /**
  * Report a failure as one line on the log (and an error annotation) and set exit code 1.

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { run } from '../../src/smoke-test/main.js';
 import { brokenApp, echoApp } from '../helpers/apps.js';
 import { runInProcess, type StepResult } from '../helpers/runner.js';
-import type { TestServer } from '../helpers/servers.js';
+import { startServer, type TestServer } from '../helpers/servers.js';
+import { workflowCommands } from '../helpers/workflow-commands.js';
 
 let healthy: TestServer;
 let broken: TestServer;
@@ -96,6 +97,52 @@ describe('bad input: one line naming the input, exit 1, nothing sent', () => {
       { concurrency: 'many' },
       'Input "concurrency" must be a whole number from 1 to 64, got "many".',
     ],
+    // Control characters: a newline in a check name once printed forged `::error::` lines.
+    [
+      'check name with a newline',
+      { checks: '- name: "ok\\n::error::forged"\n  path: /' },
+      'Input "checks" item [0] name must not contain control characters (found U+000A).',
+    ],
+    [
+      'check name with a bidi override',
+      { checks: '- name: "invoice\\u202Egpj"\n  path: /' },
+      'Input "checks" item [0] name must not contain control characters (found U+202E).',
+    ],
+    [
+      'check path with a carriage return',
+      { checks: '- path: "/a\\rb"' },
+      'Input "checks" item [0] path must not contain control characters (found U+000D).',
+    ],
+    [
+      'check header value with a control character',
+      { checks: '- path: /\n  headers: { X-Key: "a\\u0000b" }' },
+      'Input "checks" item [0] header "X-Key" has a control character in its value (U+0000; value hidden).',
+    ],
+    [
+      'check header name that is not a token',
+      { checks: '- path: /\n  headers: { "X Key\\n": v }' },
+      'Input "checks" item [0] header name "X Key\\n" is not a valid HTTP header name.',
+    ],
+    [
+      'headers value with a control character',
+      { headers: 'Authorization: Bearer a\u001bb' },
+      'Input "headers" line 1 (Authorization) has a control character in its value (U+001B; value hidden).',
+    ],
+    [
+      'url with credentials and a wrong scheme: echoed redacted',
+      { url: 'ftp://ci:pa55w0rd@files.example.test/?token=t0k3n' },
+      'Input "url" must be an absolute http or https URL, got "ftp://***@files.example.test/?token=***".',
+    ],
+    [
+      'url that does not parse: echoed redacted',
+      { url: 'https//ci:pa55w0rd@files.example.test/?token=t0k3n' },
+      'Input "url" must be an absolute http or https URL, got "https//***@files.example.test/?token=***".',
+    ],
+    [
+      'url with a tab',
+      { url: 'http://127.0.0.1:1/\tx' },
+      'Input "url" must be a URL without control characters (found U+0009).',
+    ],
   ];
   test.each(cases)('%s', async (_label, inputs, expected) => {
     const requestsBefore = healthy.requests.length;
@@ -128,4 +175,54 @@ test('header values are sent but never appear in logs, outputs or the summary', 
     expect(text).not.toContain(secret);
     expect(text).not.toContain(checkSecret);
   }
+});
+
+test('a check name cannot issue workflow commands: ##[ and a leading :: are defused on every log line', async () => {
+  const step = await runInProcess(run, {
+    url: healthy.url,
+    checks: '- name: "##[error]forged by a check name"\n  path: /\n- name: ":: two"\n  path: /a',
+  });
+  expect(step.exitCode).toBe(0);
+  expect(workflowCommands(step.log).map((c) => c.name)).toEqual(['group', 'endgroup']);
+  expect(step.log).toContain('PASS ##\\[error]forged by a check name: 200');
+});
+
+test('a server answer cannot issue workflow commands either', async () => {
+  const forging = await startServer(
+    (_req, res) =>
+      void res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ status: '##[error]forged by the server \u202e' })),
+  );
+  try {
+    const step = await runInProcess(run, {
+      url: forging.url,
+      checks: '- name: api\n  path: /\n  expect-json: { status: ok }',
+      'wait-timeout': '0s',
+    });
+    expect(step.exitCode).toBe(1);
+    const commands = workflowCommands(step.log);
+    expect(commands.map((c) => c.name)).toEqual(['group', 'endgroup', 'error']);
+    expect(commands[2]!.data).toMatch(/^smoke-test: 1 of 1 smoke check failed: "api" \(JSON status is/);
+    expect(step.log).not.toMatch(/[\u202e]/u);
+  } finally {
+    await forging.close();
+  }
+});
+
+test('URL credentials, query values and fragments never reach the log, the summary or the outputs', async () => {
+  const port = new URL(healthy.url).port;
+  const step = await runInProcess(run, {
+    url: `http://deployer:pa55w0rd-in-url@127.0.0.1:${port}/#frag-s3cret`,
+    checks: '- name: with token\n  path: /health?token=q-s3cret-token&v=2\n  expect-body: never-there',
+    'wait-timeout': '0s',
+  });
+  expect(step.exitCode).toBe(1);
+  const shown = [step.log, step.summary, JSON.stringify(step.outputs)].join('\n');
+  for (const secret of ['pa55w0rd-in-url', 'deployer', 'q-s3cret-token', 'frag-s3cret'])
+    expect(shown).not.toContain(secret);
+  expect(step.log).toContain(`Smoke testing http://***@127.0.0.1:${port}/#***`);
+  expect(step.summary).toContain(`against http://***@127.0.0.1:${port}/#***`);
+  expect(step.summary).toContain('| GET /health?token=***&v=*** |');
+  expect(healthy.requests.at(-1)!.url).toBe('/health?token=q-s3cret-token&v=2');
 });

@@ -17,6 +17,7 @@ import { type BuildImageInputs, parseInputs, verifyBuildFiles } from './inputs.j
 import { computeLabels, computeTags, type EventContext } from './metadata.js';
 import { POST_STATE } from './post.js';
 import { type BuildReport, metadataOutput, summaryMarkdown } from './report.js';
+import { SECRET_INPUTS } from './secret-inputs.js';
 
 export interface BuildImageDeps {
   exec: Exec;
@@ -63,6 +64,7 @@ export async function run(
 ): Promise<void> {
   await runAction(
     'build-image',
+    SECRET_INPUTS,
     async () => {
       // First of all, so that the post step (same bundle) knows it is the post step even after a kill.
       core.saveState(POST_STATE, 'true');

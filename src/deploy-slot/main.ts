@@ -18,6 +18,7 @@ import { armPlatform, timed } from './platform.js';
 import { LEASE_NONCE_STATE, runPost } from './post.js';
 import { holderName } from './record.js';
 import { outputs, summaryMarkdown } from './report.js';
+import { SECRET_INPUTS } from './secret-inputs.js';
 
 /** Settle `work`, or reject with the signal's reason as soon as it aborts (the work is abandoned). */
 function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
@@ -32,7 +33,7 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Pro
 
 export async function run(env: Env = process.env): Promise<void> {
   if (isPost(env)) {
-    await runAction('deploy-slot (post)', () => runPost(env), env);
+    await runAction('deploy-slot (post)', SECRET_INPUTS, () => runPost(env), env);
     return;
   }
   markMainStarted();
@@ -42,7 +43,7 @@ export async function run(env: Env = process.env): Promise<void> {
     if (first) core.info(`Received ${signal}: stopping, then restoring a safe state.`);
   });
   try {
-    await runAction('deploy-slot', (e) => main(e, cancellation.signal), env);
+    await runAction('deploy-slot', SECRET_INPUTS, (e) => main(e, cancellation.signal), env);
   } finally {
     cancellation.dispose();
   }

@@ -1,5 +1,7 @@
 import { parseDuration } from './duration.js';
 import { InputError } from './errors.js';
+import { findControlCharacter } from './log-safe.js';
+import { redactUrlAsWritten } from './redact.js';
 import { type JsonSchema, validateAgainstSchema } from './schema.js';
 
 /** The process environment, or a plain record in tests: inputs arrive as `INPUT_<NAME>`. */
@@ -61,15 +63,21 @@ export class InputReader {
   url(name: string, opts: Common & { required?: boolean; protocols?: string[] } = {}): URL | undefined {
     const value = opts.required ? this.required(name, opts) : this.raw(name);
     if (value === undefined) return undefined;
+    // The URL parser drops tabs and newlines silently: a URL that needs them is not the one given.
+    const control = findControlCharacter(value);
+    if (control)
+      this.fail(name, `must be a URL without control characters (found ${control})`, undefined, opts);
     const protocols = opts.protocols ?? ['http:', 'https:'];
     const expected = `must be an absolute ${protocols.map((p) => p.replace(':', '')).join(' or ')} URL`;
+    // The value is echoed redacted: a URL may carry a password or a token even when it is wrong.
+    const shown = redactUrlAsWritten(value);
     let url: URL;
     try {
       url = new URL(value);
     } catch {
-      this.fail(name, expected, value, opts);
+      this.fail(name, expected, shown, opts);
     }
-    if (!protocols.includes(url.protocol)) this.fail(name, expected, value, opts);
+    if (!protocols.includes(url.protocol)) this.fail(name, expected, shown, opts);
     return url;
   }
 
@@ -166,6 +174,12 @@ export class InputReader {
       if (!match || match[2] === '') {
         throw new InputError(
           `Input "${name}" must be lines of "Name: value"; line ${index + 1} is not (value hidden).`,
+        );
+      }
+      const control = findControlCharacter(match[2]!);
+      if (control) {
+        throw new InputError(
+          `Input "${name}" line ${index + 1} (${match[1]}) has a control character in its value (${control}; value hidden).`,
         );
       }
       headers[match[1]!] = match[2]!;

@@ -1,21 +1,20 @@
 import * as core from '@actions/core';
-import type { Env } from './inputs.js';
-
-/** Input names whose values are credentials whatever the action: masked before anything else runs. */
-const SECRET_INPUT = /(secret|password|token|key|credential|auth)/i;
+import { type Env, inputEnvName } from './inputs.js';
 
 /**
- * Register every secret-like `INPUT_*` value with the runner so it is replaced by `***` in all later
- * log lines. Multi-line values are masked line by line as well, because the runner masks per line.
+ * Register the values of the inputs an action declares secret with the runner, so they are replaced
+ * by `***` in all later log lines. Masking is by input, not by a name pattern: a pattern also hid
+ * `authority-host` (it contains "auth"), which made its errors unreadable. Every action declares its
+ * list (src/<action>/secret-inputs.ts); a contract test checks no credential-like input is left off.
  */
-export function maskSecretInputs(env: Env, extraNames: readonly string[] = []): void {
-  for (const [key, value] of Object.entries(env)) {
-    if (!key.startsWith('INPUT_') || !value) continue;
-    const name = key.slice('INPUT_'.length);
-    if (SECRET_INPUT.test(name) || extraNames.some((n) => n.toUpperCase() === name)) maskValue(value);
+export function maskSecretInputs(env: Env, secretInputs: readonly string[]): void {
+  for (const name of secretInputs) {
+    const value = env[inputEnvName(name)];
+    if (value) maskValue(value);
   }
 }
 
+/** Multi-line values are masked line by line as well, because the runner masks per line. */
 export function maskValue(value: string): void {
   const trimmed = value.trim();
   if (trimmed === '') return;

@@ -17,6 +17,7 @@ import { parseInputs, type SecurityScanInputs } from './inputs.js';
 import { ANNOTATIONS_PER_KIND, annotationsFor, countFindings, summaryMarkdown } from './report.js';
 import { uploadSizeProblem } from './sarif.js';
 import { securityScan } from './scan.js';
+import { SECRET_INPUTS } from './secret-inputs.js';
 
 export interface SecurityScanDeps {
   exec: Exec;
@@ -48,6 +49,7 @@ export async function run(env: Env = process.env, deps: Partial<SecurityScanDeps
   try {
     await runAction(
       'security-scan',
+      SECRET_INPUTS,
       async () => {
         const repoRoot = env['GITHUB_WORKSPACE'] ?? process.cwd();
         const untrusted = [repoRoot];

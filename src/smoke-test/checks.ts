@@ -1,5 +1,6 @@
 import { parseDuration } from '../lib/duration.js';
 import { InputError } from '../lib/errors.js';
+import { findControlCharacter } from '../lib/log-safe.js';
 import type { JsonSchema } from '../lib/schema.js';
 import { parseJsonPath } from './json-path.js';
 
@@ -85,6 +86,9 @@ export function describeStatusMatchers(matchers: readonly StatusMatcher[]): stri
   return matchers.map((m) => ('code' in m ? String(m.code) : `${m.klass}xx`)).join(' or ');
 }
 
+/** RFC 9110 token characters. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
 export const DEFAULT_CHECK: CheckSpec = { name: 'GET /', path: '/' };
 
 /**
@@ -98,6 +102,29 @@ export function normalizeChecks(specs: readonly CheckSpec[], inputName = 'checks
     const method = spec.method ?? 'GET';
     const path = spec.path ?? '/';
     const name = spec.name ?? `${method} ${path}`;
+    // A name is printed on log lines and is a key of the results output: a newline in it once
+    // printed forged workflow commands. Header values go on the wire, where undici would refuse them.
+    const pathControl = findControlCharacter(path);
+    if (pathControl) {
+      throw new InputError(`${where} path must not contain control characters (found ${pathControl}).`);
+    }
+    const nameControl = findControlCharacter(name);
+    if (nameControl) {
+      throw new InputError(`${where} name must not contain control characters (found ${nameControl}).`);
+    }
+    for (const [header, value] of Object.entries(spec.headers ?? {})) {
+      if (!HEADER_NAME.test(header)) {
+        throw new InputError(
+          `${where} header name ${JSON.stringify(header)} is not a valid HTTP header name.`,
+        );
+      }
+      const control = findControlCharacter(String(value));
+      if (control) {
+        throw new InputError(
+          `${where} header "${header}" has a control character in its value (${control}; value hidden).`,
+        );
+      }
+    }
     if (seen.has(name)) {
       throw new InputError(`${where} repeats the check name "${name}"; names must be unique (set "name").`);
     }

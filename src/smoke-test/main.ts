@@ -4,51 +4,63 @@ import { formatDuration } from '../lib/duration.js';
 import { CheckFailedError } from '../lib/errors.js';
 import { createHttpAgent, httpRequest } from '../lib/http.js';
 import type { Env } from '../lib/inputs.js';
-import { withGroup } from '../lib/log.js';
+import { logInfo, logWarning, withGroup } from '../lib/log.js';
+import { redactUrl } from '../lib/redact.js';
 import { maskValue } from '../lib/secrets.js';
 import { writeSummary } from '../lib/summary.js';
 import { parseInputs } from './inputs.js';
 import { failureMessage, resultsOutput, summaryMarkdown } from './report.js';
+import { SECRET_INPUTS } from './secret-inputs.js';
 import { runSmokeTests } from './smoke.js';
 
 export async function run(env: Env = process.env): Promise<void> {
-  await runAction('smoke-test', async () => {
-    const inputs = await parseInputs(env);
-    for (const value of Object.values(inputs.headers)) maskValue(value);
-    for (const check of inputs.checks) for (const value of Object.values(check.headers)) maskValue(value);
+  await runAction(
+    'smoke-test',
+    SECRET_INPUTS,
+    async () => {
+      const inputs = await parseInputs(env);
+      // Printed URLs are redacted (redactUrl); a password in the URL is masked too, for anything else.
+      if (inputs.url.password) maskValue(decodeURIComponent(inputs.url.password));
+      for (const value of Object.values(inputs.headers)) maskValue(value);
+      for (const check of inputs.checks) for (const value of Object.values(check.headers)) maskValue(value);
 
-    const agent = createHttpAgent(Math.max(inputs.concurrency, 6));
-    try {
-      const report = await withGroup(
-        `Smoke testing ${inputs.url.href} (${inputs.checks.length} checks)`,
-        () =>
-          runSmokeTests(inputs, {
-            send: (req, timeoutMs) => httpRequest(req, { timeoutMs, dispatcher: agent }),
-            onRetry: (name, attempt, reason, delayMs) =>
-              core.info(
-                `${name}: attempt ${attempt} failed (${reason}); retrying in ${formatDuration(delayMs)}`,
-              ),
-          }),
-      );
-      for (const r of report.results) {
-        core.info(
-          `${r.passed ? 'PASS' : 'FAIL'} ${r.name}: ${r.status ?? 'no response'} in ${Math.round(r.latencyMs ?? 0)} ms after ${r.attempts} attempt(s)${r.reason ? ` (${r.reason})` : ''}`,
+      const agent = createHttpAgent(Math.max(inputs.concurrency, 6));
+      try {
+        const report = await withGroup(
+          `Smoke testing ${redactUrl(inputs.url)} (${inputs.checks.length} checks)`,
+          () =>
+            runSmokeTests(inputs, {
+              send: (req, timeoutMs) => httpRequest(req, { timeoutMs, dispatcher: agent }),
+              onRetry: (name, attempt, reason, delayMs) =>
+                logInfo(
+                  `${name}: attempt ${attempt} failed (${reason}); retrying in ${formatDuration(delayMs)}`,
+                ),
+            }),
         );
-        if (r.page?.uncompressedText.length)
-          core.warning(`${r.name}: text sent without gzip or br: ${r.page.uncompressedText.join(', ')}`);
-        if (r.page?.shortCache.length)
-          core.warning(
-            `${r.name}: static assets without long-lived Cache-Control: ${r.page.shortCache.join(', ')}`,
+        for (const r of report.results) {
+          logInfo(
+            `${r.passed ? 'PASS' : 'FAIL'} ${r.name}: ${r.status ?? 'no response'} in ${Math.round(r.latencyMs ?? 0)} ms after ${r.attempts} attempt(s)${r.reason ? ` (${r.reason})` : ''}`,
           );
+          if (r.page?.uncompressedText.length)
+            logWarning(`${r.name}: text sent without gzip or br: ${r.page.uncompressedText.join(', ')}`);
+          if (r.page?.shortCache.length)
+            logWarning(
+              `${r.name}: static assets without long-lived Cache-Control: ${r.page.shortCache.join(', ')}`,
+            );
+        }
+        core.setOutput('passed', String(report.passed));
+        core.setOutput('failed', String(report.failed));
+        core.setOutput('results', JSON.stringify(resultsOutput(report)));
+        core.setOutput(
+          'p95-latency-ms',
+          report.p95LatencyMs === undefined ? '' : String(report.p95LatencyMs),
+        );
+        await writeSummary(summaryMarkdown(report, inputs.url.href));
+        if (!report.passed) throw new CheckFailedError(failureMessage(report));
+      } finally {
+        await agent.close();
       }
-      core.setOutput('passed', String(report.passed));
-      core.setOutput('failed', String(report.failed));
-      core.setOutput('results', JSON.stringify(resultsOutput(report)));
-      core.setOutput('p95-latency-ms', report.p95LatencyMs === undefined ? '' : String(report.p95LatencyMs));
-      await writeSummary(summaryMarkdown(report, inputs.url.href));
-      if (!report.passed) throw new CheckFailedError(failureMessage(report));
-    } finally {
-      await agent.close();
-    }
-  });
+    },
+    env,
+  );
 }

@@ -1,3 +1,5 @@
+import { redactUrl } from '../lib/redact.js';
+
 /** What a browser would fetch after the HTML: same-origin stylesheets, scripts and images. */
 export interface PageAsset {
   url: string;
@@ -109,10 +111,12 @@ export function assessPage(
     assets: all,
     uncompressedText: all
       .filter((a) => !a.error && a.bytes > 0 && isTextContentType(a.contentType) && !a.compressed)
-      .map((a) => a.url),
-    shortCache: assets.filter((a) => !a.error && a.status < 400 && !a.longLivedCache).map((a) => a.url),
+      .map((a) => redactUrl(a.url)),
+    shortCache: assets
+      .filter((a) => !a.error && a.status < 400 && !a.longLivedCache)
+      .map((a) => redactUrl(a.url)),
     failedAssets: assets
       .filter((a) => a.error || a.status >= 400)
-      .map((a) => `${a.url} (${a.error ?? a.status})`),
+      .map((a) => `${redactUrl(a.url)} (${a.error ?? a.status})`),
   };
 }

@@ -1,4 +1,5 @@
 import { formatDuration } from '../lib/duration.js';
+import { redactQuery, redactUrl } from '../lib/redact.js';
 import { markdownTable, mermaidBarChart } from '../lib/summary.js';
 import type { CheckResult, SmokeReport } from './smoke.js';
 
@@ -63,11 +64,17 @@ function pageSection(r: CheckResult): string {
   ].join('\n');
 }
 
+/** Path and query of a check's URL, query values redacted: `/health?token=***`. */
+function requestTarget(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.pathname}${redactQuery(parsed.search)}`;
+}
+
 export function summaryMarkdown(report: SmokeReport, baseUrl: string): string {
   const rows = report.results.map((r) => [
     r.passed ? '✅' : '❌',
     r.name,
-    `${r.method} ${new URL(r.url).pathname}${new URL(r.url).search}`,
+    `${r.method} ${requestTarget(r.url)}`,
     r.status ?? '–',
     ms(r.latencyMs),
     r.attempts,
@@ -79,7 +86,7 @@ export function summaryMarkdown(report: SmokeReport, baseUrl: string): string {
   return [
     `## Smoke test: ${report.passed ? 'passed' : 'failed'}`,
     '',
-    `${report.results.length - report.failed} of ${report.results.length} checks passed against ${baseUrl}; p95 latency ${ms(report.p95LatencyMs)}.`,
+    `${report.results.length - report.failed} of ${report.results.length} checks passed against ${redactUrl(baseUrl)}; p95 latency ${ms(report.p95LatencyMs)}.`,
     '',
     markdownTable(['', 'Check', 'Request', 'Status', 'Latency', 'Attempts', 'Failure'], rows),
     bars.length > 0 ? mermaidBarChart({ title: 'Latency per check', yLabel: 'ms', bars }) : '',

@@ -1,6 +1,8 @@
 import { type Clock, retryUntil, systemClock } from '../lib/backoff.js';
 import { mapLimit } from '../lib/concurrency.js';
+import { errorMessage } from '../lib/errors.js';
 import { HttpError, type HttpRequest, type HttpResponse } from '../lib/http.js';
+import { redactUrlsIn } from '../lib/redact.js';
 import { percentile } from '../lib/stats.js';
 import { describeStatusMatchers, type SmokeCheck, statusMatches } from './checks.js';
 import { jsonExpectationFailures } from './json-path.js';
@@ -136,7 +138,7 @@ async function attemptCheck(
   try {
     res = await deps.send({ url, method: check.method, headers, body: check.body }, timeoutMs);
   } catch (error) {
-    const reason = error instanceof HttpError ? error.message : String(error);
+    const reason = redactUrlsIn(errorMessage(error));
     return {
       result: {
         ...base,
@@ -161,7 +163,7 @@ async function attemptCheck(
             asset.kind,
           );
         } catch (error) {
-          const message = error instanceof Error ? error.message : String(error);
+          const message = redactUrlsIn(errorMessage(error));
           return {
             url: asset.url,
             kind: asset.kind,

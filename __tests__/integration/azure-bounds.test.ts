@@ -1,7 +1,10 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import tls from 'node:tls';
 import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, jest, test } from '@jest/globals';
@@ -16,6 +19,7 @@ import {
 import { createAzureCredential } from '../../src/lib/azure/credential.js';
 import type { AzureInputs } from '../../src/lib/azure/inputs.js';
 import { CancelledError } from '../../src/lib/cancellation.js';
+import { runBundle } from '../helpers/runner.js';
 import { selfSignedCert } from '../helpers/tls.js';
 
 // Every hang case has 1–2 s bounds here; before the bounds existed each ran into this timeout.
@@ -461,4 +465,52 @@ describe('network failures in words, naming the input', () => {
     expect(error).toBeInstanceOf(CancelledError);
     expect(error.message).toBe('cancelled by SIGINT');
   });
+});
+
+describe('through the deploy-slot bundle, run as the runner runs it', () => {
+  const caFile = join(mkdtempSync(join(tmpdir(), 'slotline-ca-')), 'ca.pem');
+  writeFileSync(caFile, cert.cert);
+  afterAll(() => rmSync(dirname(caFile), { recursive: true, force: true }));
+
+  const step = (armEndpoint: string, authorityHost: string) =>
+    runBundle(
+      'deploy-slot',
+      {
+        action: 'swap',
+        'subscription-id': SUB,
+        'tenant-id': TENANT,
+        'client-id': CLIENT,
+        'client-secret': 'test-secret',
+        'arm-endpoint': armEndpoint,
+        'authority-host': authorityHost,
+        'resource-group': 'rg',
+        'app-name': 'web',
+      },
+      { NODE_EXTRA_CA_CERTS: caFile },
+      60_000,
+    );
+
+  test('ARM refusing the connection fails the step with one line naming arm-endpoint', async () => {
+    const entra = await fakeEntra();
+    const arm = `https://127.0.0.1:${await closedPort()}`;
+    const result = await step(arm, entra.url);
+    expect(result.exitCode).toBe(1);
+    expect(result.log).toContain(
+      `::error::deploy-slot: arm-endpoint ${arm}: connection refused (ECONNREFUSED)`,
+    );
+    expect(result.log).not.toMatch(/unexpected error|\n\s+at /);
+  }, 30_000);
+
+  test("Entra ID refusing the connection (MSAL's endpoints_resolution_error) names authority-host", async () => {
+    const authority = `https://127.0.0.1:${await closedPort()}`;
+    const result = await step('https://127.0.0.1:1', authority);
+    expect(result.exitCode).toBe(1);
+    // The host itself is masked until masking goes by input rather than by name pattern (issue 10, item 14).
+    expect(result.log).toMatch(
+      new RegExp(
+        `::error::deploy-slot: authority-host (\\*\\*\\*|${authority}): connection refused \\(ECONNREFUSED\\)`,
+      ),
+    );
+    expect(result.log).not.toMatch(/unexpected error|\n\s+at /);
+  }, 30_000);
 });

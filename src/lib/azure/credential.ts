@@ -116,12 +116,12 @@ class BoundedCredential implements TokenCredential {
       );
     } catch (error) {
       if (callerSignal?.aborted) throw cancellationOf(callerSignal);
-      if (context.assertionFailure) throw context.assertionFailure;
       const last = context.lastFailure ? ` (last attempt: ${networkErrorInWords(context.lastFailure)})` : '';
       if (deadline.aborted)
         throw new AzureTimeoutError(
           `${this.endpoint.input} ${this.endpoint.origin}: no access token within ${seconds(this.bounds.tokenDeadlineMs)}${last}`,
         );
+      if (context.assertionFailure) throw context.assertionFailure;
       // MSAL reports a failed request as `network_error` (or, for the metadata, `endpoints_resolution_error`)
       // without the cause; the HTTP client saw it.
       if (/network_error|endpoints_resolution_error/.test(errorMessage(error)))

@@ -18,6 +18,7 @@ import {
 } from '../../src/lib/azure/bounds.js';
 import { createAzureCredential } from '../../src/lib/azure/credential.js';
 import type { AzureInputs } from '../../src/lib/azure/inputs.js';
+import { createMonitorClient } from '../../src/lib/azure/monitor.js';
 import { CancelledError } from '../../src/lib/cancellation.js';
 import { runBundle } from '../helpers/runner.js';
 import { selfSignedCert } from '../helpers/tls.js';
@@ -265,6 +266,28 @@ describe('every ARM call is bounded', () => {
     expect(bomb.length).toBeLessThan(1024 * 1024);
     expect(error).toBeInstanceOf(ResponseTooLargeError);
     expect(error.message).toBe('response body larger than 1048576 bytes (after decompression)');
+  });
+});
+
+describe("Microsoft's MonitorClient gets the same bounds", () => {
+  test('ARM never answers: the call ends at its deadline', async () => {
+    const entra = await fakeEntra();
+    const arm = await tlsServer(() => {});
+    const azure = inputs(arm.url, entra.url);
+    const monitor = await createMonitorClient(await createAzureCredential(azure, { bounds: BOUNDS }), azure, {
+      bounds: BOUNDS,
+      retryDelayInMs: 50,
+    });
+    const { error, ms } = await failure(() => monitor.autoscaleSettings.get('rg', 'autoscale'));
+    measured.push(`MonitorClient, ARM never answers: ${ms} ms`);
+    expect(error).toBeInstanceOf(AzureTimeoutError);
+    expect(error.message).toMatch(
+      new RegExp(
+        `^arm-endpoint ${arm.url}: GET /subscriptions/${SUB}/resourcegroups/rg/providers/microsoft.insights/autoscalesettings/autoscale got no answer within 1.5 s`,
+        'i',
+      ),
+    );
+    expect(arm.requests.length).toBeGreaterThanOrEqual(1);
   });
 });
 

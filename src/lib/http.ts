@@ -228,7 +228,8 @@ export function networkErrorInWords(error: unknown): string {
     (error as { cause?: { code?: unknown } } | undefined)?.cause?.code;
   const message = errorMessage(error).split('\n')[0] ?? '';
   if (typeof code !== 'string' || !code) return message;
-  if (code === 'ETIMEDOUT' && /^no response within/.test(message)) return `${message} (${code})`;
+  // A timeout of ours says which phase stalled; keep its words.
+  if (code === 'ETIMEDOUT' && / within [\d.]+ s$/.test(message)) return `${message} (${code})`;
   const words = NETWORK_ERROR_WORDS[code];
   if (words) return `${words} (${code})`;
   return message.includes(code) ? message : `${message} (${code})`;

@@ -1,5 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { subscribe } from 'node:diagnostics_channel';
+import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
+import { TLSSocket } from 'node:tls';
 import type {
   HttpClient,
   PipelinePolicy,
@@ -122,6 +125,44 @@ export function lastFailureOf(request: PipelineRequest): unknown {
   return lastFailures.get(request);
 }
 
+/**
+ * How far the current attempt's new connection got, for the timeout's message. Node announces every
+ * client socket on the `net.client.socket` channel, inside the async context of the request that made it.
+ */
+interface AttemptTrace {
+  phase?: 'tcp-connect' | 'tls-handshake' | 'response';
+}
+const attemptTrace = new AsyncLocalStorage<AttemptTrace>();
+let tracing = false;
+function traceNewSockets(): void {
+  if (tracing) return;
+  tracing = true;
+  subscribe('net.client.socket', (message) => {
+    const trace = attemptTrace.getStore();
+    if (!trace) return;
+    const socket = (message as { socket: Socket }).socket;
+    trace.phase = 'tcp-connect';
+    socket.once('connect', () => {
+      if (trace.phase === 'tcp-connect')
+        trace.phase = socket instanceof TLSSocket ? 'tls-handshake' : 'response';
+    });
+    socket.once('secureConnect', () => {
+      trace.phase = 'response';
+    });
+  });
+}
+
+function timeoutInWords(trace: AttemptTrace, ms: number): string {
+  switch (trace.phase) {
+    case 'tcp-connect':
+      return `no TCP connection within ${seconds(ms)}`;
+    case 'tls-handshake':
+      return `TLS handshake not completed within ${seconds(ms)}`;
+    default:
+      return `no response within ${seconds(ms)}`;
+  }
+}
+
 type Sdk = Pick<typeof import('@azure/core-rest-pipeline'), 'RestError'>;
 
 const RETRY_AFTER_MS_HEADERS = ['retry-after-ms', 'x-ms-retry-after-ms'];
@@ -190,11 +231,13 @@ export function readCapped(stream: Readable, maxBytes: number, signal: AbortSign
 export function boundedHttpClient(inner: HttpClient, sdk: Sdk, bounds: AzureBounds): HttpClient {
   return {
     async sendRequest(request: PipelineRequest): Promise<PipelineResponse> {
+      traceNewSockets();
+      const trace: AttemptTrace = {};
       const context = tokenRequestContext.getStore();
       const callerSignal = request.abortSignal as AbortSignal | undefined;
       const attempt = new AbortController();
       const timer = setTimeout(
-        () => attempt.abort(new Error(`no response within ${seconds(bounds.attemptTimeoutMs)}`)),
+        () => attempt.abort(new Error(timeoutInWords(trace, bounds.attemptTimeoutMs))),
         bounds.attemptTimeoutMs,
       );
       const signal = anySignal(attempt.signal, callerSignal, context?.signal);
@@ -202,7 +245,10 @@ export function boundedHttpClient(inner: HttpClient, sdk: Sdk, bounds: AzureBoun
       request.abortSignal = signal;
       request.streamResponseStatusCodes = new Set([Number.POSITIVE_INFINITY]);
       try {
-        const response = await untilAborted(inner.sendRequest(request), signal);
+        const response = await untilAborted(
+          attemptTrace.run(trace, () => inner.sendRequest(request)),
+          signal,
+        );
         const stream = response.readableStreamBody as Readable | undefined;
         if (stream) {
           delete response.readableStreamBody;
@@ -220,7 +266,7 @@ export function boundedHttpClient(inner: HttpClient, sdk: Sdk, bounds: AzureBoun
       } catch (error) {
         const failure =
           attempt.signal.aborted && !callerSignal?.aborted && !context?.signal.aborted
-            ? new sdk.RestError(`no response within ${seconds(bounds.attemptTimeoutMs)}`, {
+            ? new sdk.RestError(timeoutInWords(trace, bounds.attemptTimeoutMs), {
                 code: 'ETIMEDOUT',
                 request,
               })

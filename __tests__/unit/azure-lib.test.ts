@@ -1,7 +1,10 @@
 import { describe, expect, test } from '@jest/globals';
+import { AzureNetworkError, capRetryAfter, networkFailure } from '../../src/lib/azure/bounds.js';
 import { ArmError, AzureAuthError, translateAzureError } from '../../src/lib/azure/errors.js';
 import { armScope, readAzureInputs } from '../../src/lib/azure/inputs.js';
+import { CancelledError } from '../../src/lib/cancellation.js';
 import { InputError } from '../../src/lib/errors.js';
+import { networkErrorInWords } from '../../src/lib/http.js';
 import { InputReader } from '../../src/lib/inputs.js';
 import { inputEnv } from '../helpers/runner.js';
 
@@ -129,5 +132,81 @@ describe('translateAzureError', () => {
     expect(translateAzureError(notFound, inputs)).toBe(notFound);
     const other = new Error('something else');
     expect(translateAzureError(other, inputs)).toBe(other);
+  });
+});
+
+describe('errors in words', () => {
+  const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });
+
+  test.each([
+    [withCode('connect ECONNREFUSED 127.0.0.1:1234', 'ECONNREFUSED'), 'connection refused (ECONNREFUSED)'],
+    [withCode('getaddrinfo ENOTFOUND login.example', 'ENOTFOUND'), 'host not found (ENOTFOUND)'],
+    [withCode('connect ETIMEDOUT 10.0.0.1:443', 'ETIMEDOUT'), 'connection timed out (ETIMEDOUT)'],
+    [withCode('no response within 30 s', 'ETIMEDOUT'), 'no response within 30 s (ETIMEDOUT)'],
+    [
+      withCode('Connect Timeout Error', 'UND_ERR_CONNECT_TIMEOUT'),
+      'no connection within the connect timeout (TCP connect or TLS handshake) (UND_ERR_CONNECT_TIMEOUT)',
+    ],
+    [
+      withCode('self-signed certificate', 'DEPTH_ZERO_SELF_SIGNED_CERT'),
+      'TLS certificate is self-signed and not trusted (DEPTH_ZERO_SELF_SIGNED_CERT)',
+    ],
+    [
+      Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNRESET' } }),
+      'connection reset (ECONNRESET)',
+    ],
+    [withCode('something odd', 'EWHATEVER'), 'something odd (EWHATEVER)'],
+    [new Error('no code at all'), 'no code at all'],
+  ])('%s → %s', (error, words) => {
+    expect(networkErrorInWords(error)).toBe(words);
+  });
+
+  test('a network failure from the SDK names the input and its origin', () => {
+    const error = withCode('connect ECONNREFUSED 127.0.0.1:1234', 'ECONNREFUSED');
+    expect(
+      networkFailure({ input: 'authority-host', origin: 'https://127.0.0.1:1234' }, error)?.message,
+    ).toBe('authority-host https://127.0.0.1:1234: connection refused (ECONNREFUSED)');
+    expect(
+      networkFailure({ input: 'arm-endpoint', origin: 'https://x' }, new Error('not a network error')),
+    ).toBe(undefined);
+  });
+
+  test('errors already in words and cancellations pass translateAzureError unchanged', () => {
+    const inputs = {
+      authorityHost: 'https://login.microsoftonline.com',
+      armEndpoint: 'https://management.azure.com',
+      credentialKind: 'client-secret' as const,
+    };
+    const network = new AzureNetworkError(
+      'authority-host https://127.0.0.1:1: connection refused (ECONNREFUSED)',
+    );
+    expect(translateAzureError(network, inputs)).toBe(network);
+    const cancelled = new CancelledError('SIGTERM');
+    expect(translateAzureError(cancelled, inputs)).toBe(cancelled);
+  });
+});
+
+describe('capRetryAfter', () => {
+  const response = (headers: Record<string, string>) => {
+    const map = new Map(Object.entries(headers));
+    return {
+      headers: {
+        get: (name: string) => map.get(name),
+        set: (name: string, value: string) => void map.set(name, value),
+      },
+      map,
+    };
+  };
+
+  test.each([
+    [{ 'retry-after': '86400' }, { 'retry-after': '60', 'retry-after-ms': '60000' }],
+    [{ 'retry-after': '5' }, { 'retry-after': '5' }],
+    [{ 'retry-after': 'Wed, 09 Dec 2026 00:00:00 GMT' }, { 'retry-after': '60', 'retry-after-ms': '60000' }],
+    [{ 'retry-after-ms': '900000' }, { 'retry-after-ms': '60000' }],
+    [{ 'x-ms-retry-after-ms': '1500' }, { 'x-ms-retry-after-ms': '1500' }],
+  ])('%j → %j', (headers, capped) => {
+    const r = response(headers);
+    capRetryAfter(r as never, 60_000, Date.parse('2026-12-07T00:00:00Z'));
+    expect(Object.fromEntries(r.map)).toEqual(capped);
   });
 });

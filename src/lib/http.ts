@@ -1,9 +1,14 @@
+import type { Readable } from 'node:stream';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import { Agent, type Dispatcher, request } from 'undici';
 import { type BackoffPolicy, backoffDelay, type Clock, DEFAULT_BACKOFF, systemClock } from './backoff.js';
+import { CancelledError } from './cancellation.js';
 import { errorMessage } from './errors.js';
 
-/** The one HTTP layer of slotline: undici, keep-alive, a hard timeout per request, optional retry. */
+/**
+ * The one HTTP layer of slotline: undici, keep-alive, a hard timeout per request (connect, TLS handshake,
+ * headers and body), an abort signal, a body cap after decompression, optional retry.
+ */
 
 export interface HttpRequest {
   url: string | URL;
@@ -25,17 +30,27 @@ export interface HttpResponse {
 }
 
 export interface HttpClientOptions {
+  /** The whole request: connect, TLS handshake, headers and body. Default 30 s. */
   timeoutMs?: number;
+  /** Aborts the request; it then rejects with the signal's reason (CancelledError from cancelOnSignals). */
+  signal?: AbortSignal;
+  /** The largest body read, before and after decompression. Default 32 MiB. */
+  maxBodyBytes?: number;
   dispatcher?: Dispatcher;
   clock?: Clock;
 }
 
-/** A keep-alive connection pool; close it when done so the process can exit promptly. */
-export function createHttpAgent(connectionsPerOrigin = 8): Agent {
+export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
+
+/**
+ * A keep-alive connection pool; close it when done so the process can exit promptly. A request's own
+ * timeout ends the request at once; a connection attempt left behind ends at `connectTimeoutMs`.
+ */
+export function createHttpAgent(connectionsPerOrigin = 8, connectTimeoutMs = 10_000): Agent {
   return new Agent({
     connections: connectionsPerOrigin,
     keepAliveTimeout: 4_000,
-    connect: { timeout: 10_000 },
+    connect: { timeout: connectTimeoutMs },
   });
 }
 
@@ -50,19 +65,71 @@ export class HttpError extends Error {
   }
 }
 
-export function decodeBody(raw: Buffer, contentEncoding: string | undefined): Buffer {
+/** Undo Content-Encoding; a body that would decompress to more than `maxBytes` is refused (a gzip bomb). */
+/** A body over the cap, before or after decompression: not worth a retry. */
+export class ResponseTooLargeHttpError extends HttpError {}
+
+class BodyTooLarge extends Error {}
+
+export function decodeBody(
+  raw: Buffer,
+  contentEncoding: string | undefined,
+  maxBytes = DEFAULT_MAX_BODY_BYTES,
+): Buffer {
   const encodings = (contentEncoding ?? '')
     .split(',')
     .map((e) => e.trim().toLowerCase())
     .filter((e) => e && e !== 'identity');
   let body = raw;
+  const limit = { maxOutputLength: maxBytes };
   for (const encoding of encodings.reverse()) {
-    if (encoding === 'gzip' || encoding === 'x-gzip') body = gunzipSync(body);
-    else if (encoding === 'br') body = brotliDecompressSync(body);
-    else if (encoding === 'deflate') body = inflateSync(body);
-    else throw new Error(`unsupported Content-Encoding "${encoding}"`);
+    try {
+      if (encoding === 'gzip' || encoding === 'x-gzip') body = gunzipSync(body, limit);
+      else if (encoding === 'br') body = brotliDecompressSync(body, limit);
+      else if (encoding === 'deflate') body = inflateSync(body, limit);
+      else throw new Error(`unsupported Content-Encoding "${encoding}"`);
+    } catch (error) {
+      if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE')
+        throw new BodyTooLarge(`response body larger than ${maxBytes} bytes after decompression`);
+      throw error;
+    }
   }
   return body;
+}
+
+/** Read a body to its end, refusing more than `maxBytes`; the signal stops it (and destroys the stream). */
+async function readBody(body: Readable, maxBytes: number, signal: AbortSignal): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  signal.throwIfAborted();
+  const onAbort = (): void => void body.destroy(signal.reason);
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    for await (const chunk of body) {
+      size += (chunk as Buffer).length;
+      if (size > maxBytes) {
+        body.destroy();
+        throw new BodyTooLarge(`response body larger than ${maxBytes} bytes`);
+      }
+      chunks.push(chunk as Buffer);
+    }
+  } catch (error) {
+    throw signal.aborted ? signal.reason : error;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+/** Reject when the signal aborts, even where undici does not look at it (a connection still in its TLS handshake). */
+function raceSignal<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  work.catch(() => {});
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
@@ -73,21 +140,34 @@ function flattenHeaders(headers: Record<string, string | string[] | undefined>):
   return flat;
 }
 
-/** One request. Network failures and timeouts throw HttpError; any HTTP status is a response. */
+/**
+ * One request. Network failures and timeouts throw HttpError; any HTTP status is a response. The
+ * caller's abort rejects with the signal's reason.
+ */
 export async function httpRequest(req: HttpRequest, opts: HttpClientOptions = {}): Promise<HttpResponse> {
   const clock = opts.clock ?? systemClock;
   const url = String(req.url);
   const timeoutMs = opts.timeoutMs ?? 30_000;
+  const maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  if (opts.signal?.aborted) throw cancellationReason(opts.signal);
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+  // undici's connect timeout, not the request's signal, ends a stalled TLS handshake: without a pool of
+  // the caller's, use one for this request whose connect timeout is the request's, destroyed at the end.
+  const ownAgent = opts.dispatcher ? undefined : createHttpAgent(1, timeoutMs);
   const started = clock.now();
   try {
-    const res = await request(url, {
-      method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
-      headers: req.headers,
-      body: req.body,
-      dispatcher: opts.dispatcher,
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    const rawBody = Buffer.from(await res.body.arrayBuffer());
+    const res = await raceSignal(
+      request(url, {
+        method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
+        headers: req.headers,
+        body: req.body,
+        dispatcher: opts.dispatcher ?? ownAgent,
+        signal,
+      }),
+      signal,
+    );
+    const rawBody = await readBody(res.body, maxBodyBytes, signal);
     const latencyMs = clock.now() - started;
     const headers = flattenHeaders(res.headers);
     return {
@@ -95,27 +175,64 @@ export async function httpRequest(req: HttpRequest, opts: HttpClientOptions = {}
       status: res.statusCode,
       headers,
       rawBody,
-      body: decodeBody(rawBody, headers['content-encoding']),
+      body: decodeBody(rawBody, headers['content-encoding'], maxBodyBytes),
       latencyMs,
     };
   } catch (error) {
     const latencyMs = clock.now() - started;
-    // The abort reason is a DOMException, which is not always `instanceof Error` (another realm).
-    const name = (error as { name?: string } | undefined)?.name;
-    const reason =
-      name === 'TimeoutError' || name === 'AbortError'
-        ? `no complete response within ${timeoutMs} ms`
-        : describeNetworkError(error);
+    if (opts.signal?.aborted) throw cancellationReason(opts.signal);
+    if (error instanceof BodyTooLarge) throw new ResponseTooLargeHttpError(error.message, url, latencyMs);
+    const reason = timeout.aborted
+      ? `no complete response within ${timeoutMs} ms`
+      : networkErrorInWords(error);
     throw new HttpError(reason, url, latencyMs);
+  } finally {
+    if (ownAgent) void ownAgent.destroy().catch(() => {});
   }
 }
 
-function describeNetworkError(error: unknown): string {
+function cancellationReason(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error && reason.name !== 'AbortError' ? reason : new CancelledError('abort');
+}
+
+/** Network error codes in words; the code stays in brackets for searching. */
+const NETWORK_ERROR_WORDS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host name lookup failed (temporary DNS failure)',
+  ETIMEDOUT: 'connection timed out',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  EPIPE: 'connection closed while sending',
+  UND_ERR_CONNECT_TIMEOUT: 'no connection within the connect timeout (TCP connect or TLS handshake)',
+  UND_ERR_SOCKET: 'connection closed by the server',
+  UND_ERR_HEADERS_TIMEOUT: 'no response headers in time',
+  UND_ERR_BODY_TIMEOUT: 'response body stalled',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'TLS certificate is self-signed and not trusted',
+  SELF_SIGNED_CERT_IN_CHAIN: 'TLS certificate chain ends in an untrusted root',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'TLS certificate not trusted (unknown issuer)',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'TLS certificate not trusted (unknown issuer)',
+  CERT_HAS_EXPIRED: 'TLS certificate has expired',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'TLS certificate does not name this host',
+};
+
+/**
+ * A network error as words plus its code, e.g. `connection refused (ECONNREFUSED)`; a timeout of ours
+ * (code ETIMEDOUT with its own message) keeps that message.
+ */
+export function networkErrorInWords(error: unknown): string {
   const code =
-    (error as { code?: string; cause?: { code?: string } })?.code ??
-    (error as { cause?: { code?: string } })?.cause?.code;
-  const message = errorMessage(error);
-  return code && !message.includes(code) ? `${code}: ${message}` : message;
+    (error as { code?: unknown } | undefined)?.code ??
+    (error as { cause?: { code?: unknown } } | undefined)?.cause?.code;
+  const message = errorMessage(error).split('\n')[0] ?? '';
+  if (typeof code !== 'string' || !code) return message;
+  // A timeout of ours says which phase stalled; keep its words.
+  if (code === 'ETIMEDOUT' && / within [\d.]+ s$/.test(message)) return `${message} (${code})`;
+  const words = NETWORK_ERROR_WORDS[code];
+  if (words) return `${words} (${code})`;
+  return message.includes(code) ? message : `${message} (${code})`;
 }
 
 /** Seconds or an HTTP date, as RFC 9110 allows; undefined when absent or unparseable. */
@@ -134,22 +251,37 @@ const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
  */
 export async function httpRequestWithRetry(
   req: HttpRequest,
-  opts: HttpClientOptions & { retries?: number; policy?: BackoffPolicy; random?: () => number } = {},
+  opts: HttpClientOptions & {
+    retries?: number;
+    policy?: BackoffPolicy;
+    random?: () => number;
+    /** The longest Retry-After honoured; default 60 s. */
+    maxRetryAfterMs?: number;
+  } = {},
 ): Promise<HttpResponse> {
   const clock = opts.clock ?? systemClock;
   const retries = opts.retries ?? 3;
+  const sleep = (ms: number): Promise<void> =>
+    opts.signal ? raceSignal(clock.sleep(ms), opts.signal) : clock.sleep(ms);
   for (let attempt = 0; ; attempt++) {
     let waitMs: number;
     try {
       const res = await httpRequest(req, opts);
       if (!RETRYABLE_STATUS.has(res.status) || attempt >= retries) return res;
+      const retryAfterMs = parseRetryAfter(res.headers['retry-after'], clock.now());
       waitMs =
-        parseRetryAfter(res.headers['retry-after'], clock.now()) ??
-        backoffDelay(attempt + 1, opts.policy ?? DEFAULT_BACKOFF, opts.random);
+        retryAfterMs !== undefined
+          ? Math.min(retryAfterMs, opts.maxRetryAfterMs ?? 60_000)
+          : backoffDelay(attempt + 1, opts.policy ?? DEFAULT_BACKOFF, opts.random);
     } catch (error) {
-      if (attempt >= retries) throw error;
+      if (attempt >= retries || !(error instanceof HttpError) || error instanceof ResponseTooLargeHttpError)
+        throw error;
       waitMs = backoffDelay(attempt + 1, opts.policy ?? DEFAULT_BACKOFF, opts.random);
     }
-    await clock.sleep(waitMs);
+    try {
+      await sleep(waitMs);
+    } catch {
+      throw cancellationReason(opts.signal!);
+    }
   }
 }

@@ -1,6 +1,22 @@
 import type { TokenCredential } from '@azure/core-auth';
 import type { OperationResponse, OperationState, PollerLike } from '@azure/core-lro';
 import type { HttpClient, Pipeline, PipelineResponse } from '@azure/core-rest-pipeline';
+import { CancelledError } from '../cancellation.js';
+import { ActionError } from '../errors.js';
+import {
+  type AzureBounds,
+  AzureOriginError,
+  AzureTimeoutError,
+  anySignal,
+  boundedHttpClient,
+  callDeadlinePolicy,
+  cancellationOf,
+  type Endpoint,
+  networkFailure,
+  resolveBounds,
+  sameOriginPolicy,
+  seconds,
+} from './bounds.js';
 import { ArmError, translateAzureError } from './errors.js';
 import { type AzureInputs, armScope } from './inputs.js';
 
@@ -18,13 +34,18 @@ export interface ArmClientOptions {
   maxRetryDelayInMs?: number;
   /** Poll interval of long-running operations when the service sends no Retry-After; default 2000 ms. */
   pollIntervalMs?: number;
+  /** Timeouts, deadlines and caps; DEFAULT_AZURE_BOUNDS unless set (tests use short ones). */
+  bounds?: Partial<AzureBounds>;
 }
 
 export interface ArmRequest {
   apiVersion: string;
   body?: unknown;
   query?: Record<string, string | number | boolean | undefined>;
-  /** Aborts the call (and, for long-running operations, every poll): cancellation reaches the socket. */
+  /**
+   * Aborts the call (and, for long-running operations, every poll): cancellation reaches the socket, and
+   * the call rejects with the signal's reason (CancelledError from cancelOnSignals).
+   */
   abortSignal?: AbortSignal;
 }
 
@@ -64,16 +85,23 @@ function toArmError(response: PipelineResponse, body: unknown): ArmError {
  * retries with Retry-After, and long-running operations polled by @azure/core-lro.
  */
 export class ArmClient {
+  private readonly endpoint: Endpoint;
+
   private constructor(
     private readonly pipeline: Pipeline,
     private readonly httpClient: HttpClient,
     private readonly sdk: typeof import('@azure/core-rest-pipeline'),
     private readonly lro: typeof import('@azure/core-lro'),
     private readonly options: ArmClientOptions,
-  ) {}
+    private readonly bounds: AzureBounds,
+  ) {
+    this.endpoint = { input: 'arm-endpoint', origin: new URL(options.inputs.armEndpoint).origin };
+  }
 
   static async create(options: ArmClientOptions): Promise<ArmClient> {
     const [sdk, lro] = await Promise.all([import('@azure/core-rest-pipeline'), import('@azure/core-lro')]);
+    const bounds = resolveBounds(options.bounds);
+    const endpoint: Endpoint = { input: 'arm-endpoint', origin: new URL(options.inputs.armEndpoint).origin };
     const pipeline = sdk.createPipelineFromOptions({
       retryOptions: {
         maxRetries: options.maxRetries ?? 4,
@@ -82,13 +110,18 @@ export class ArmClient {
       },
       userAgentOptions: { userAgentPrefix: 'slotline' },
     });
+    // The Serialize phase runs before every other policy: the deadline covers the token and the retries,
+    // and a request for another origin is refused before the bearer token policy attaches a token.
+    pipeline.addPolicy(callDeadlinePolicy(endpoint, bounds.callDeadlineMs), { phase: 'Serialize' });
+    pipeline.addPolicy(sameOriginPolicy(endpoint), { phase: 'Serialize' });
     pipeline.addPolicy(
       sdk.bearerTokenAuthenticationPolicy({
         credential: options.credential,
         scopes: armScope(options.inputs.armEndpoint),
       }),
     );
-    return new ArmClient(pipeline, sdk.createDefaultHttpClient(), sdk, lro, options);
+    const httpClient = boundedHttpClient(sdk.createDefaultHttpClient(), sdk, bounds);
+    return new ArmClient(pipeline, httpClient, sdk, lro, options, bounds);
   }
 
   get subscriptionId(): string {
@@ -96,8 +129,9 @@ export class ArmClient {
   }
 
   private url(path: string, request?: ArmRequest): string {
+    // An absolute URL (a poll location, a nextLink) stays as it is; the same-origin policy refuses other hosts.
     const url = new URL(
-      path.startsWith('https://')
+      /^[a-z][a-z0-9+.-]*:/i.test(path)
         ? path
         : `${this.options.inputs.armEndpoint}${path.startsWith('/') ? '' : '/'}${path}`,
     );
@@ -124,7 +158,9 @@ export class ArmClient {
     try {
       return await this.pipeline.sendRequest(this.httpClient, request);
     } catch (error) {
-      throw translateAzureError(error, this.options.inputs);
+      if (abortSignal?.aborted) throw cancellationOf(abortSignal);
+      if (error instanceof ActionError || error instanceof CancelledError) throw error;
+      throw networkFailure(this.endpoint, error) ?? translateAzureError(error, this.options.inputs);
     }
   }
 
@@ -149,6 +185,20 @@ export class ArmClient {
       skipFinalGet?: boolean;
     },
   ): ArmPoller<T> {
+    return this.startLongRunning<T>(method, path, request).poller;
+  }
+
+  /** The poller, and the signal that ends its operation: the caller's abort or the operation's deadline. */
+  private startLongRunning<T>(
+    method: string,
+    path: string,
+    request: ArmRequest & {
+      finalState?: 'location' | 'azure-async-operation' | 'original-uri';
+      skipFinalGet?: boolean;
+    },
+  ): { poller: ArmPoller<T>; deadline: AbortSignal; signal: AbortSignal } {
+    const deadline = AbortSignal.timeout(this.bounds.operationDeadlineMs);
+    const signal = anySignal(request.abortSignal, deadline);
     const toOperationResponse = (response: PipelineResponse, body: unknown): OperationResponse<T> => ({
       flatResponse: body as T,
       rawResponse: {
@@ -161,12 +211,7 @@ export class ArmClient {
     const poller = this.lro.createHttpPoller<T, OperationState<T>>(
       {
         sendInitialRequest: async () => {
-          const response = await this.send(
-            method,
-            this.url(path, request),
-            request.body,
-            request.abortSignal,
-          );
+          const response = await this.send(method, this.url(path, request), request.body, signal);
           const body = parseBody(response);
           if (response.status >= 400)
             throw translateAzureError(toArmError(response, body), this.options.inputs);
@@ -175,7 +220,13 @@ export class ArmClient {
         // Poll responses go to core-lro as they are: it reads a 4xx/5xx or a "Failed" status as the
         // operation's failure and raises it with the service's error code and message.
         sendPollRequest: async (pollPath) => {
-          const response = await this.send('GET', this.url(pollPath), undefined, request.abortSignal);
+          const pollUrl = this.url(pollPath);
+          const origin = new URL(pollUrl).origin;
+          if (origin !== this.endpoint.origin)
+            throw new AzureOriginError(
+              `${method} ${path.split('?')[0]}: ARM named ${origin} as the place to poll the operation, which is not arm-endpoint ${this.endpoint.origin}; slotline follows Location and Azure-AsyncOperation only on arm-endpoint, so its token goes nowhere else`,
+            );
+          const response = await this.send('GET', pollUrl, undefined, signal);
           return toOperationResponse(response, parseBody(response));
         },
       },
@@ -185,7 +236,7 @@ export class ArmClient {
         ...(request.skipFinalGet ? { skipFinalGet: true } : {}),
       },
     );
-    return poller;
+    return { poller, deadline, signal };
   }
 
   /** Run a long-running operation to its end; a failed operation throws an ArmError with the service's code. */
@@ -197,11 +248,17 @@ export class ArmClient {
       skipFinalGet?: boolean;
     },
   ): Promise<T> {
-    const poller = this.beginLongRunning<T>(method, path, request);
+    const { poller, deadline, signal } = this.startLongRunning<T>(method, path, request);
     try {
-      return await poller.pollUntilDone({ abortSignal: request.abortSignal });
+      return await poller.pollUntilDone({ abortSignal: signal });
     } catch (error) {
-      if (error instanceof ArmError || !(error instanceof Error)) throw error;
+      if (request.abortSignal?.aborted) throw cancellationOf(request.abortSignal);
+      if (deadline.aborted)
+        throw new AzureTimeoutError(
+          `${method} ${path.split('?')[0]}: the operation did not finish within ${seconds(this.bounds.operationDeadlineMs)} (last status: ${poller.operationState?.status ?? 'not started'})`,
+        );
+      if (error instanceof ActionError || error instanceof CancelledError || !(error instanceof Error))
+        throw error;
       // core-lro reports a failed operation as "The long-running operation has failed. <code>. <message>".
       const failed = /long-running operation has failed(?:\. ([^.\s]+)\. ([\s\S]*))?$/.exec(error.message);
       if (failed) {

@@ -1,3 +1,4 @@
+import { CancelledError } from '../cancellation.js';
 import { ActionError } from '../errors.js';
 import type { AzureInputs } from './inputs.js';
 
@@ -48,6 +49,8 @@ export function translateAzureError(
     }
     return error;
   }
+  // Already in words (a network failure naming its input, a deadline, a refused origin, a cancellation).
+  if (error instanceof ActionError || error instanceof CancelledError) return error;
   if (!(error instanceof Error)) return new ActionError(String(error));
   const text = error.message;
   const aad = /AADSTS(\d+)/.exec(text);

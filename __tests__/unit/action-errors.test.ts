@@ -7,6 +7,7 @@ import * as core from '@actions/core';
 import { describe, expect, test } from '@jest/globals';
 import { request } from 'undici';
 import { checkRunnerFiles, runAction } from '../../src/lib/action.js';
+import { CancelledError } from '../../src/lib/cancellation.js';
 import { ActionError, errorMessage, MAX_FAILURE_LINE } from '../../src/lib/errors.js';
 import { InputReader } from '../../src/lib/inputs.js';
 import { escapeControlCharacters, findControlCharacter, safeLogLine } from '../../src/lib/log-safe.js';
@@ -243,6 +244,12 @@ describe('failAction: one line, in words, no command injection', () => {
       systemError('ENOENT', 'spawn podman ENOENT', { syscall: 'spawn podman', path: 'podman' }),
     );
     expect(step.log.trim()).toBe('::error::demo: podman: program not found on PATH (ENOENT)');
+  });
+
+  test('a cancelled run says it was cancelled, not "unexpected error"', async () => {
+    const step = await failing(new CancelledError('SIGTERM'));
+    expect(step.exitCode).toBe(1);
+    expect(step.log.trim()).toBe('::error::demo: cancelled by SIGTERM');
   });
 
   test('a bug is still called an unexpected error', async () => {

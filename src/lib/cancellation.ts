@@ -1,3 +1,5 @@
+import { ActionError } from './errors.js';
+
 /**
  * Cancellation of a run by the runner. A cancelled job (or one past `timeout-minutes`) gets SIGINT,
  * then SIGTERM about 7.5 s later, then SIGKILL 2.5 s after that. Listening for the signals keeps the
@@ -13,10 +15,10 @@ export interface Cancellation {
 /** The grace period the runner leaves between its first signal and SIGKILL (7.5 s + 2.5 s), minus slack. */
 export const CANCEL_GRACE_MS = 9_000;
 
-export class CancelledError extends Error {
+/** A cancelled run is an expected end, reported as such (an ActionError), never as "unexpected error". */
+export class CancelledError extends ActionError {
   constructor(readonly signalName: string) {
     super(`cancelled by ${signalName}`);
-    this.name = 'CancelledError';
   }
 }
 

@@ -475,7 +475,9 @@ describe('network failures in words, naming the input', () => {
     });
     const { error } = await failure(() => credential.getToken('https://management.azure.com/.default'));
     expect(error).toBeInstanceOf(AzureNetworkError);
-    expect(error.message).toBe(`authority-host ${entra.url}: connection reset (ECONNRESET)`);
+    expect(error.message).toBe(
+      `authority-host ${entra.url}: connection reset by the other side (ECONNRESET)`,
+    );
   });
 
   test('an aborted call rejects with the cancellation, not an unexpected error', async () => {

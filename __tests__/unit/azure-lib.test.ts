@@ -140,7 +140,7 @@ describe('errors in words', () => {
 
   test.each([
     [withCode('connect ECONNREFUSED 127.0.0.1:1234', 'ECONNREFUSED'), 'connection refused (ECONNREFUSED)'],
-    [withCode('getaddrinfo ENOTFOUND login.example', 'ENOTFOUND'), 'host not found (ENOTFOUND)'],
+    [withCode('getaddrinfo ENOTFOUND login.example', 'ENOTFOUND'), 'host name not found (DNS) (ENOTFOUND)'],
     [withCode('connect ETIMEDOUT 10.0.0.1:443', 'ETIMEDOUT'), 'connection timed out (ETIMEDOUT)'],
     [withCode('no response within 30 s', 'ETIMEDOUT'), 'no response within 30 s (ETIMEDOUT)'],
     [
@@ -149,11 +149,11 @@ describe('errors in words', () => {
     ],
     [
       withCode('self-signed certificate', 'DEPTH_ZERO_SELF_SIGNED_CERT'),
-      'TLS certificate is self-signed and not trusted (DEPTH_ZERO_SELF_SIGNED_CERT)',
+      'the TLS certificate is self-signed and not trusted (DEPTH_ZERO_SELF_SIGNED_CERT)',
     ],
     [
       Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNRESET' } }),
-      'connection reset (ECONNRESET)',
+      'connection reset by the other side (ECONNRESET)',
     ],
     [withCode('something odd', 'EWHATEVER'), 'something odd (EWHATEVER)'],
     [new Error('no code at all'), 'no code at all'],

@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { type AzureInputs, readAzureInputs } from '../lib/azure/inputs.js';
+import { type AzureInputs, readAzureSignInInputs } from '../lib/azure/inputs.js';
 import { InputError } from '../lib/errors.js';
 import { type Env, InputReader } from '../lib/inputs.js';
 import type { BuilderName } from './builders.js';
@@ -210,7 +210,7 @@ export async function parseInputs(env: Env): Promise<BuildImageInputs> {
 function registryLogin(input: InputReader, env: Env, registry: string, hasPassword: boolean): RegistryLogin {
   const mode = input.enum('registry-login', ['auto', 'acr-oidc', 'password', 'none'] as const, 'auto');
   // Validated whatever the mode, so a typo in them is an error rather than silently unused.
-  const azure = readAzureSignInInputs(env);
+  const azure = readAzureSignInInputs(new InputReader(env));
   const kind =
     mode !== 'auto' ? mode : hasPassword ? 'password' : isAcrLoginServer(registry) ? 'acr-oidc' : 'none';
   if (kind === 'password' && !hasPassword)
@@ -232,22 +232,4 @@ function registryLogin(input: InputReader, env: Env, registry: string, hasPasswo
     };
   }
   return { kind };
-}
-
-/** Only a registry sign-in's subscription-id stand-in: it satisfies readAzureInputs' check and is dropped. */
-const NO_SUBSCRIPTION = '00000000-0000-0000-0000-000000000000';
-
-/**
- * The shared Azure inputs that say who signs in and where. A registry token needs no subscription, so
- * subscription-id is optional here (validated when given); readAzureInputs requires it for ARM callers.
- */
-function readAzureSignInInputs(env: Env): AzureInputs {
-  const reader = new (class extends InputReader {
-    override required(name: string, opts?: { secret?: boolean }): string {
-      if (name === 'subscription-id' && this.raw(name) === undefined) return NO_SUBSCRIPTION;
-      return super.required(name, opts);
-    }
-  })(env);
-  const azure = readAzureInputs(reader);
-  return { ...azure, subscriptionId: reader.raw('subscription-id') ?? '' };
 }

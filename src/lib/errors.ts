@@ -41,7 +41,7 @@ const SYSTEM_ERROR_WORDS: Readonly<Record<string, string>> = {
   ENOSPC: 'no space left on the device',
   EROFS: 'read-only file system',
   EMFILE: 'too many open files',
-  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
+  UND_ERR_CONNECT_TIMEOUT: 'no connection within the connect timeout (TCP connect or TLS handshake)',
   UND_ERR_HEADERS_TIMEOUT: 'no response headers in time',
   UND_ERR_BODY_TIMEOUT: 'the response body stalled',
   UND_ERR_SOCKET: 'connection closed by the other side',
@@ -61,6 +61,11 @@ export const RUNNER_FILE_VARIABLES = [
   'GITHUB_ENV',
   'GITHUB_PATH',
 ];
+
+/** The words for a Node or undici error code, when it is one we explain. */
+export function systemErrorWords(code: string): string | undefined {
+  return Object.hasOwn(SYSTEM_ERROR_WORDS, code) ? SYSTEM_ERROR_WORDS[code] : undefined;
+}
 
 interface SystemErrorLike {
   code: string;

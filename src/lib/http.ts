@@ -3,7 +3,7 @@ import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import { Agent, type Dispatcher, request } from 'undici';
 import { type BackoffPolicy, backoffDelay, type Clock, DEFAULT_BACKOFF, systemClock } from './backoff.js';
 import { CancelledError } from './cancellation.js';
-import { errorMessage } from './errors.js';
+import { errorMessage, systemErrorWords } from './errors.js';
 
 /**
  * The one HTTP layer of slotline: undici, keep-alive, a hard timeout per request (connect, TLS handshake,
@@ -197,26 +197,6 @@ function cancellationReason(signal: AbortSignal): Error {
 }
 
 /** Network error codes in words; the code stays in brackets for searching. */
-const NETWORK_ERROR_WORDS: Record<string, string> = {
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'connection reset',
-  ENOTFOUND: 'host not found',
-  EAI_AGAIN: 'host name lookup failed (temporary DNS failure)',
-  ETIMEDOUT: 'connection timed out',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-  EPIPE: 'connection closed while sending',
-  UND_ERR_CONNECT_TIMEOUT: 'no connection within the connect timeout (TCP connect or TLS handshake)',
-  UND_ERR_SOCKET: 'connection closed by the server',
-  UND_ERR_HEADERS_TIMEOUT: 'no response headers in time',
-  UND_ERR_BODY_TIMEOUT: 'response body stalled',
-  DEPTH_ZERO_SELF_SIGNED_CERT: 'TLS certificate is self-signed and not trusted',
-  SELF_SIGNED_CERT_IN_CHAIN: 'TLS certificate chain ends in an untrusted root',
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'TLS certificate not trusted (unknown issuer)',
-  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'TLS certificate not trusted (unknown issuer)',
-  CERT_HAS_EXPIRED: 'TLS certificate has expired',
-  ERR_TLS_CERT_ALTNAME_INVALID: 'TLS certificate does not name this host',
-};
 
 /**
  * A network error as words plus its code, e.g. `connection refused (ECONNREFUSED)`; a timeout of ours
@@ -226,11 +206,12 @@ export function networkErrorInWords(error: unknown): string {
   const code =
     (error as { code?: unknown } | undefined)?.code ??
     (error as { cause?: { code?: unknown } } | undefined)?.cause?.code;
-  const message = errorMessage(error).split('\n')[0] ?? '';
+  // The error's own message: errorMessage would already have put a known code into words.
+  const message = (error instanceof Error ? error.message : errorMessage(error)).split('\n')[0] ?? '';
   if (typeof code !== 'string' || !code) return message;
   // A timeout of ours says which phase stalled; keep its words.
   if (code === 'ETIMEDOUT' && / within [\d.]+ s$/.test(message)) return `${message} (${code})`;
-  const words = NETWORK_ERROR_WORDS[code];
+  const words = systemErrorWords(code);
   if (words) return `${words} (${code})`;
   return message.includes(code) ? message : `${message} (${code})`;
 }

@@ -64,8 +64,19 @@ const TENANT =
  * secret; client-id without secret → GitHub OIDC federation; no client-id → the Azure CLI login.
  */
 export function readAzureInputs(reader: InputReader): AzureInputs {
-  const subscriptionId = reader.required('subscription-id');
-  if (!GUID.test(subscriptionId))
+  return readAzureInputsWith(reader, reader.required('subscription-id'));
+}
+
+/**
+ * The shared Azure inputs for a sign-in that calls no ARM API (a registry token): subscription-id is
+ * optional there, validated when given, and '' when not.
+ */
+export function readAzureSignInInputs(reader: InputReader): AzureInputs {
+  return readAzureInputsWith(reader, reader.raw('subscription-id') ?? '');
+}
+
+function readAzureInputsWith(reader: InputReader, subscriptionId: string): AzureInputs {
+  if (subscriptionId !== '' && !GUID.test(subscriptionId))
     reader.fail('subscription-id', 'must be a subscription ID (a GUID)', subscriptionId);
   const tenantId = reader.string('tenant-id', {
     pattern: TENANT,

@@ -548,6 +548,8 @@ export const ACTION_PLANS: Record<string, ActionPlan> = {
       percentage: { kind: 'percentage', base: { action: 'ramp' } },
       'lock-timeout': { kind: 'duration' },
       'rollback-on-failure': { kind: 'boolean' },
+      // A list of host[:port] entries; one bad host makes the whole list bad.
+      'allowed-registries': { kind: 'registry-host' },
     },
   },
   'security-scan': {
@@ -561,6 +563,7 @@ export const ACTION_PLANS: Record<string, ActionPlan> = {
       'fail-on': { kind: 'enum' },
       'report-on': { kind: 'enum' },
       allowlist: { kind: 'file-path' },
+      timeout: { kind: 'duration' },
       // Odd but legal file names inside the workspace; newlines, control characters and ../ are not.
       'sarif-file': {
         kind: 'output-path',

@@ -1,9 +1,11 @@
 // The exact null distribution of the Mann-Whitney U statistic (R's dwilcox/pwilcox/qwilcox).
 //
-// P(U = k | m, n) = m/(m+n)·P(U = k − n | m−1, n) + n/(m+n)·P(U = k | m, n−1): the largest of the m+n
-// values belongs to the first sample (it then beats all n of the second) or to the second. Working in
-// probabilities keeps every term positive and bounded, so nothing overflows or cancels even at 49×49,
-// where the counts reach C(98, 49) ≈ 2.5e28.
+// The number of arrangements with U = k is the coefficient of q^k in the Gaussian binomial
+// [m+n choose m]_q = Π_{i=1..m} (1 − q^(n+i)) / (1 − q^i) (Harding 1984, Applied Statistics 33:1–6).
+// Dividing by (1 − q^i) is a running sum with stride i and multiplying by (1 − q^(n+i)) a shifted
+// difference, so the whole distribution costs O(m²n) additions. Only the lower half is computed (the
+// distribution is symmetric): there the running sums stay close to the final counts, so the low counts
+// that make up small p-values are exact integers and the rest lose at most a few bits.
 
 const cache = new Map<string, Float64Array>();
 
@@ -12,29 +14,25 @@ export function wilcoxonDistribution(m: number, n: number): Float64Array {
   if (!Number.isInteger(m) || !Number.isInteger(n) || m < 0 || n < 0) {
     throw new RangeError(`sample sizes must be non-negative integers, not ${m} and ${n}`);
   }
-  const key = `${m},${n}`;
+  const small = Math.min(m, n);
+  const large = Math.max(m, n);
+  const key = `${small},${large}`;
   const cached = cache.get(key);
   if (cached) return cached;
-  // previous[j] is the distribution for (i − 1, j); current[j] for (i, j).
-  let previous: Float64Array[] = [];
-  for (let j = 0; j <= n; j++) previous.push(Float64Array.of(1));
-  for (let i = 1; i <= m; i++) {
-    const current: Float64Array[] = [Float64Array.of(1)];
-    for (let j = 1; j <= n; j++) {
-      const next = new Float64Array(i * j + 1);
-      const fromFirst = previous[j]!;
-      const fromSecond = current[j - 1]!;
-      const pFirst = i / (i + j);
-      const pSecond = j / (i + j);
-      for (let k = 0; k < fromFirst.length; k++) next[k + j] += pFirst * fromFirst[k]!;
-      for (let k = 0; k < fromSecond.length; k++) next[k] += pSecond * fromSecond[k]!;
-      current.push(next);
-    }
-    previous = current;
+  const top = small * large;
+  const half = Math.floor(top / 2);
+  const counts = new Float64Array(top + 1);
+  counts[0] = 1;
+  let total = 1;
+  for (let i = 1; i <= small; i++) {
+    for (let k = i; k <= half; k++) counts[k] += counts[k - i]!;
+    for (let k = half; k >= large + i; k--) counts[k] -= counts[k - large - i]!;
+    total = (total * (large + i)) / i; // C(large + i, i)
   }
-  const distribution = previous[n]!;
-  cache.set(key, distribution);
-  return distribution;
+  for (let k = 0; k <= half; k++) counts[k] /= total;
+  for (let k = half + 1; k <= top; k++) counts[k] = counts[top - k]!;
+  cache.set(key, counts);
+  return counts;
 }
 
 /** P(U ≤ q) (R's pwilcox(q, m, n)). */

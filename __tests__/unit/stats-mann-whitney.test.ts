@@ -40,6 +40,18 @@ test('the Hodges-Lehmann shift and its exact interval for the H&W data (R: conf.
   expect(twoSided.achievedConfLevel).toBeCloseTo(0.96004, 5);
 });
 
+test('exact one-sided results mirror each other: less(x, y) is greater(y, x) with the shift negated', () => {
+  const less = mannWhitney(x, y, { alternative: 'less' });
+  const greater = mannWhitney(y, x, { alternative: 'greater' });
+  expect(less.pValue).toBeCloseTo(greater.pValue, 15);
+  expect(less.confInt[0]).toBe(Number.NEGATIVE_INFINITY);
+  expect(less.confInt[1]).toBeCloseTo(-greater.confInt[0], 12);
+  // P(W ≥ 35) + P(W ≤ 35) = 1 + P(W = 35)
+  const atW = mannWhitney(x, y, { alternative: 'greater' }).pValue + less.pValue - 1;
+  expect(atW).toBeGreaterThan(0);
+  expect(atW).toBeLessThan(0.05);
+});
+
 // R ?wilcox.test: wilcox.test(Ozone ~ Month, data = airquality, subset = Month %in% c(5, 8))
 // prints W = 127.5, p-value = 0.0001208 (with ties, so the normal approximation with continuity
 // correction). Ozone in May and August 1973, NAs removed (R's datasets::airquality).

@@ -82,6 +82,24 @@ test.each([
   expect(wilcoxonCdf(critical + 1, n, n)).toBeGreaterThan(0.025);
 });
 
+test.each([
+  [3, 10, 3],
+  [4, 8, 4],
+  [5, 10, 8],
+  [6, 10, 11],
+  [8, 12, 22],
+  [10, 20, 55],
+  [12, 20, 69],
+])(
+  'critical U for n1 = %p, n2 = %p at two-tailed 0.05 is %p (same table, unequal sizes)',
+  (m, n, critical) => {
+    expect(wilcoxonCdf(critical, m, n)).toBeLessThanOrEqual(0.025);
+    expect(wilcoxonCdf(critical + 1, m, n)).toBeGreaterThan(0.025);
+    // U's distribution does not depend on which sample is called first.
+    expect(wilcoxonCdf(critical, n, m)).toBeCloseTo(wilcoxonCdf(critical, m, n), 15);
+  },
+);
+
 test('pwilcox at small sizes: P(U ≤ 0 | 4, 4) = 1/70 and P(U ≤ 1 | 4, 4) = 2/70 (R: pwilcox(0:1, 4, 4))', () => {
   expect(wilcoxonCdf(0, 4, 4)).toBeCloseTo(1 / 70, 15);
   expect(wilcoxonCdf(1, 4, 4)).toBeCloseTo(2 / 70, 15);

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SandboxClock } from '../clock.js';
 import type { FaultInjector } from '../faults.js';
-import { HttpProblem, sendJson } from '../http.js';
+import { HttpProblem, isObject, sendJson } from '../http.js';
 import type { AccessTokenClaims } from '../login/entra-id.js';
 import type { IdentityService } from '../login/identity.js';
 import type { ResourceStore, StoredResource } from '../store.js';
@@ -53,6 +53,18 @@ export const notFound = (type: string, name: string, rg: string) =>
     'ResourceNotFound',
     `The Resource '${type}/${name}' under resource group '${rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
   );
+
+/** ARM's envelope for a tracked resource that has no more to show than its properties. */
+export function trackedResourceBody(resource: StoredResource, properties: unknown): Record<string, unknown> {
+  return {
+    id: resource.id,
+    name: resource.name,
+    type: resource.type,
+    location: resource.location,
+    tags: resource.tags ?? {},
+    properties,
+  };
+}
 
 /** What every provider shares: the store, the clock, the data plane's hooks, faults and the operation engine. */
 export class ArmContext {
@@ -117,5 +129,17 @@ export abstract class ProviderBase {
 
   list(c: Call, type: string, prefix: string, body: (r: StoredResource) => unknown): void {
     this.ctx.list(c, type, prefix, body);
+  }
+
+  /** The request body, which must be a JSON object (`what` names it in the error). */
+  protected async objectBody(c: Call, what = 'a JSON object'): Promise<Record<string, unknown>> {
+    const body = await c.body();
+    if (!isObject(body))
+      throw new HttpProblem(
+        400,
+        'InvalidRequestContent',
+        `The request content was invalid: expected ${what}.`,
+      );
+    return body;
   }
 }

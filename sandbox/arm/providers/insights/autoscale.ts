@@ -2,7 +2,7 @@ import { HttpProblem, isObject, sendJson } from '../../../http.js';
 import { parseDuration } from '../../../iso8601.js';
 import { validateAgainstSchema } from '../../../schema.js';
 import type { StoredResource } from '../../../store.js';
-import { type Call, notFound, ProviderBase } from '../../context.js';
+import { type Call, notFound, ProviderBase, trackedResourceBody } from '../../context.js';
 import { AUTOSCALE_SETTING_SCHEMA } from './autoscale-schema.js';
 
 export const AUTOSCALE_TYPE = 'Microsoft.Insights/autoscaleSettings';
@@ -22,14 +22,7 @@ export class Autoscale extends ProviderBase {
   }
 
   autoscaleBody(setting: StoredResource): Record<string, unknown> {
-    return {
-      id: setting.id,
-      name: setting.name,
-      type: setting.type,
-      location: setting.location,
-      tags: setting.tags ?? {},
-      properties: setting.properties,
-    };
+    return trackedResourceBody(setting, setting.properties);
   }
 
   async putAutoscale(c: Call, patch: boolean): Promise<void> {
@@ -37,13 +30,7 @@ export class Autoscale extends ProviderBase {
     const id = `${group.id}/providers/microsoft.insights/autoscalesettings/${c.m[3]}`;
     const existing = this.store.get(id);
     if (patch && !existing) throw notFound('microsoft.insights/autoscalesettings', c.m[3]!, c.m[2]!);
-    const body = await c.body();
-    if (!isObject(body))
-      throw new HttpProblem(
-        400,
-        'InvalidRequestContent',
-        'The request content was invalid: expected a JSON object.',
-      );
+    const body = await this.objectBody(c);
     const merged = patch
       ? {
           location: existing!.location,

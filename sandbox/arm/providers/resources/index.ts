@@ -1,6 +1,15 @@
 import { HttpProblem, sendJson } from '../../../http.js';
 import type { StoredResource } from '../../../store.js';
-import { type ArmContext, type Call, ProviderBase, RG, RG_TYPE, type Routes, SUB } from '../../context.js';
+import {
+  type ArmContext,
+  type Call,
+  ProviderBase,
+  RG,
+  RG_TYPE,
+  type Routes,
+  SUB,
+  trackedResourceBody,
+} from '../../context.js';
 import { applyTagsPatch, readOperation, readTagsBody, TAGS_PATH, tagsResourceBody } from './tags.js';
 
 /**
@@ -123,12 +132,5 @@ class Resources extends ProviderBase {
 }
 
 function rgBody(group: StoredResource): Record<string, unknown> {
-  return {
-    id: group.id,
-    name: group.name,
-    type: group.type,
-    location: group.location,
-    tags: group.tags ?? {},
-    properties: { provisioningState: 'Succeeded' },
-  };
+  return trackedResourceBody(group, { provisioningState: 'Succeeded' });
 }

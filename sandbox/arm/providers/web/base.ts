@@ -58,6 +58,18 @@ export abstract class WebBase extends ProviderBase {
     return resolved;
   }
 
+  /** The body's location, or the existing resource's; a new resource without one is LocationRequired. */
+  protected requireLocation(body: Record<string, unknown>, existing: StoredResource | undefined): string {
+    const location = (body['location'] as string | undefined) ?? existing?.location;
+    if (!location)
+      throw new HttpProblem(
+        400,
+        'LocationRequired',
+        'The location property is required for this definition.',
+      );
+    return location;
+  }
+
   /** A write to a site or slot waits for no one: while an operation on the site runs, it is a 409. */
   protected assertUnlocked(resource: StoredResource): void {
     this.ctx.operations.assertUnlocked(this.parentSite(resource).id);
@@ -133,24 +145,22 @@ export abstract class WebBase extends ProviderBase {
   }
 
   configWebBody(resource: StoredResource): Record<string, unknown> {
-    return {
-      id: `${resource.id}/config/web`,
-      name: 'web',
-      type: `${resource.type}/config`,
-      kind: resource.kind ?? 'app,linux,container',
-      location: resource.location,
-      properties: { ...(resource.internal?.['siteConfig'] as Record<string, unknown>) },
-    };
+    return this.configBody(resource, 'web', resource.internal?.['siteConfig']);
   }
 
   appSettingsBody(resource: StoredResource): Record<string, unknown> {
+    return this.configBody(resource, 'appsettings', resource.internal?.['appSettings']);
+  }
+
+  /** A `{site}/config/{name}` resource around a copy of the stored properties. */
+  private configBody(resource: StoredResource, name: string, properties: unknown): Record<string, unknown> {
     return {
-      id: `${resource.id}/config/appsettings`,
-      name: 'appsettings',
+      id: `${resource.id}/config/${name}`,
+      name,
       type: `${resource.type}/config`,
       kind: resource.kind ?? 'app,linux,container',
       location: resource.location,
-      properties: { ...(resource.internal?.['appSettings'] as Record<string, string>) },
+      properties: { ...(properties as Record<string, unknown>) },
     };
   }
 

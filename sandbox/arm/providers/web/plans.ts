@@ -10,20 +10,8 @@ export class Plans extends WebBase {
     const id = `${group.id}/providers/Microsoft.Web/serverfarms/${c.m[3]}`;
     const existing = this.store.get(id);
     if (patch && !existing) throw notFound(PLAN_TYPE, c.m[3]!, c.m[2]!);
-    const body = await c.body();
-    if (!isObject(body))
-      throw new HttpProblem(
-        400,
-        'InvalidRequestContent',
-        'The request content was invalid: expected a JSON object.',
-      );
-    const location = (body['location'] as string | undefined) ?? existing?.location;
-    if (!location)
-      throw new HttpProblem(
-        400,
-        'LocationRequired',
-        'The location property is required for this definition.',
-      );
+    const body = await this.objectBody(c);
+    const location = this.requireLocation(body, existing);
     const sku = {
       ...(existing?.sku ?? { name: 'P1v3', tier: 'PremiumV3', size: 'P1v3', family: 'Pv3', capacity: 1 }),
       ...(isObject(body['sku']) ? body['sku'] : {}),

@@ -25,21 +25,9 @@ export class Sites extends WebBase {
     const id = slot ? `${parent!.id}/slots/${slot}` : siteId;
     const existing = this.store.get(id);
     if (existing || parent) this.assertUnlocked(existing ?? parent!);
-    const body = await c.body();
-    if (!isObject(body))
-      throw new HttpProblem(
-        400,
-        'InvalidRequestContent',
-        'The request content was invalid: expected a Site object.',
-      );
+    const body = await this.objectBody(c, 'a Site object');
     const properties = isObject(body['properties']) ? body['properties'] : {};
-    const location = (body['location'] as string | undefined) ?? existing?.location;
-    if (!location)
-      throw new HttpProblem(
-        400,
-        'LocationRequired',
-        'The location property is required for this definition.',
-      );
+    const location = this.requireLocation(body, existing);
     const serverFarmId =
       (properties['serverFarmId'] as string | undefined) ??
       existing?.properties['serverFarmId'] ??

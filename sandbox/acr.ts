@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import type { SandboxClock } from './clock.js';
 import { readBody, sendJson } from './http.js';
-import { armAudiences, type IdentityService, type SandboxClock, TokenProblem } from './identity.js';
+import { armAudiences, TokenProblem } from './login/entra-id.js';
+import type { IdentityService } from './login/identity.js';
 import type { ResourceStore, RoleAssignment } from './store.js';
 import type { CaIssuedSigningKey } from './tls.js';
 

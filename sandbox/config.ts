@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { type JsonSchema, validateAgainstSchema } from '../src/lib/schema.js';
+import { type JsonSchema, validateAgainstSchema } from './schema.js';
 
 /** Built-in roles the sandbox enforces. Reader may only read (GET); the others may do everything. */
 export type RoleName = 'Owner' | 'Contributor' | 'Reader';

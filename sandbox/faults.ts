@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { SandboxClock } from './identity.js';
+import type { SandboxClock } from './clock.js';
 
 export type FaultType = 'throttle' | 'error' | 'drop' | 'lro-failure' | 'latency' | 'ignore-write';
 

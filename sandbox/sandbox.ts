@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { ACR_TOKEN_ISSUER, AcrService } from './acr.js';
 import { type ArmHooks, ArmService, defaultHooks, newPlan, newSite } from './arm/service.js';
+import type { SandboxClock } from './clock.js';
 import {
   AZURE_AD_TOKEN_EXCHANGE,
   generateClientSecret,
@@ -16,9 +17,9 @@ import {
 import { DataPlane } from './dataplane/data-plane.js';
 import { type Fault, FaultInjector, type FaultSpec } from './faults.js';
 import { HttpProblem, isObject, parseJsonBody, readBody, sendArmError, sendJson } from './http.js';
-import { IdentityService, type SandboxClock } from './identity.js';
 import { loadOrCreateSigningKeys } from './keys.js';
-import { InMemoryMetricsSource, type MetricsSource } from './metrics.js';
+import { IdentityService } from './login/identity.js';
+import { InMemoryMetricsSource, type MetricsSource } from './metrics/source.js';
 import { type PersistedState, ResourceStore, type StoredResource } from './store.js';
 import { loadOrCreateTls, loadOrIssueSigningKey } from './tls.js';
 

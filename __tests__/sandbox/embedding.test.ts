@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { Agent, request } from 'undici';
 import { defaultConfig } from '../../sandbox/config.js';
-import type { MetricSample, MetricsSource } from '../../sandbox/metrics.js';
+import type { MetricSample, MetricsSource } from '../../sandbox/metrics/source.js';
 import { type Sandbox, startSandbox } from '../../sandbox/sandbox.js';
 import type { ResourceAction, StoreChange } from '../../sandbox/store.js';
 import { removeDir, tempDir } from './helpers.js';

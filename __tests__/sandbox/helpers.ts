@@ -41,6 +41,8 @@ export async function startSandbox(
     port?: number;
     /** Run the data plane (real containers); the control-plane tests leave it off. */
     dataPlane?: { timeScale: number; storageRoot: string };
+    /** Extra environment for the sandbox process (jest's process.env is not what spawn inherits). */
+    env?: Record<string, string>;
   } = {},
 ): Promise<SandboxProcess> {
   // Directories this helper made are removed when the sandbox stops; a caller's own state dir is kept.
@@ -62,6 +64,7 @@ export async function startSandbox(
   const child: ChildProcess = spawn(process.execPath, args, {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}),
   });
   let output = '';
   child.stdout!.on('data', (d) => {

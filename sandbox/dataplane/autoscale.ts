@@ -1,4 +1,4 @@
-import { parseDuration } from '../../src/lib/duration.js';
+import { parseDuration } from '../iso8601.js';
 import { aggregationValue, type Bucket, type MetricStore } from './metric-store.js';
 import { resolveTimeZone, wallClock, zonedTimeToUtc } from './timezones.js';
 

@@ -1,5 +1,5 @@
 import { Agent, request } from 'undici';
-import { percentile } from '../../src/lib/stats.js';
+import { percentile } from '../stats.js';
 
 /**
  * A bounded closed-loop load generator for loopback targets: `concurrency` workers send requests back to

@@ -1,4 +1,4 @@
-import type { MetricSample, MetricsSource } from '../metrics.js';
+import type { MetricSample, MetricsSource } from '../metrics/source.js';
 
 /**
  * Time series for the sandbox's Azure Monitor: every sample lands in a one-second bucket per series

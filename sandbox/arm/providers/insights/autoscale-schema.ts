@@ -1,4 +1,4 @@
-import type { JsonSchema } from '../../src/lib/schema.js';
+import type { JsonSchema } from '../../../schema.js';
 
 const duration = {
   type: 'string',

@@ -1,4 +1,4 @@
-import { HttpProblem, isObject } from '../http.js';
+import { HttpProblem, isObject } from '../../../http.js';
 
 /**
  * ARM's Tags API (`{scope}/providers/Microsoft.Resources/tags/default`, Tags_GetAtScope,

@@ -9,25 +9,25 @@ import {
   jwtVerify,
   SignJWT,
 } from 'jose';
-import { AZURE_AD_TOKEN_EXCHANGE, GITHUB_ISSUER } from './config.js';
-import { readBody, sendJson } from './http.js';
-import type { SigningKeys } from './keys.js';
-import type { GithubRunClaims, Principal, ResourceStore } from './store.js';
+import type { SandboxClock } from '../clock.js';
+import { readBody, sendJson } from '../http.js';
+import type { SigningKeys } from '../keys.js';
+import type { Principal, ResourceStore } from '../store.js';
+import type { GithubOidc } from './github-oidc.js';
 
-export interface SandboxClock {
-  now(): number;
-}
+/** ARM's application id URIs: Entra issues tokens for either with the trailing slash in `aud`. */
+const ARM_RESOURCES = ['https://management.azure.com/', 'https://management.core.windows.net/'];
 
 /** Audiences ARM accepts: the public-cloud ARM resource ids (with and without a slash) and the sandbox's own URL. */
 export function armAudiences(armEndpoint: string): string[] {
   const origin = new URL(armEndpoint).origin;
-  return [
-    'https://management.azure.com',
-    'https://management.azure.com/',
-    'https://management.core.windows.net/',
-    origin,
-    `${origin}/`,
-  ];
+  return [...ARM_RESOURCES.flatMap((r) => [r, r.replace(/\/$/, '')]), origin, `${origin}/`];
+}
+
+/** The `aud` Entra puts in a token for a requested resource: an ARM resource id always ends in a slash. */
+function audienceFor(resource: string): string {
+  const known = ARM_RESOURCES.find((r) => r === resource || r === `${resource}/`);
+  return known ?? resource;
 }
 
 export interface AccessTokenClaims extends JWTPayload {
@@ -44,18 +44,21 @@ interface EntraError {
 }
 
 /**
- * Entra ID's v2 endpoints (the ones MSAL calls with `disableInstanceDiscovery`), plus GitHub Actions' OIDC
- * token service that `core.getIDToken()` calls. Both live on the login port; ARM verifies the tokens.
+ * Entra ID's v2 endpoints (the ones MSAL calls with `disableInstanceDiscovery`): OpenID configuration, keys
+ * and the token endpoint (client secrets and federated assertions from the sandbox's GitHub issuer).
  */
-export class IdentityService {
-  /** The login server's base URL, set once it listens (the authority host). */
-  authorityHost = '';
-
+export class EntraId {
   constructor(
     private readonly store: ResourceStore,
     private readonly keys: SigningKeys,
     private readonly clock: SandboxClock,
+    private readonly github: GithubOidc,
+    private readonly authorityHostOf: () => string,
   ) {}
+
+  private get authorityHost(): string {
+    return this.authorityHostOf();
+  }
 
   get tenantId(): string {
     return this.store.state.tenantId;
@@ -66,49 +69,8 @@ export class IdentityService {
     return `https://sts.windows.net/${this.tenantId}/`;
   }
 
-  get githubIssuer(): string {
-    return `${this.authorityHost}/github`;
-  }
-
-  resolveIssuer(issuer: string): string {
-    return issuer === GITHUB_ISSUER ? this.githubIssuer : issuer;
-  }
-
   async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const path = url.pathname;
-    const lower = path.toLowerCase();
-    if (req.method === 'GET' && lower === '/github/.well-known/openid-configuration') {
-      sendJson(res, 200, {
-        issuer: this.githubIssuer,
-        jwks_uri: `${this.githubIssuer}/.well-known/jwks`,
-        subject_types_supported: ['public', 'pairwise'],
-        response_types_supported: ['id_token'],
-        claims_supported: [
-          'sub',
-          'aud',
-          'exp',
-          'iat',
-          'iss',
-          'jti',
-          'nbf',
-          'ref',
-          'repository',
-          'environment',
-          'actor',
-        ],
-        id_token_signing_alg_values_supported: ['RS256'],
-        scopes_supported: ['openid'],
-      });
-      return;
-    }
-    if (req.method === 'GET' && lower === '/github/.well-known/jwks') {
-      sendJson(res, 200, { keys: [this.keys.github.publicJwk] });
-      return;
-    }
-    if (req.method === 'GET' && lower === '/github/oidc/token') {
-      await this.issueGithubToken(req, res, url);
-      return;
-    }
     const match =
       /^\/([^/]+)\/(v2\.0\/\.well-known\/openid-configuration|discovery\/v2\.0\/keys|oauth2\/v2\.0\/token)$/i.exec(
         path,
@@ -274,12 +236,7 @@ export class IdentityService {
       };
     }
     const lifetime = this.store.state.settings.tokenLifetimeSeconds;
-    const accessToken = await this.mintAccessToken(
-      principal,
-      resource.replace(/\/$/, ''),
-      lifetime,
-      credentialKind,
-    );
+    const accessToken = await this.mintAccessToken(principal, resource, lifetime, credentialKind);
     return {
       body: {
         token_type: 'Bearer',
@@ -309,7 +266,9 @@ export class IdentityService {
     const audiences = Array.isArray(claims.aud) ? claims.aud : [String(claims.aud ?? '')];
     const presented = `Assertion Issuer: '${iss}'. Assertion Subject: '${sub}'. Assertion Audience: '${audiences.join(',')}'.`;
     const docs = 'https://learn.microsoft.com/entra/workload-id/workload-identity-federation';
-    const byIssuer = principal.federatedCredentials.filter((f) => this.resolveIssuer(f.issuer) === iss);
+    const byIssuer = principal.federatedCredentials.filter(
+      (f) => this.github.resolveIssuer(f.issuer) === iss,
+    );
     if (byIssuer.length === 0) {
       return {
         status: 400,
@@ -338,16 +297,16 @@ export class IdentityService {
     }
     // Only the sandbox's own GitHub issuer can be verified: Entra would fetch the issuer's keys over the
     // network, and the sandbox reaches no network.
-    if (iss !== this.githubIssuer) {
+    if (iss !== this.github.githubIssuer) {
       return {
         status: 400,
         error: 'invalid_client',
         code: 50013,
-        description: `Assertion failed signature validation. [Reason - The key was not found. The sandbox can only fetch keys for its own issuer '${this.githubIssuer}'.]`,
+        description: `Assertion failed signature validation. [Reason - The key was not found. The sandbox can only fetch keys for its own issuer '${this.github.githubIssuer}'.]`,
       };
     }
     try {
-      await jwtVerify(assertion, createLocalJWKSet({ keys: [this.keys.github.publicJwk] }), {
+      await jwtVerify(assertion, createLocalJWKSet({ keys: [this.github.publicJwk] }), {
         issuer: iss,
         audience: match.audiences,
         currentDate: new Date(this.clock.now()),
@@ -395,7 +354,7 @@ export class IdentityService {
       .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: this.keys.entra.kid })
       .setIssuer(this.tokenIssuer)
       .setSubject(principal.objectId)
-      .setAudience(audience === 'https://management.azure.com' ? 'https://management.azure.com/' : audience)
+      .setAudience(audienceFor(audience))
       .setIssuedAt(now)
       .setNotBefore(now - 300)
       .setExpirationTime(now + lifetimeSeconds)
@@ -438,58 +397,6 @@ export class IdentityService {
       throw new TokenProblem('InvalidAuthenticationToken', 'The access token is invalid.');
     }
   }
-
-  /** A GitHub Actions request token, standing for one workflow run's claims. */
-  createRequestToken(claims: GithubRunClaims): string {
-    const token = randomBytes(24).toString('base64url');
-    this.store.state.githubRequestTokens[token] = claims;
-    this.store.persist();
-    return token;
-  }
-
-  private async issueGithubToken(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const auth = req.headers.authorization ?? '';
-    const presented = /^bearer\s+(.+)$/i.exec(auth)?.[1]?.trim() ?? '';
-    const run = Object.hasOwn(this.store.state.githubRequestTokens, presented)
-      ? this.store.state.githubRequestTokens[presented]
-      : undefined;
-    if (!run) {
-      sendJson(res, 401, { message: 'Bad credentials' });
-      return;
-    }
-    const [owner] = run.repository.split('/');
-    const audience = url.searchParams.get('audience') || `https://github.com/${owner}`;
-    const subject = run.environment
-      ? `repo:${run.repository}:environment:${run.environment}`
-      : `repo:${run.repository}:ref:${run.ref}`;
-    const now = Math.floor(this.clock.now() / 1000);
-    const value = await new SignJWT({
-      ref: run.ref,
-      sha: randomBytes(20).toString('hex'),
-      repository: run.repository,
-      repository_owner: owner,
-      actor: run.actor,
-      workflow: 'deploy',
-      event_name: 'push',
-      ref_type: 'branch',
-      job_workflow_ref: `${run.repository}/.github/workflows/deploy.yml@${run.ref}`,
-      runner_environment: 'github-hosted',
-      run_id: String(now),
-      run_attempt: '1',
-      ...(run.environment ? { environment: run.environment } : {}),
-    })
-      .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: this.keys.github.kid })
-      .setIssuer(this.githubIssuer)
-      .setSubject(subject)
-      .setAudience(audience)
-      .setJti(randomUUID())
-      .setIssuedAt(now)
-      .setNotBefore(now - 5)
-      // GitHub's ID tokens are short-lived, which is why long jobs must ask for a new one per Azure token.
-      .setExpirationTime(now + 300)
-      .sign(this.keys.github.privateKey);
-    sendJson(res, 200, { count: 1, value });
-  }
 }
 
 export class TokenProblem extends Error {
@@ -506,5 +413,3 @@ function constantTimeEquals(a: string, b: string): boolean {
   const right = Buffer.from(b);
   return left.length === right.length && timingSafeEqual(left, right);
 }
-
-export { AZURE_AD_TOKEN_EXCHANGE };

@@ -1,0 +1,91 @@
+import type { IncomingMessage } from 'node:http';
+import { HttpProblem } from '../http.js';
+import { type AccessTokenClaims, armAudiences, TokenProblem } from '../login/entra-id.js';
+import type { IdentityService } from '../login/identity.js';
+import type { ResourceStore } from '../store.js';
+
+/** ARM's bearer-token check: a sandbox-signed Entra token for an ARM audience, or 401 with a challenge. */
+export async function authenticate(
+  req: IncomingMessage,
+  identity: IdentityService,
+  armEndpoint: string,
+): Promise<AccessTokenClaims> {
+  const header = req.headers.authorization;
+  const challenge = (error: string, description: string) => ({
+    'www-authenticate': `Bearer authorization_uri="${identity.authorityHost}/${identity.tenantId}", error="${error}", error_description="${description}"`,
+  });
+  if (!header) {
+    throw new HttpProblem(
+      401,
+      'AuthenticationFailed',
+      "Authentication failed. The 'Authorization' header is missing.",
+      challenge('invalid_token', "The authentication failed because of missing 'Authorization' header."),
+    );
+  }
+  const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+  if (!token) {
+    throw new HttpProblem(
+      401,
+      'AuthenticationFailed',
+      "Authentication failed. The 'Authorization' header is provided in an invalid format.",
+      challenge('invalid_token', 'The access token is invalid.'),
+    );
+  }
+  try {
+    return await identity.verifyAccessToken(token, armAudiences(armEndpoint));
+  } catch (error) {
+    if (error instanceof TokenProblem)
+      throw new HttpProblem(401, error.code, error.message, challenge('invalid_token', error.message));
+    throw error;
+  }
+}
+
+/** A path under another subscription is SubscriptionNotFound, as for a subscription the tenant lacks. */
+export function checkSubscription(path: string, store: ResourceStore): void {
+  const sub = /^\/subscriptions\/([^/]+)/i.exec(path)?.[1];
+  if (sub && sub.toLowerCase() !== store.state.subscriptionId.toLowerCase()) {
+    throw new HttpProblem(404, 'SubscriptionNotFound', `The subscription '${sub}' could not be found.`);
+  }
+}
+
+/** Reader may GET and nothing else; Contributor and Owner may do everything; no assignment, nothing. */
+export function authorize(
+  caller: AccessTokenClaims,
+  method: string,
+  path: string,
+  store: ResourceStore,
+): void {
+  const lowerPath = path.toLowerCase();
+  const roles = store.state.roleAssignments
+    .filter((a) => a.principalObjectId === caller.oid)
+    .filter((a) => lowerPath === a.scope.toLowerCase() || lowerPath.startsWith(`${a.scope.toLowerCase()}/`))
+    .map((a) => a.role);
+  const write = method !== 'GET';
+  if (roles.includes('Owner') || roles.includes('Contributor') || (!write && roles.includes('Reader')))
+    return;
+  throw new HttpProblem(
+    403,
+    'AuthorizationFailed',
+    `The client '${caller.appid}' with object id '${caller.oid}' does not have authorization to perform action '${actionName(method, path)}' over scope '${scopeOf(path)}' or the scope is invalid. If access was recently granted, please refresh your credentials.`,
+  );
+}
+
+/** The RBAC action name ARM reports in AuthorizationFailed, derived from the path and method. */
+function actionName(method: string, path: string): string {
+  const providers = path.split(/\/providers\//i);
+  const tail = providers[providers.length - 1] ?? '';
+  const parts = tail.split('/');
+  const namespace = providers.length > 1 ? parts[0] : 'Microsoft.Resources';
+  const types: string[] = [];
+  for (let i = 1; i < parts.length; i += 2) types.push(parts[i]!);
+  const verb =
+    method === 'GET' ? 'read' : method === 'DELETE' ? 'delete' : method === 'POST' ? 'action' : 'write';
+  return `${namespace}/${types.join('/')}/${verb}`;
+}
+
+function scopeOf(path: string): string {
+  return path.replace(
+    /\/(slotsswap|slotsdiffs|applyslotconfig|resetslotconfig|restart|start|stop|list|publishxml)$/i,
+    '',
+  );
+}

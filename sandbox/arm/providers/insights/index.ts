@@ -1,0 +1,44 @@
+import { type ArmContext, RG, type Routes, SANDBOX_LOCATIONS, SUB } from '../../context.js';
+import { AUTOSCALE_TYPE, Autoscale } from './autoscale.js';
+import { Metrics } from './metrics.js';
+
+const AUTOSCALE = `${RG}/providers/microsoft\\.insights/autoscalesettings`;
+const MONITOR = '(/subscriptions/.+)/providers/microsoft\\.insights';
+
+/** Microsoft.Insights: autoscale settings and Azure Monitor metrics. Returns the autoscale part, whose validation the seeding reuses. */
+export function registerInsights(routes: Routes, ctx: ArmContext): Autoscale {
+  const autoscale = new Autoscale(ctx);
+  const metrics = new Metrics(ctx);
+  routes.add('GET', `${SUB}/providers/microsoft\\.insights/autoscalesettings`, (c) =>
+    autoscale.list(c, AUTOSCALE_TYPE, `/subscriptions/${c.m[1]}/`, (a) => autoscale.autoscaleBody(a)),
+  );
+  routes.add('GET', AUTOSCALE, (c) =>
+    autoscale.list(c, AUTOSCALE_TYPE, autoscale.groupPrefix(c.m), (a) => autoscale.autoscaleBody(a)),
+  );
+  routes.add('GET', `${AUTOSCALE}/([^/]+)`, (c) => autoscale.get(c));
+  routes.add('PUT', `${AUTOSCALE}/([^/]+)`, (c) => autoscale.putAutoscale(c, false));
+  routes.add('PATCH', `${AUTOSCALE}/([^/]+)`, (c) => autoscale.putAutoscale(c, true));
+  routes.add('DELETE', `${AUTOSCALE}/([^/]+)`, (c) => autoscale.deleteAutoscale(c));
+  routes.add('GET', `${MONITOR}/metrics`, (c) => metrics.answer(c, 'metrics'));
+  routes.add('GET', `${MONITOR}/metricdefinitions`, (c) => metrics.answer(c, 'definitions'));
+  routes.add('GET', `${MONITOR}/metricnamespaces`, (c) => metrics.answer(c, 'namespaces'));
+  const monitorVersions = ['2024-02-01', '2023-10-01', '2021-05-01', '2018-01-01'];
+  ctx.providers.push({
+    namespace: 'Microsoft.Insights',
+    resourceTypes: [
+      {
+        resourceType: 'autoscalesettings',
+        locations: [...SANDBOX_LOCATIONS],
+        apiVersions: ['2022-10-01', '2021-05-01-preview', '2015-04-01'],
+      },
+      { resourceType: 'metrics', locations: [...SANDBOX_LOCATIONS], apiVersions: monitorVersions },
+      { resourceType: 'metricDefinitions', locations: [...SANDBOX_LOCATIONS], apiVersions: monitorVersions },
+      {
+        resourceType: 'metricNamespaces',
+        locations: [...SANDBOX_LOCATIONS],
+        apiVersions: ['2024-02-01', '2017-12-01-preview'],
+      },
+    ],
+  });
+  return autoscale;
+}

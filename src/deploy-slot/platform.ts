@@ -19,7 +19,7 @@ import {
 } from '../lib/azure/web.js';
 
 /**
- * What the phases need from App Service, by slot name (`production` is the site itself). main.ts builds
+ * What the modes and steps need from App Service, by slot name (`production` is the site itself). main.ts builds
  * it over the shared ARM client; `timed` adds up the time spent waiting on Azure, for the benchmark.
  */
 export interface Platform {

@@ -7,7 +7,7 @@ import type { Platform } from './platform.js';
 import { imageOf } from './record.js';
 
 /** Of the grace period after a cancel, this much is kept for releasing the lease; recovery gets the rest. */
-export const RELEASE_BUDGET_MS = 2_500;
+const RELEASE_BUDGET_MS = 2_500;
 
 export interface PhaseRecord {
   name: string;

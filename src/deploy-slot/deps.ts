@@ -16,13 +16,13 @@ export type CancellableProbe = (
 ) => Promise<{ status?: number; error?: string }>;
 
 /** Time, and pauses that end early (rejecting) when `signal` aborts. */
-export interface RunClock {
+interface RunClock {
   now(): number;
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
 /** The platform whose every call `signal` aborts (the run's cancellation, or a bounded recovery signal). */
-export type PlatformFactory = (signal: AbortSignal | undefined) => Platform;
+type PlatformFactory = (signal: AbortSignal | undefined) => Platform;
 
 export interface RunDeps {
   platformFor: PlatformFactory;
@@ -49,7 +49,7 @@ export interface RunDeps {
 }
 
 /** Health probes over one connection pool; `close` ends the pool, dropping open probes when `abandon`. */
-export interface Prober {
+interface Prober {
   probe: CancellableProbe;
   close(abandon: boolean): Promise<void>;
 }

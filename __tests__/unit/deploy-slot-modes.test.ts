@@ -1,8 +1,10 @@
+import { EventEmitter } from 'node:events';
 import { describe, expect, test } from '@jest/globals';
 import type { RunResult } from '../../src/deploy-slot/context.js';
-import type { RunDeps } from '../../src/deploy-slot/deps.js';
+import type { ActionDeps, RunDeps } from '../../src/deploy-slot/deps.js';
 import { parseStatusList } from '../../src/deploy-slot/health.js';
 import type { DeploySlotInputs } from '../../src/deploy-slot/inputs.js';
+import { run as deploySlot } from '../../src/deploy-slot/main.js';
 import { LEASE_TAG, readRecord } from '../../src/deploy-slot/record.js';
 import { runDeploySlot } from '../../src/deploy-slot/run.js';
 import { ArmError } from '../../src/lib/azure/errors.js';
@@ -16,6 +18,7 @@ import {
   V1,
   V2,
 } from '../helpers/memory-platform.js';
+import { runInProcess } from '../helpers/runner.js';
 
 // deploy-slot's modes and recovery, in process: an in-memory App Service (helpers/memory-platform.ts) and
 // a virtual clock, so waits of minutes take milliseconds. The bundle against the sandbox is tested in
@@ -334,4 +337,58 @@ describe('an interrupted release', () => {
       );
     },
   );
+});
+
+describe("the action's entry, run(env, deps)", () => {
+  /** The action's dependencies over `mem`: signals from an emitter the test controls, virtual time. */
+  function actionDeps(mem: Memory): ActionDeps & { signals: EventEmitter } {
+    return {
+      signals: new EventEmitter(),
+      clock: virtualClock(START),
+      newNonce: () => 'n1',
+      connect: async () => (signal) => mem.platformFor(signal),
+      openProber: () => ({ probe: mem.probe, close: async () => {} }),
+      spent: { azure: { ms: 0 }, probes: 0, waits: 0 },
+    };
+  }
+  const step = (deps: ActionDeps) =>
+    runInProcess(() => deploySlot(process.env, deps), {
+      'subscription-id': '00000000-0000-4000-8000-000000000000',
+      'resource-group': 'rg',
+      'app-name': 'web',
+      image: V2,
+    });
+
+  test('writes the outputs and the summary of a release', async () => {
+    const mem = new MemoryPlatform();
+    const result = await step(actionDeps(mem));
+    expect(result.exitCode).toBe(0);
+    expect(result.outputs).toMatchObject({
+      image: V2,
+      'previous-image': V1,
+      swapped: 'true',
+      'rolled-back': 'false',
+      'production-url': 'https://web.example',
+      'slot-url': 'https://web-staging.example',
+    });
+    expect(result.summary).toContain('### deploy-slot release of web: ✅ succeeded');
+    expect(mem.slot('production').image).toBe(V2);
+  });
+
+  test('a SIGTERM from the injected signal source cancels the run; production is swapped back', async () => {
+    const mem = new MemoryPlatform();
+    const deps = actionDeps(mem);
+    mem.onCall = (m, when) => m === 'swap' && when === 'after' && deps.signals.emit('SIGTERM', 'SIGTERM');
+    const result = await step(deps);
+    expect(result.exitCode).toBe(1);
+    expect(result.log).toContain('Received SIGTERM: stopping, then restoring a safe state.');
+    expect(result.log).toMatch(
+      /::error::deploy-slot: release cancelled by SIGTERM in swap\. Rolled back: production serves ghcr.io\/o\/web:1.0.0 as before the run/,
+    );
+    expect(result.outputs['rolled-back']).toBe('true');
+    expect(result.summary).toContain('↩️ failed, rolled back');
+    expect(mem.slot('production').image).toBe(V1);
+    // The run stops listening when it ends: the process's own signal handling comes back.
+    expect(deps.signals.listenerCount('SIGTERM')).toBe(0);
+  });
 });

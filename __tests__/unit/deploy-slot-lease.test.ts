@@ -1,9 +1,9 @@
 import { describe, expect, test } from '@jest/globals';
 import type { DeploySlotInputs } from '../../src/deploy-slot/inputs.js';
 import { acquireLease, releaseLease } from '../../src/deploy-slot/lease.js';
-import { DeploySlotRun } from '../../src/deploy-slot/phases.js';
 import type { Platform } from '../../src/deploy-slot/platform.js';
 import { LEASE_TAG, parseLease } from '../../src/deploy-slot/record.js';
+import { runDeploySlot } from '../../src/deploy-slot/run.js';
 import { fakeClock } from '../helpers/clock.js';
 
 /** An in-memory App Service with one slot, whose tag writes go through Merge/Delete like the Tags API. */
@@ -99,7 +99,7 @@ describe('the lease', () => {
     const ttlMs = 300;
     const started = Date.now();
     let expiredWhileHeld = false;
-    const result = await new DeploySlotRun(inputs, {
+    const result = await runDeploySlot(inputs, {
       platformFor: () => platform,
       // Unhealthy for 1.2 s (four lease lifetimes), then healthy.
       probe: async () => {
@@ -119,7 +119,7 @@ describe('the lease', () => {
       leaseTtlMs: ttlMs,
       leaseRenewMs: 100,
       probeIntervalMs: 50,
-    }).run();
+    });
     expect(result.succeeded).toBe(true);
     expect(expiredWhileHeld).toBe(false);
     const leaseWrites = writes.filter((w) => LEASE_TAG in w).length;

@@ -19,8 +19,9 @@ import {
 } from '../lib/azure/web.js';
 
 /**
- * What the phases need from App Service, by slot name (`production` is the site itself). main.ts builds
- * it over the shared ARM client; `timed` adds up the time spent waiting on Azure, for the benchmark.
+ * What the modes and steps need from App Service, by slot name (`production` is the site itself).
+ * default-deps.ts builds it over the shared ARM client; `timed` adds up the time spent waiting on Azure,
+ * for the benchmark. The unit tests use an in-memory one (__tests__/helpers/memory-platform.ts).
  */
 export interface Platform {
   site(slot: string): Promise<Site>;

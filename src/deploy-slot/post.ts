@@ -1,11 +1,9 @@
 import * as core from '@actions/core';
-import { ArmClient } from '../lib/azure/arm.js';
-import { createAzureCredential } from '../lib/azure/credential.js';
 import type { Env } from '../lib/inputs.js';
 import { readState } from '../lib/post-state.js';
+import type { ActionDeps } from './deps.js';
 import { parseInputs } from './inputs.js';
 import { releaseLease } from './lease.js';
-import { armPlatform } from './platform.js';
 import { imageOf, readRecord } from './record.js';
 
 /** The step state under which main saves its lease nonce (before it writes the lease). */
@@ -19,21 +17,14 @@ const POST_TIMEOUT_MS = 60_000;
  * could not release it), only while the lease carries this run's nonce, and report what it found:
  * who holds the lease, what the target serves, and a release left pending.
  */
-export async function runPost(env: Env): Promise<void> {
+export async function runPost(env: Env, deps: Pick<ActionDeps, 'connect'>): Promise<void> {
   const nonce = readState(LEASE_NONCE_STATE, env);
   if (!nonce) {
     core.info('deploy-slot post: the main step took no lease; nothing to release.');
     return;
   }
   const inputs = await parseInputs(env);
-  const credential = await createAzureCredential(inputs.azure, { env });
-  const client = await ArmClient.create({ credential, inputs: inputs.azure });
-  const platform = armPlatform(
-    client,
-    inputs.resourceGroup,
-    inputs.appName,
-    AbortSignal.timeout(POST_TIMEOUT_MS),
-  );
+  const platform = (await deps.connect(inputs, env))(AbortSignal.timeout(POST_TIMEOUT_MS));
   const app = inputs.appName;
   const outcome = await releaseLease(platform, nonce);
   if (outcome.kind === 'released')

@@ -1,6 +1,6 @@
 import { formatDuration } from '../lib/duration.js';
 import { markdownTable, mermaidTimeline } from '../lib/summary.js';
-import type { RunResult } from './phases.js';
+import type { RunResult } from './context.js';
 
 /** The step outputs, as strings; every one is set on success and on failure. */
 export function outputs(result: RunResult): Record<string, string> {

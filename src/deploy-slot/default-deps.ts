@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import { ArmClient } from '../lib/azure/arm.js';
+import { createAzureCredential } from '../lib/azure/credential.js';
+import { systemClock } from '../lib/backoff.js';
+import { throwIfCancelled } from '../lib/cancellation.js';
+import { errorMessage } from '../lib/errors.js';
+import { createHttpAgent, httpRequest } from '../lib/http.js';
+import type { ActionDeps, TimeSpent } from './deps.js';
+import { armPlatform, timed } from './platform.js';
+
+/** Settle `work`, or reject with the signal's reason as soon as it aborts (the work is abandoned). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  throwIfCancelled(signal);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/** The real dependencies: the process's signals, timers, ARM over the shared client, probes over HTTP. */
+export function defaultDeps(): ActionDeps {
+  const spent: TimeSpent = { azure: { ms: 0 }, probes: 0, waits: 0 };
+  return {
+    signals: process,
+    spent,
+    newNonce: () => randomUUID(),
+    clock: {
+      now: () => systemClock.now(),
+      sleep: async (ms, signal) => {
+        const t = performance.now();
+        try {
+          await delay(ms, undefined, signal ? { signal } : {});
+        } catch (error) {
+          throwIfCancelled(signal);
+          throw error;
+        } finally {
+          spent.waits += performance.now() - t;
+        }
+      },
+    },
+    connect: async (inputs, env) => {
+      const credential = await createAzureCredential(inputs.azure, { env });
+      const client = await ArmClient.create({ credential, inputs: inputs.azure });
+      return (signal) =>
+        timed(armPlatform(client, inputs.resourceGroup, inputs.appName, signal), spent.azure);
+    },
+    openProber: () => {
+      const agent = createHttpAgent(4);
+      return {
+        probe: async (url, signal) => {
+          const t = performance.now();
+          try {
+            const res = await untilAborted(
+              httpRequest(
+                { url, headers: { 'user-agent': 'slotline-deploy-slot' } },
+                { timeoutMs: 10_000, dispatcher: agent },
+              ),
+              signal,
+            );
+            return { status: res.status };
+          } catch (error) {
+            throwIfCancelled(signal);
+            return { error: (error as { code?: string }).code ?? errorMessage(error).split('\n')[0] };
+          } finally {
+            spent.probes += performance.now() - t;
+          }
+        },
+        close: (abandon) => (abandon ? agent.destroy() : agent.close()),
+      };
+    },
+  };
+}

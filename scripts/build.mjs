@@ -1,34 +1,191 @@
-// npm run build [-- --out DIR]: type-check and compile src/ with tsc (TypeScript 7 cannot run inside
-// ncc), then bundle each action's compiled entry with ncc into DIR/<name>/index.js, and regenerate
-// action-docs/. check-dist passes a temporary DIR and compares.
-// No source maps: the runner never enables them, ncc's maps pointed at the compiled lib/*.js rather than
-// src/*.ts, they were over half of dist/, and their register script loaded on every start.
+// npm run build [-- --out DIR] [-- --start-report]: type-check and compile src/ with tsc into lib/, then
+// bundle each action's lib/<name>/index.js with esbuild into DIR/<name>/ (ESM, code splitting, minified),
+// write its licenses.txt, and regenerate action-docs/. check-dist passes a temporary DIR and compares.
+//
+// Why esbuild and not ncc (issue 11 said: keep ncc unless measured). Cold start with a missing required
+// input, Node 24, median of 15 interleaved runs (`npm run bench -- bundles`), one run side by side:
+//   bundle          ncc       esbuild   anchor (same run)             JS loaded at start, ncc → esbuild
+//   deploy-slot     SEE_BENCH
+// ncc cannot keep a dependency's module off the start path (it has no plugin hook to load @actions/core's
+// OIDC client, and undici with it, on first use), and its --minify leaves the chunks unminified; with
+// the same lazy imports in src/, ncc's security-scan still loaded over 1 MB at start.
+//
+// - No source maps: the runner never enables them, ncc's maps pointed at the compiled lib/*.js rather
+//   than src/*.ts, they were half of dist/, and their register script loaded on every start.
+// - `open` (and its xdg-open script) is replaced by a stub that throws: @azure/identity imports it only
+//   for the interactive browser credential, which slotline never builds. The build fails if it slips in.
+// - Reproducible: esbuild hashes module paths into chunk names, so everything it sees is relative to
+//   the repository (absWorkingDir, the plugins' paths); a build in another checkout is byte-identical.
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
 import { parseArgs } from 'node:util';
+import { build } from 'esbuild';
 import { writeActionDocs } from './action-docs.mjs';
 import { actionNames, repoRoot } from './actions.mjs';
 
-const { values } = parseArgs({ options: { out: { type: 'string' }, docs: { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    out: { type: 'string' },
+    docs: { type: 'string' },
+    'start-report': { type: 'boolean', default: false },
+  },
+});
 const outDir = values.out ?? join(repoRoot, 'dist');
-const bin = (name) => join(repoRoot, 'node_modules', '.bin', name);
-const run = (cmd, args) =>
-  execFileSync(cmd, args, { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit'] });
 
+// Deps written as CommonJS call require() for Node's modules; an ESM bundle has none unless we make one.
+const BANNER =
+  "import{createRequire as __slotlineRequire}from'node:module';const require=__slotlineRequire(import.meta.url);";
+
+/** @actions/core loads its OIDC client (@actions/http-client, undici, tunnel) at import; we load it on the first getIDToken. */
+const lazyOidcClient = {
+  name: 'lazy-oidc-client',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]@actions[\\/]core[\\/]lib[\\/]core\.js$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const staticImport = "import { OidcClient } from './oidc-utils.js';";
+      const use = 'return yield OidcClient.getIDToken(aud);';
+      if (!source.includes(staticImport) || !source.includes(use)) {
+        return {
+          errors: [
+            { text: '@actions/core changed: lazy-oidc-client in scripts/build.mjs no longer applies' },
+          ],
+        };
+      }
+      return {
+        contents: source
+          .replace(staticImport, '')
+          .replace(use, "return yield (yield import('./oidc-utils.js')).OidcClient.getIDToken(aud);"),
+        loader: 'js',
+      };
+    });
+  },
+};
+
+/** `open` only serves @azure/identity's interactive browser sign-in, which slotline never builds. */
+const stubOpen = {
+  name: 'stub-open',
+  setup(b) {
+    // A relative, made-up path: esbuild hashes it into chunk names.
+    b.onResolve({ filter: /^open$/ }, () => ({ path: 'open', namespace: 'slotline-stub' }));
+    b.onLoad({ filter: /.*/, namespace: 'slotline-stub' }, () => ({
+      contents:
+        "export default function open(){throw new Error('slotline does not open a browser (interactive sign-in is not supported)')}",
+      loader: 'js',
+    }));
+  },
+};
+
+/** The folder of the package a bundled file belongs to, e.g. node_modules/@azure/identity. */
+function packageDirOf(inputPath) {
+  const parts = inputPath.split(/[\\/]/);
+  const last = parts.lastIndexOf('node_modules');
+  if (last < 0) return undefined;
+  const scoped = parts[last + 1]?.startsWith('@');
+  return parts.slice(0, last + (scoped ? 3 : 2)).join('/');
+}
+
+/** Like ncc's licenses.txt: each bundled package's name, license and license text. */
+function licensesText(metafile) {
+  const dirs = new Set();
+  for (const output of Object.values(metafile.outputs)) {
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const dir = bytesInOutput > 0 ? packageDirOf(input) : undefined;
+      if (dir) dirs.add(dir);
+    }
+  }
+  const entries = new Map();
+  for (const dir of dirs) {
+    const pkg = JSON.parse(readFileSync(join(repoRoot, dir, 'package.json'), 'utf8'));
+    const licenseFile = readdirSync(join(repoRoot, dir))
+      .filter((f) => /^(licen[cs]e|copying)/i.test(f))
+      .sort()[0];
+    const text = licenseFile ? readFileSync(join(repoRoot, dir, licenseFile), 'utf8').trim() : '';
+    const license = typeof pkg.license === 'string' ? pkg.license : (pkg.license?.type ?? 'UNKNOWN');
+    const key = `${pkg.name}@${pkg.version}`;
+    if (!entries.has(key)) entries.set(key, `${pkg.name}\n${license}\n${text}\n`);
+  }
+  return `${[...entries.keys()]
+    .sort()
+    .map((k) => entries.get(k))
+    .join('\n')}`;
+}
+
+/** The JavaScript a bundle loads before its first dynamic import: the entry and its static imports. */
+function startClosure(metafile, entryOutput) {
+  const seen = new Set();
+  const visit = (path) => {
+    if (seen.has(path)) return;
+    seen.add(path);
+    for (const imp of metafile.outputs[path]?.imports ?? []) {
+      if (imp.kind === 'import-statement' && !imp.external) visit(imp.path);
+    }
+  };
+  visit(entryOutput);
+  const bytes = [...seen].reduce((sum, path) => sum + metafile.outputs[path].bytes, 0);
+  // Which packages (or src folders) make up the start path, largest first.
+  const byPackage = new Map();
+  for (const path of seen) {
+    for (const [input, { bytesInOutput }] of Object.entries(metafile.outputs[path].inputs)) {
+      const key =
+        packageDirOf(input)?.replace(/^.*node_modules\//, '') ?? input.split('/').slice(0, 2).join('/');
+      byPackage.set(key, (byPackage.get(key) ?? 0) + bytesInOutput);
+    }
+  }
+  return { files: seen.size, bytes, byPackage: [...byPackage].sort((a, b) => b[1] - a[1]) };
+}
+
+async function bundleAction(name, dir) {
+  const result = await build({
+    absWorkingDir: repoRoot,
+    entryPoints: [join('lib', name, 'index.js')],
+    outdir: relative(repoRoot, dir) || '.',
+    bundle: true,
+    platform: 'node',
+    target: 'node24',
+    format: 'esm',
+    splitting: true,
+    minify: true,
+    sourcemap: false,
+    legalComments: 'none',
+    chunkNames: '[name]-[hash]',
+    banner: { js: BANNER },
+    metafile: true,
+    logLevel: 'warning',
+    plugins: [lazyOidcClient, stubOpen],
+  });
+  const metafile = result.metafile;
+  const inputs = Object.keys(metafile.inputs);
+  const openPackage = inputs.filter((p) => /(^|\/)node_modules\/(open|xdg-open)\//.test(p));
+  const xdgOpen = readdirSync(dir).filter(
+    (f) => f.endsWith('.js') && readFileSync(join(dir, f), 'utf8').includes('xdg-open'),
+  );
+  if (openPackage.length > 0 || xdgOpen.length > 0) {
+    throw new Error(
+      `${name}: the open package / xdg-open would be bundled (${[...openPackage, ...xdgOpen].join(', ')})`,
+    );
+  }
+  writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ type: 'module' }, null, 2)}\n`);
+  writeFileSync(join(dir, 'licenses.txt'), licensesText(metafile));
+  const entry = join('lib', name, 'index.js').split(sep).join('/');
+  const entryOutput = Object.keys(metafile.outputs).find((p) => metafile.outputs[p].entryPoint === entry);
+  return { metafile, start: startClosure(metafile, entryOutput) };
+}
+
+const kib = (bytes) => `${(bytes / 1024).toFixed(0)} KiB`;
+
+const bin = (tool) => join(repoRoot, 'node_modules', '.bin', tool);
 rmSync(join(repoRoot, 'lib'), { recursive: true, force: true });
-run(bin('tsc'), ['-p', 'tsconfig.json']);
+execFileSync(bin('tsc'), ['-p', 'tsconfig.json'], { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit'] });
 rmSync(outDir, { recursive: true, force: true });
 for (const name of actionNames()) {
-  run(bin('ncc'), [
-    'build',
-    join('lib', name, 'index.js'),
-    '-o',
-    join(outDir, name),
-    '--license',
-    'licenses.txt',
-    '-q',
-  ]);
+  const dir = join(outDir, name);
+  const { start } = await bundleAction(name, dir);
+  if (values['start-report']) {
+    console.log(`${name}: ${kib(start.bytes)} of JavaScript loaded at start, in ${start.files} file(s)`);
+    for (const [pkg, bytes] of start.byPackage.slice(0, 12))
+      console.log(`  ${kib(bytes).padStart(8)}  ${pkg}`);
+  }
 }
 writeActionDocs(values.docs ?? join(repoRoot, 'action-docs'));
 console.log(`built ${actionNames().join(', ')} into ${outDir}`);

@@ -64,7 +64,7 @@ async function main(env: Env, signal: AbortSignal): Promise<void> {
 
   const credential = await createAzureCredential(inputs.azure, { env });
   const client = await ArmClient.create({ credential, inputs: inputs.azure });
-  const agent = createHttpAgent(4);
+  const agent = await createHttpAgent(4);
   // Where the time goes, for the debug log and the benchmark: waiting on Azure, on the app's health
   // endpoint, and in deliberate pauses (probe intervals, the lease's settle time).
   const spent = { azure: { ms: 0 }, probes: 0, waits: 0 };

@@ -17,8 +17,9 @@
 // - Reproducible: esbuild hashes module paths into chunk names, so everything it sees is relative to
 //   the repository (absWorkingDir, the plugins' paths); a build in another checkout is byte-identical.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { writeActionDocs } from './action-docs.mjs';
@@ -75,6 +76,52 @@ const stubOpen = {
     }));
   },
 };
+
+/**
+ * `await import('yaml')` of a CommonJS package gives Node's named exports (parse, …), but an esbuild
+ * chunk for it exports only `default`. Such an import goes through a module that re-exports the
+ * package's keys by name, as Node would, and its module.exports as default.
+ */
+const cjsDynamicImports = {
+  name: 'cjs-dynamic-imports',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, async (args) => {
+      if (args.kind !== 'dynamic-import' || args.namespace !== 'file') return undefined;
+      const resolved = await b.resolve(args.path, { kind: 'import-statement', resolveDir: args.resolveDir });
+      if (resolved.errors.length > 0 || !isCommonJs(resolved.path)) return undefined;
+      // A bare package name, not a file path: esbuild hashes it into chunk names.
+      return { path: args.path, namespace: 'slotline-cjs', pluginData: { file: resolved.path } };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'slotline-cjs' }, (args) => {
+      const cjs = createRequire(args.pluginData.file)(args.pluginData.file);
+      const names = Object.keys(cjs)
+        .filter((key) => key !== 'default' && key !== '__esModule')
+        .sort();
+      return {
+        contents: [
+          `const cjs = require(${JSON.stringify(args.path)});`,
+          'export default cjs;',
+          ...names.map(
+            (key, i) =>
+              `const n${i} = cjs[${JSON.stringify(key)}]; export { n${i} as ${JSON.stringify(key)} };`,
+          ),
+        ].join('\n'),
+        loader: 'js',
+        resolveDir: repoRoot,
+      };
+    });
+  },
+};
+
+function isCommonJs(file) {
+  if (file.endsWith('.cjs')) return true;
+  if (file.endsWith('.mjs') || !file.endsWith('.js')) return false;
+  for (let dir = dirname(file); dir !== dirname(dir); dir = dirname(dir)) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg)) return JSON.parse(readFileSync(pkg, 'utf8')).type !== 'module';
+  }
+  return true;
+}
 
 /** The folder of the package a bundled file belongs to, e.g. node_modules/@azure/identity. */
 function packageDirOf(inputPath) {
@@ -152,7 +199,7 @@ async function bundleAction(name, dir) {
     banner: { js: BANNER },
     metafile: true,
     logLevel: 'warning',
-    plugins: [lazyOidcClient, stubOpen],
+    plugins: [lazyOidcClient, stubOpen, cjsDynamicImports],
   });
   const metafile = result.metafile;
   const inputs = Object.keys(metafile.inputs);

@@ -124,7 +124,7 @@ const anchorMedian = Object.fromEntries(subjects.filter((s) => s.anchor).map((s)
 
 console.log(`cold start on Node ${process.version}, median of ${RUNS} interleaved runs`);
 console.log(
-  `${'subject'.padEnd(30)} ${'median'.padStart(9)}  ${'ratio'.padStart(14)}  ${'budget'.padStart(6)}  JS at start`,
+  `${'subject'.padEnd(34)} ${'median'.padStart(9)}  ${'ratio'.padStart(14)}  ${'budget'.padStart(6)}  JS at start`,
 );
 const regressions = [];
 for (const subject of subjects) {
@@ -145,7 +145,7 @@ for (const subject of subjects) {
   }
   const start = subject.start === undefined ? '' : `${(subject.start / 1024).toFixed(0)} KiB`;
   console.log(
-    `${subject.label.padEnd(30)} ${`${subject.median.toFixed(1)} ms`.padStart(9)}  ${ratioText.padStart(14)}  ${budgetText.padStart(6)}  ${start}`,
+    `${subject.label.padEnd(34)} ${`${subject.median.toFixed(1)} ms`.padStart(9)}  ${ratioText.padStart(14)}  ${budgetText.padStart(6)}  ${start}`,
   );
 }
 rmSync(work, { recursive: true, force: true });

@@ -2,13 +2,19 @@
 // bundle each action's lib/<name>/index.js with esbuild into DIR/<name>/ (ESM, code splitting, minified),
 // write its licenses.txt, and regenerate action-docs/. check-dist passes a temporary DIR and compares.
 //
-// Why esbuild and not ncc (issue 11 said: keep ncc unless measured). Cold start with a missing required
-// input, Node 24, median of 15 interleaved runs (`npm run bench -- bundles`), one run side by side:
-//   bundle          ncc       esbuild   anchor (same run)             JS loaded at start, ncc → esbuild
-//   deploy-slot     SEE_BENCH
-// ncc cannot keep a dependency's module off the start path (it has no plugin hook to load @actions/core's
-// OIDC client, and undici with it, on first use), and its --minify leaves the chunks unminified; with
-// the same lazy imports in src/, ncc's security-scan still loaded over 1 MB at start.
+// Why esbuild and not ncc (issue 11: keep ncc unless measured). `npm run bench -- bundles`, Node 24,
+// a runner-style start that stops at input validation, median of 15 interleaved runs, one run on a busy
+// shared machine (node -e 0: 44.6 ms), ratios against the anchors measured in the same run
+// (Azure/webapps-deploy v3.0.8: 266.0 ms, Jtalk/url-health-check v4: 93.3 ms):
+//   bundle         ncc (main)      ncc + lazy undici   esbuild (this file)   budget   JS at start, ncc → esbuild
+//   build-image    151.9 ms 0.57×  143.3 ms 0.54×      87.2 ms 0.33×         0.5×     1,270 → 100 KiB
+//   deploy-slot    140.0 ms 0.53×  151.8 ms 0.57×      76.8 ms 0.29×         0.5×     1,206 →  87 KiB
+//   security-scan  152.0 ms 1.63×  123.1 ms 1.32×      80.1 ms 0.86×         1.0×     1,246 →  53 KiB
+//   smoke-test     140.6 ms 1.51×  130.2 ms 1.40×      82.5 ms 0.88×         1.0×     1,280 →  34 KiB
+// ncc misses every budget, even with the same lazy imports in src/: its index.js still holds 1.3 MB,
+// undici included, because @actions/core imports its OIDC client (@actions/http-client, undici)
+// statically and ncc has no hook to defer that; esbuild's plugin below loads it on the first
+// getIDToken. dist/: 22.9 MB with maps, 11.1 MB without → 4.3 MB.
 //
 // - No source maps: the runner never enables them, ncc's maps pointed at the compiled lib/*.js rather
 //   than src/*.ts, they were half of dist/, and their register script loaded on every start.

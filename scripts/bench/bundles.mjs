@@ -40,7 +40,9 @@ Object.assign(env, {
   GITHUB_ENV: join(work, 'env'),
   GITHUB_PATH: join(work, 'path'),
   GITHUB_STEP_SUMMARY: join(work, 'summary'),
-  // Only Node on PATH: webapps-deploy without inputs looks for the az CLI, and must not run one.
+  // Only Node on PATH: webapps-deploy without inputs looks for the az CLI before it reads its inputs,
+  // and stops there ("No credentials found"); with az on PATH it would run it. url-health-check stops
+  // at its missing required input "url".
   PATH: dirname(process.execPath),
 });
 

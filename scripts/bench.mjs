@@ -1,5 +1,5 @@
 // npm run bench: every benchmark under scripts/bench/, one after the other, each printing its numbers.
-// `npm run bench -- cold-start` runs only the named ones.
+// `npm run bench -- bundles` runs only the named ones.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +9,7 @@ const only = process.argv.slice(2);
 const benches = readdirSync(join(repoRoot, 'scripts', 'bench'))
   .filter((f) => f.endsWith('.mjs') || f.endsWith('.ts'))
   .filter((file) => only.length === 0 || only.includes(file.replace(/\.(mjs|ts)$/, '')))
-  .sort((a, b) => (a.startsWith('cold-start') ? -1 : b.startsWith('cold-start') ? 1 : a.localeCompare(b)));
+  .sort((a, b) => (a.startsWith('bundles') ? -1 : b.startsWith('bundles') ? 1 : a.localeCompare(b)));
 
 let failed = 0;
 for (const file of benches) {

@@ -110,7 +110,7 @@ test.each([
   async (_name, makeAgent) => {
     const stall = await stallServer();
     servers.push({ url: stall.url, requests: [], close: stall.close });
-    const agent = makeAgent();
+    const agent = await makeAgent();
     const { error, ms } = await elapsed(() =>
       httpRequest({ url: stall.url }, { timeoutMs: 500, ...(agent ? { dispatcher: agent } : {}) }),
     );

@@ -347,7 +347,7 @@ describe("the action's entry, run(env, deps)", () => {
       clock: virtualClock(START),
       newNonce: () => 'n1',
       connect: async () => (signal) => mem.platformFor(signal),
-      openProber: () => ({ probe: mem.probe, close: async () => {} }),
+      openProber: async () => ({ probe: mem.probe, close: async () => {} }),
       spent: { azure: { ms: 0 }, probes: 0, waits: 0 },
     };
   }

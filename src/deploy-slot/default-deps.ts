@@ -47,8 +47,9 @@ export function defaultDeps(): ActionDeps {
       return (signal) =>
         timed(armPlatform(client, inputs.resourceGroup, inputs.appName, signal), spent.azure);
     },
-    openProber: () => {
-      const agent = createHttpAgent(4);
+    openProber: async () => {
+      // undici loads here, on the first use, not on the start path.
+      const agent = await createHttpAgent(4);
       return {
         probe: async (url, signal) => {
           const t = performance.now();

@@ -73,7 +73,7 @@ export interface ActionDeps {
   newNonce(): string;
   /** Sign in to Azure with the inputs and return the platform over ARM, one per abort signal. */
   connect(inputs: DeploySlotInputs, env: Env): Promise<PlatformFactory>;
-  openProber(): Prober;
+  openProber(): Promise<Prober>;
   /** Added to by the clock, the prober and the platform, for the debug log and the benchmark. */
   spent: TimeSpent;
 }

@@ -47,7 +47,7 @@ async function main(env: Env, deps: ActionDeps, signal: AbortSignal): Promise<vo
   saveState(LEASE_NONCE_STATE, nonce);
 
   const platformFor = await deps.connect(inputs, env);
-  const prober = deps.openProber();
+  const prober = await deps.openProber();
   const started = performance.now();
   try {
     const result = await runDeploySlot(inputs, {

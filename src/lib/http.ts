@@ -1,6 +1,5 @@
 import type { Readable } from 'node:stream';
-import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
-import { Agent, type Dispatcher, request } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
 import { type BackoffPolicy, backoffDelay, type Clock, DEFAULT_BACKOFF, systemClock } from './backoff.js';
 import { CancelledError } from './cancellation.js';
 import { errorMessage, systemErrorWords } from './errors.js';
@@ -42,11 +41,21 @@ export interface HttpClientOptions {
 
 export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
 
+// undici is most of an action's JavaScript: loaded on the first request, so a run that stops at input
+// validation never reads it.
+type Undici = Pick<typeof import('undici'), 'Agent' | 'request'>;
+let undici: Promise<Undici> | undefined;
+function loadUndici(): Promise<Undici> {
+  undici ??= import('undici').then(({ Agent, request }) => ({ Agent, request }));
+  return undici;
+}
+
 /**
  * A keep-alive connection pool; close it when done so the process can exit promptly. A request's own
  * timeout ends the request at once; a connection attempt left behind ends at `connectTimeoutMs`.
  */
-export function createHttpAgent(connectionsPerOrigin = 8, connectTimeoutMs = 10_000): Agent {
+export async function createHttpAgent(connectionsPerOrigin = 8, connectTimeoutMs = 10_000): Promise<Agent> {
+  const { Agent } = await loadUndici();
   return new Agent({
     connections: connectionsPerOrigin,
     keepAliveTimeout: 4_000,
@@ -81,6 +90,9 @@ export function decodeBody(
     .map((e) => e.trim().toLowerCase())
     .filter((e) => e && e !== 'identity');
   let body = raw;
+  if (encodings.length === 0) return body;
+  // Loaded on the first compressed body: node:zlib is not free at start-up.
+  const { brotliDecompressSync, gunzipSync, inflateSync } = process.getBuiltinModule('node:zlib');
   const limit = { maxOutputLength: maxBytes };
   for (const encoding of encodings.reverse()) {
     try {
@@ -154,7 +166,8 @@ export async function httpRequest(req: HttpRequest, opts: HttpClientOptions = {}
   const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
   // undici's connect timeout, not the request's signal, ends a stalled TLS handshake: without a pool of
   // the caller's, use one for this request whose connect timeout is the request's, destroyed at the end.
-  const ownAgent = opts.dispatcher ? undefined : createHttpAgent(1, timeoutMs);
+  const { request } = await loadUndici();
+  const ownAgent = opts.dispatcher ? undefined : await createHttpAgent(1, timeoutMs);
   const started = clock.now();
   try {
     const res = await raceSignal(

@@ -14,9 +14,6 @@ import { readAllowlistText } from './allowlist-source.js';
 import { type Exec, execFile, type Which, whichOnPath } from './exec.js';
 import { type GitRunner, gitRunner } from './files.js';
 import { parseInputs, type SecurityScanInputs } from './inputs.js';
-import { ANNOTATIONS_PER_KIND, annotationsFor, countFindings, summaryMarkdown } from './report.js';
-import { uploadSizeProblem } from './sarif.js';
-import { securityScan } from './scan.js';
 import { SECRET_INPUTS } from './secret-inputs.js';
 
 export interface SecurityScanDeps {
@@ -83,6 +80,12 @@ async function scanAndReport(
   repoRoot: string,
   signal: AbortSignal,
 ): Promise<void> {
+  // The scan, its parsers and the report load after the inputs are valid: a bad input fails fast.
+  const [
+    { securityScan },
+    { uploadSizeProblem },
+    { ANNOTATIONS_PER_KIND, annotationsFor, countFindings, summaryMarkdown },
+  ] = await Promise.all([import('./scan.js'), import('./sarif.js'), import('./report.js')]);
   const now = deps.now ?? (() => new Date());
   const report = await withGroup(`Scanning ${inputs.path}`, () =>
     securityScan(

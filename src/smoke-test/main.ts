@@ -24,7 +24,7 @@ export async function run(env: Env = process.env): Promise<void> {
       for (const value of Object.values(inputs.headers)) maskValue(value);
       for (const check of inputs.checks) for (const value of Object.values(check.headers)) maskValue(value);
 
-      const agent = createHttpAgent(Math.max(inputs.concurrency, 6));
+      const agent = await createHttpAgent(Math.max(inputs.concurrency, 6));
       try {
         const report = await withGroup(
           `Smoke testing ${redactUrl(inputs.url)} (${inputs.checks.length} checks)`,

@@ -2,7 +2,6 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { subscribe } from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
-import { TLSSocket } from 'node:tls';
 import type {
   HttpClient,
   PipelinePolicy,
@@ -137,6 +136,8 @@ let tracing = false;
 function traceNewSockets(): void {
   if (tracing) return;
   tracing = true;
+  // node:tls costs tens of milliseconds to load: not at start, only once Azure is called.
+  const { TLSSocket } = process.getBuiltinModule('node:tls');
   subscribe('net.client.socket', (message) => {
     const trace = attemptTrace.getStore();
     if (!trace) return;

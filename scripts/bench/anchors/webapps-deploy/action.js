@@ -1,0 +1,4 @@
+if (!yy.ast) {
+    yy.ast = _ast;
+    _ast.initialize();
+}

@@ -573,6 +573,7 @@ export const ACTION_PLANS: Record<string, ActionPlan> = {
         ],
       },
       'category-prefix': { kind: 'category', accepts: ['very-long'] },
+      timeout: { kind: 'duration' },
     },
   },
   'smoke-test': {

@@ -2,6 +2,8 @@ import { realpathSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { InputError } from '../lib/errors.js';
+import { quoteExcerpt } from '../lib/excerpt.js';
+import { parseImageRef } from '../lib/image-ref.js';
 import { type Env, InputReader } from '../lib/inputs.js';
 import { isInside } from '../lib/which.js';
 import { ALLOWLIST_EXPECTED, type AllowlistEntry, parseAllowlist } from './allowlist.js';
@@ -73,7 +75,6 @@ function sarifFilePath(input: InputReader, env: Env, cwd: string): string {
   return file;
 }
 
-const IMAGE = /^[a-z0-9][a-z0-9._\-/:@]*$/i;
 const CATEGORY = /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9._-]+)*$/;
 
 function isDirectory(path: string): boolean {
@@ -106,10 +107,15 @@ export async function parseInputs(
     scanners = [...new Set(names)] as ScannerName[];
   }
 
-  const image = input.string('image', {
-    pattern: IMAGE,
-    expected: 'an image reference such as registry/app:tag',
-  });
+  // Checked here by the reference grammar, so trivy is never handed a value it would read otherwise
+  // (a scheme, an option, a second tag). No tag is allowed: trivy takes it as :latest.
+  const image = input.string('image');
+  const imageRef = image === undefined ? undefined : parseImageRef(image);
+  if (imageRef && !imageRef.ok)
+    input.fail(
+      'image',
+      `must be an image reference such as registry.example.com/team/app:1.0 (${imageRef.reason}), got ${quoteExcerpt(image!)}`,
+    );
   if (scanners !== 'auto' && scanners.includes('trivy-image') && !image)
     input.fail('image', 'is required when scanners includes trivy-image');
   if (scanners !== 'auto' && image && !scanners.includes('trivy-image'))
@@ -135,7 +141,7 @@ export async function parseInputs(
       text = await read(allowlistFile);
     } catch {
       throw new InputError(
-        `Input "allowlist" must name a readable YAML file (${ALLOWLIST_EXPECTED}), got "${allowlistFile}".`,
+        `Input "allowlist" must name a readable YAML file (${ALLOWLIST_EXPECTED}), got ${quoteExcerpt(allowlistFile)}.`,
       );
     }
     allowlist = text.text === undefined ? [] : await parseAllowlist(text.text, text.source);

@@ -1,3 +1,5 @@
+import { escapeControlCharacters } from './log-safe.js';
+
 /**
  * How an error line shows a value the user got wrong: enough to recognise it, never all of it. A wrong
  * value can be 12,000 characters of pasted text, hold a registry password in `user:pass@host`, or carry
@@ -12,9 +14,6 @@ const HIDDEN = '***';
 /** A digest after `@` (`app@sha256:…`) is part of an image reference, not the end of a userinfo. */
 const DIGEST_AFTER_AT = /^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9A-Fa-f]*$/;
 
-/** Control (Cc), format (Cf: bidi overrides, zero-width) characters and line separators. */
-const UNSAFE = /[\p{Cc}\p{Cf}\u2028\u2029]/gu;
-
 /**
  * The value with any userinfo hidden: `https://user:pw@host/x` and `user:pw@host/app` become
  * `https://***@host/x` and `***@host/app`. Everything up to the last `@` that is not followed by a
@@ -28,11 +27,6 @@ export function hideUserinfo(value: string): string {
   return cut < 0 ? value : `${scheme}${HIDDEN}${value.slice(cut)}`;
 }
 
-/** Whether the value holds what looks like a user name or password (`user:pw@host`, `https://u@host`). */
-export function hasUserinfo(value: string): boolean {
-  return hideUserinfo(value) !== value;
-}
-
 /**
  * A bad value as an error line shows it, in double quotes: userinfo hidden, whitespace runs as one
  * space, at most `max` characters then `…`, and control and format characters written as `\uXXXX`.
@@ -41,8 +35,6 @@ export function quoteExcerpt(value: string, max: number = EXCERPT_CHARS): string
   const oneLine = hideUserinfo(value).replace(/\s+/g, ' ');
   const chars = Array.from(oneLine);
   const cut = chars.length > max ? `${chars.slice(0, max).join('')}…` : oneLine;
-  return JSON.stringify(cut).replace(
-    UNSAFE,
-    (char) => `\\u${char.codePointAt(0)!.toString(16).padStart(4, '0')}`,
-  );
+  // JSON escapes quotes and C0 controls; log-safe the rest (DEL, C1, bidi overrides, zero-width).
+  return escapeControlCharacters(JSON.stringify(cut));
 }

@@ -548,6 +548,8 @@ export const ACTION_PLANS: Record<string, ActionPlan> = {
       percentage: { kind: 'percentage', base: { action: 'ramp' } },
       'lock-timeout': { kind: 'duration' },
       'rollback-on-failure': { kind: 'boolean' },
+      // A list (one per line or comma-separated) of registry hosts a rollback may restore an image from.
+      'allowed-registries': { kind: 'registry-host' },
     },
   },
   'security-scan': {

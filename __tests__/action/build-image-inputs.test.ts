@@ -281,6 +281,23 @@ describe('registry, repository, target and cache refs: distribution grammar, bou
     expect(calls).toEqual([]);
   });
 
+  test('a cache mode other than min or max is refused; a valid cache ref keeps its repository', async () => {
+    await expect(
+      parseInputs(
+        inputEnv({ ...valid, 'cache-to': 'type=registry,ref=reg.example.test:5000/team/cache:b,mode=all' }),
+      ),
+    ).rejects.toThrow(
+      /^Input "cache-to" must be a registry cache: .* \(mode is min or max\), got "type=registry/,
+    );
+    const inputs = await parseInputs(
+      inputEnv({ ...valid, 'cache-to': 'type=registry,ref=reg.example.test:5000/team/cache:b,mode=max' }),
+    );
+    expect(inputs.cacheTo).toEqual({
+      raw: 'type=registry,ref=reg.example.test:5000/team/cache:b,mode=max',
+      ref: 'reg.example.test:5000/team/cache',
+    });
+  });
+
   test('a registry with user:password@ is refused without showing any of it', async () => {
     const { exec, calls } = scriptedExec();
     const result = await runInProcess(

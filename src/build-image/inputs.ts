@@ -90,10 +90,11 @@ function cacheSpec(input: InputReader, name: string): CacheSpec | undefined {
     'must be a registry cache: type=registry,ref=REGISTRY/REPOSITORY[:TAG] (mode=min or max allowed) or a bare image reference';
   const refuse: (why?: string) => never = (why) =>
     input.fail(name, `${expected}${why ? ` (${why})` : ''}, got ${quoteExcerpt(raw)}`);
+  /** The cache repository of a ref that passed the reference grammar. */
   const checkedRef = (ref: string): string => {
     const parsed = parseImageRef(ref);
     if (!parsed.ok) refuse(parsed.reason);
-    return parsed.ref.name;
+    return repositoryOf(ref);
   };
   if (!raw.includes('=')) return { raw: `type=registry,ref=${raw}`, ref: checkedRef(raw) };
   const attrs = Object.fromEntries(

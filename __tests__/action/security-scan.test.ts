@@ -374,6 +374,25 @@ describe('sarif-file stays inside GITHUB_WORKSPACE or RUNNER_TEMP', () => {
     expect(result.outputs).toEqual({});
   });
 
+  test('a path inside the workspace but past PATH_MAX is an input error before the scan, not ENAMETOOLONG after it', async () => {
+    const cwd = process.cwd();
+    process.chdir(ws);
+    let result: StepResult;
+    try {
+      result = await scan(
+        { path: ws, scanners: 'bandit', 'fail-on': 'none', 'sarif-file': `${'a/'.repeat(3000)}x.sarif` },
+        { GITHUB_WORKSPACE: ws, RUNNER_TEMP: runnerTemp },
+      );
+    } finally {
+      process.chdir(cwd);
+    }
+    expect(result.exitCode).toBe(1);
+    expect(errorLines(result.log)).toEqual([
+      '::error::security-scan: Input "sarif-file" must be a file path inside GITHUB_WORKSPACE or RUNNER_TEMP, with a path shorter than 4096 bytes.',
+    ]);
+    expect(existsSync(join(ws, 'a'))).toBe(false);
+  });
+
   test('inside RUNNER_TEMP and inside the workspace are fine', async () => {
     for (const file of [join(runnerTemp, 'r.sarif'), join(ws, 'out', 'w.sarif')]) {
       const result = await scan(

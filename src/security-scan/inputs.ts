@@ -36,6 +36,7 @@ export interface InputDeps {
 /** Control characters, format characters (bidi overrides, zero-width) and line separators. */
 const CONTROL = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
 const SARIF_EXPECTED = 'must be a file path inside GITHUB_WORKSPACE or RUNNER_TEMP';
+const PATH_MAX = 4096;
 
 /** realpath of the deepest part of `path` that exists, with the rest appended: where a write would land. */
 function resolveLinks(path: string): string {
@@ -65,6 +66,9 @@ function sarifFilePath(input: InputReader, env: Env, cwd: string): string {
   const roots = [env['GITHUB_WORKSPACE'], env['RUNNER_TEMP']].filter((r): r is string => !!r);
   const allowed = (roots.length > 0 ? roots : [cwd]).map((r) => resolve(cwd, r));
   const file = resolve(cwd, value);
+  // Linux's PATH_MAX: a longer path would only fail at the write, after the whole scan, as ENAMETOOLONG.
+  if (Buffer.byteLength(file) >= PATH_MAX)
+    input.fail('sarif-file', `${SARIF_EXPECTED}, with a path shorter than ${PATH_MAX} bytes`);
   if (value.endsWith('/') || isDirectory(file))
     input.fail('sarif-file', 'must be a file path, not a folder', value);
   const asWritten = allowed.some((root) => isInside(file, root) && file !== root);

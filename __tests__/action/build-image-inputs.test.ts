@@ -214,6 +214,107 @@ describe('bad input: one line naming the input, exit 1, nothing run', () => {
   });
 });
 
+describe('registry, repository, target and cache refs: distribution grammar, bounded (bad-input sweep rows)', () => {
+  const LONG = 'a'.repeat(12_000);
+  test.each<[string, Record<string, string>, RegExp]>([
+    [
+      'registry port 0',
+      { registry: 'registry.example.com:0' },
+      /Input "registry" must be a registry host name .*: the registry port must be a number from 1 to 65535, got "registry\.example\.com:0"\.$/,
+    ],
+    [
+      'registry port 65536',
+      { registry: 'registry.example.com:65536' },
+      /Input "registry" .*: the registry port must be a number from 1 to 65535/,
+    ],
+    [
+      'registry with a 64-character host label',
+      { registry: `${'h'.repeat(64)}.example.com` },
+      /Input "registry" .*: a part of the registry host name between dots is longer than 63 characters/,
+    ],
+    [
+      'registry of 12,000 characters',
+      { registry: LONG },
+      /Input "registry" .*: the registry host name is longer than 253 characters, got "a{60}…"\.$/,
+    ],
+    [
+      'repository of 12,000 characters',
+      { repository: LONG },
+      /Input "repository" .*at most 255 characters\): the repository path is longer than 255 characters, got "a{60}…"\.$/,
+    ],
+    [
+      'target of 12,000 characters',
+      { target: LONG },
+      /Input "target" must be a build stage name \(letters, digits, _ \. -, at most 128 characters\), got "a{60}…"\.$/,
+    ],
+    [
+      'cache-from of 12,000 characters',
+      { 'cache-from': LONG },
+      /Input "cache-from" must be a registry cache: .* \(the repository path is longer than 255 characters\), got "a{60}…"\.$/,
+    ],
+    [
+      'cache-to with a 12,000-character ref',
+      { 'cache-to': `type=registry,ref=${LONG}` },
+      /Input "cache-to" must be a registry cache: .* \(the repository path is longer than 255 characters\), got "type=registry,ref=a{42}…"\.$/,
+    ],
+    [
+      'cache-to with a bad port in its ref',
+      { 'cache-to': 'type=registry,ref=registry.example.com:99999/cache,mode=max' },
+      /Input "cache-to" .*\(the registry port must be a number from 1 to 65535\)/,
+    ],
+    [
+      'labels with a 12,000-character line',
+      { labels: LONG },
+      /Input "labels" must be lines of key=value .*; line 1 is not, got "a{60}…"\.$/,
+    ],
+  ])('%s: one short error line', async (_name, override, expected) => {
+    const { exec, calls } = scriptedExec();
+    const result = await runInProcess(
+      () => run(process.env, { exec, now: () => new Date(), eventContext: async () => event }),
+      { ...valid, ...override },
+    );
+    expect(result.exitCode).toBe(1);
+    const errors = result.log.split('\n').filter((l) => l.startsWith('::error::'));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(expected);
+    expect(errors[0]!.length).toBeLessThan(400);
+    expect(calls).toEqual([]);
+  });
+
+  test('a cache mode other than min or max is refused; a valid cache ref keeps its repository', async () => {
+    await expect(
+      parseInputs(
+        inputEnv({ ...valid, 'cache-to': 'type=registry,ref=reg.example.test:5000/team/cache:b,mode=all' }),
+      ),
+    ).rejects.toThrow(
+      /^Input "cache-to" must be a registry cache: .* \(mode is min or max\), got "type=registry/,
+    );
+    const inputs = await parseInputs(
+      inputEnv({ ...valid, 'cache-to': 'type=registry,ref=reg.example.test:5000/team/cache:b,mode=max' }),
+    );
+    expect(inputs.cacheTo).toEqual({
+      raw: 'type=registry,ref=reg.example.test:5000/team/cache:b,mode=max',
+      ref: 'reg.example.test:5000/team/cache',
+    });
+  });
+
+  test('a registry with user:password@ is refused without showing any of it', async () => {
+    const { exec, calls } = scriptedExec();
+    const result = await runInProcess(
+      () => run(process.env, { exec, now: () => new Date(), eventContext: async () => event }),
+      { ...valid, registry: 'pusher:Regi5try-Passw0rd@registry.example.com' },
+    );
+    expect(result.exitCode).toBe(1);
+    const errors = result.log.split('\n').filter((l) => l.startsWith('::error::'));
+    expect(errors).toEqual([
+      '::error::build-image: Input "registry" must be a registry host name with an optional port, without scheme or path (for example myregistry.azurecr.io); a user name or password belongs in username and password.',
+    ]);
+    expect(result.log).not.toContain('Regi5try-Passw0rd');
+    expect(result.log).not.toContain('pusher');
+    expect(calls).toEqual([]);
+  });
+});
+
 describe('builder selection', () => {
   const inputs = { ...valid, builder: 'docker' };
 

@@ -374,6 +374,25 @@ describe('sarif-file stays inside GITHUB_WORKSPACE or RUNNER_TEMP', () => {
     expect(result.outputs).toEqual({});
   });
 
+  test('a path inside the workspace but past PATH_MAX is an input error before the scan, not ENAMETOOLONG after it', async () => {
+    const cwd = process.cwd();
+    process.chdir(ws);
+    let result: StepResult;
+    try {
+      result = await scan(
+        { path: ws, scanners: 'bandit', 'fail-on': 'none', 'sarif-file': `${'a/'.repeat(3000)}x.sarif` },
+        { GITHUB_WORKSPACE: ws, RUNNER_TEMP: runnerTemp },
+      );
+    } finally {
+      process.chdir(cwd);
+    }
+    expect(result.exitCode).toBe(1);
+    expect(errorLines(result.log)).toEqual([
+      '::error::security-scan: Input "sarif-file" must be a file path inside GITHUB_WORKSPACE or RUNNER_TEMP, with a path shorter than 4096 bytes.',
+    ]);
+    expect(existsSync(join(ws, 'a'))).toBe(false);
+  });
+
   test('inside RUNNER_TEMP and inside the workspace are fine', async () => {
     for (const file of [join(runnerTemp, 'r.sarif'), join(ws, 'out', 'w.sarif')]) {
       const result = await scan(
@@ -409,7 +428,7 @@ describe('bad input: one line naming the input, exit 1, nothing written', () => 
     [
       'image',
       { image: 'bad image ref' },
-      'Input "image" must be an image reference such as registry/app:tag, got "bad image ref".',
+      'Input "image" must be an image reference such as registry.example.com/team/app:1.0 (it holds a space or a control character), got "bad image ref".',
     ],
     ['image', { scanners: 'trivy-image' }, 'Input "image" is required when scanners includes trivy-image.'],
     [
@@ -459,5 +478,52 @@ describe('bad input: one line naming the input, exit 1, nothing written', () => 
     expect(errors[0]).toContain(`::error::security-scan: ${message}`);
     if (all['sarif-file'] === sarif) expect(existsSync(sarif)).toBe(false);
     expect(result.outputs).toEqual({});
+  });
+
+  // The bad-input sweep's image values that reached trivy before image took distribution's grammar.
+  test.each([
+    ['an upper-case repository', 'registry.example.com/App:1', 'the repository path must be lower-case'],
+    ['an empty tag', 'registry.example.com/app:', 'the tag after ":" is empty'],
+    [
+      'a short digest',
+      'registry.example.com/app@sha256:abc',
+      'a sha256 digest has exactly 64 lower-case hex',
+    ],
+    ['two tags', 'registry.example.com/app:1:2', 'it has more than one tag'],
+    ['a 129-character tag', `registry.example.com/app:${'t'.repeat(129)}`, 'the tag is longer than 128'],
+    ['port 99999', 'registry.example.com:99999/app:1', 'the registry port must be a number from 1 to 65535'],
+    [
+      'a 64-character host label',
+      `${'h'.repeat(64)}.example.com/app:1`,
+      'a part of the registry host name between dots is longer than 63 characters',
+    ],
+    ['an https:// scheme', 'https://registry.example.com/app:1', 'an image reference has no scheme'],
+    ['12,000 characters', 'a'.repeat(12_000), 'the repository path is longer than 255 characters'],
+  ])('image with %s is refused before trivy is asked', async (_name, image, reason) => {
+    const sarif = join(dir, 'never.sarif');
+    const result = await scan({ path: dir, 'sarif-file': sarif, scanners: 'trivy-image', image });
+    expect(result.exitCode).toBe(1);
+    const errors = errorLines(result.log);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain(
+      `::error::security-scan: Input "image" must be an image reference such as registry.example.com/team/app:1.0 (${reason}`,
+    );
+    expect(errors[0]!.length).toBeLessThan(400);
+    expect(existsSync(sarif)).toBe(false);
+  });
+
+  test.each([
+    ['12,000 characters', 'a'.repeat(12_000)],
+    ['a deep path', 'a/'.repeat(3000)],
+    ['control and bidi characters', 'allow\u0007\u202e.yml'],
+  ])('allowlist naming %s: one short line that shows only the start of it', async (_name, allowlist) => {
+    const result = await scan({ path: dir, 'sarif-file': join(dir, 'never.sarif'), allowlist });
+    expect(result.exitCode).toBe(1);
+    const errors = errorLines(result.log);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain('::error::security-scan: Input "allowlist" must name a readable YAML file');
+    expect(errors[0]!.length).toBeLessThan(400);
+    expect(errors[0]).not.toContain('\u0007');
+    expect(errors[0]).not.toContain('\u202e');
   });
 });

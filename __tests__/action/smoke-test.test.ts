@@ -87,6 +87,17 @@ describe('bad input: one line naming the input, exit 1, nothing sent', () => {
     ],
     ['page-load-budget', { 'page-load-budget': 'fast' }, 'Input "page-load-budget" must be a duration'],
     ['page-load-budget zero', { 'page-load-budget': '0s' }, 'Input "page-load-budget" must be a duration'],
+    // Bounded as wait-timeout is (the bad-input sweep found no upper bound).
+    [
+      'page-load-budget 7h',
+      { 'page-load-budget': '7h' },
+      'must be a duration such as 30s, 5m, 1h30m or PT5M, at most 21600s, got "7h".',
+    ],
+    [
+      'page-load-budget huge',
+      { 'page-load-budget': '99999999999999999999h' },
+      'Input "page-load-budget" must be a duration such as 30s, 5m, 1h30m or PT5M, at most 21600s',
+    ],
     [
       'concurrency zero',
       { concurrency: '0' },

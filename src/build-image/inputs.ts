@@ -2,6 +2,8 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { type AzureInputs, readAzureSignInInputs } from '../lib/azure/inputs.js';
 import { InputError } from '../lib/errors.js';
+import { quoteExcerpt } from '../lib/excerpt.js';
+import { parseImageRef, registryProblem, repositoryPathProblem } from '../lib/image-ref.js';
 import { type Env, InputReader } from '../lib/inputs.js';
 import type { BuilderName } from './builders.js';
 import { DEFAULT_TAG_RULES, parseLabels, parseTagRules, type TagRule } from './metadata.js';
@@ -60,12 +62,10 @@ export function repositoryOf(ref: string): string {
   return colon > slash ? withoutDigest.slice(0, colon) : withoutDigest;
 }
 
-const REGISTRY =
-  /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::\d{1,5})?$/;
-const COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
-const REPOSITORY = new RegExp(`^${COMPONENT}(?:/${COMPONENT})*$`);
 const BUILD_ARG = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/;
-const CACHE_REF = /^[a-zA-Z0-9][a-zA-Z0-9._:/@-]*$/;
+const STAGE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+/** Dockerfile stage names have no documented limit; a name longer than a tag is a pasting accident. */
+const MAX_STAGE_LENGTH = 128;
 
 function isDirectory(path: string): boolean {
   try {
@@ -87,11 +87,16 @@ function cacheSpec(input: InputReader, name: string): CacheSpec | undefined {
   const raw = input.raw(name);
   if (raw === undefined) return undefined;
   const expected =
-    'a registry cache: type=registry,ref=REGISTRY/REPOSITORY[:TAG] (mode=max allowed) or a bare image reference';
-  if (!raw.includes('=')) {
-    if (!CACHE_REF.test(raw)) input.fail(name, `must be ${expected}`, raw);
-    return { raw: `type=registry,ref=${raw}`, ref: repositoryOf(raw) };
-  }
+    'must be a registry cache: type=registry,ref=REGISTRY/REPOSITORY[:TAG] (mode=min or max allowed) or a bare image reference';
+  const refuse: (why?: string) => never = (why) =>
+    input.fail(name, `${expected}${why ? ` (${why})` : ''}, got ${quoteExcerpt(raw)}`);
+  /** The cache repository of a ref that passed the reference grammar. */
+  const checkedRef = (ref: string): string => {
+    const parsed = parseImageRef(ref);
+    if (!parsed.ok) refuse(parsed.reason);
+    return repositoryOf(ref);
+  };
+  if (!raw.includes('=')) return { raw: `type=registry,ref=${raw}`, ref: checkedRef(raw) };
   const attrs = Object.fromEntries(
     raw.split(',').map((part) => {
       const eq = part.indexOf('=');
@@ -100,9 +105,9 @@ function cacheSpec(input: InputReader, name: string): CacheSpec | undefined {
   );
   const ref = attrs['ref'];
   const known = Object.keys(attrs).every((k) => ['type', 'ref', 'mode'].includes(k));
-  if (attrs['type'] !== 'registry' || !ref || !CACHE_REF.test(ref) || !known)
-    input.fail(name, `must be ${expected}`, raw);
-  return { raw, ref: repositoryOf(ref) };
+  if (attrs['type'] !== 'registry' || !ref || !known) refuse();
+  if (attrs['mode'] !== undefined && !['min', 'max'].includes(attrs['mode'])) refuse('mode is min or max');
+  return { raw, ref: checkedRef(ref) };
 }
 
 /**
@@ -130,19 +135,21 @@ export function verifyBuildFiles(inputs: Pick<BuildImageInputs, 'context' | 'fil
 export async function parseInputs(env: Env): Promise<BuildImageInputs> {
   const input = new InputReader(env);
   const registry = input.required('registry');
-  if (!REGISTRY.test(registry)) {
-    input.fail(
-      'registry',
-      'must be a registry host name with an optional port, without scheme or path (for example myregistry.azurecr.io)',
-      registry,
-    );
+  const registryWrong = registryProblem(registry);
+  if (registryWrong) {
+    const expected =
+      'must be a registry host name with an optional port, without scheme or path (for example myregistry.azurecr.io)';
+    // A user name or password in the registry is a credential: refused without showing any of it.
+    if (registry.includes('@'))
+      input.fail('registry', `${expected}; a user name or password belongs in username and password`);
+    input.fail('registry', `${expected}: ${registryWrong}, got ${quoteExcerpt(registry)}`);
   }
   const repository = input.required('repository');
-  if (!REPOSITORY.test(repository)) {
+  const repositoryWrong = repositoryPathProblem(repository);
+  if (repositoryWrong) {
     input.fail(
       'repository',
-      'must be a lowercase repository path such as team/app (a-z, 0-9, separators . _ - /)',
-      repository,
+      `must be a lowercase repository path such as team/app (a-z, 0-9, separators . _ - /, at most 255 characters): ${repositoryWrong}, got ${quoteExcerpt(repository)}`,
     );
   }
 
@@ -150,10 +157,12 @@ export async function parseInputs(env: Env): Promise<BuildImageInputs> {
 
   const context = input.string('context', { default: '.' })!;
   const file = input.string('file');
-  const target = input.string('target', {
-    pattern: /^[A-Za-z0-9][A-Za-z0-9_.-]*$/,
-    expected: 'a build stage name (letters, digits, _ . -)',
-  });
+  const target = input.string('target');
+  if (target !== undefined && (target.length > MAX_STAGE_LENGTH || !STAGE.test(target)))
+    input.fail(
+      'target',
+      `must be a build stage name (letters, digits, _ . -, at most ${MAX_STAGE_LENGTH} characters), got ${quoteExcerpt(target)}`,
+    );
 
   const buildArgs: Record<string, string> = {};
   input.list('build-args').forEach((line, index) => {

@@ -1,5 +1,6 @@
 import semver from 'semver';
 import { InputError } from '../lib/errors.js';
+import { quoteExcerpt } from '../lib/excerpt.js';
 
 /**
  * Tags and OCI labels from the GitHub event, following docker/metadata-action's documented rules
@@ -320,7 +321,7 @@ export function parseLabels(lines: readonly string[]): Record<string, string> {
     const key = eq > 0 ? line.slice(0, eq).trim() : '';
     if (!/^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(key)) {
       throw new InputError(
-        `Input "labels" must be lines of key=value with a key such as org.opencontainers.image.vendor; line ${index + 1} is not, got ${JSON.stringify(line)}.`,
+        `Input "labels" must be lines of key=value with a key such as org.opencontainers.image.vendor; line ${index + 1} is not, got ${quoteExcerpt(line)}.`,
       );
     }
     labels[key] = line.slice(eq + 1).trim();

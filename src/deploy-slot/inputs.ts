@@ -1,4 +1,6 @@
 import { type AzureInputs, readAzureInputs } from '../lib/azure/inputs.js';
+import { quoteExcerpt } from '../lib/excerpt.js';
+import { parseImageRef } from '../lib/image-ref.js';
 import { type Env, InputReader } from '../lib/inputs.js';
 import { parseStatusList, type StatusMatcher } from './health.js';
 
@@ -38,10 +40,8 @@ export interface DeploySlotInputs {
 const REGISTRY_HOST =
   /^(?:localhost|[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+)(?::\d{1,5})?$/;
 
-// Docker reference grammar, simplified: [host[:port]/]path[:tag][@sha256:digest]; a tag or digest is required.
-const IMAGE =
-  /^(?:(?<host>[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:\d{1,5})?)\/)?[a-z0-9]+([._-]+[a-z0-9]+)*(\/[a-z0-9]+([._-]+[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
-const RESOURCE_GROUP = /^[-\w._()]{1,90}$/;
+// ARM: 1-90 characters, and Azure refuses a name that ends in a period.
+const RESOURCE_GROUP = /^[-\w._()]{0,89}[-\w()]$/;
 const APP_NAME = /^[A-Za-z0-9][A-Za-z0-9-]{0,58}[A-Za-z0-9]?$/;
 const SLOT = /^[A-Za-z0-9][A-Za-z0-9-]{0,58}$/;
 const SETTING_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
@@ -69,12 +69,16 @@ export function registryServer(image: string): string {
   return isHost ? `https://${first}` : 'https://index.docker.io';
 }
 
-/** A tag or digest reference without `DOCKER|`; `isDigest` for `@sha256:` references. */
+/** Why `image` (without `DOCKER|`) is not a reference with a tag or digest, or undefined when it is one. */
+export function imageProblem(image: string): string | undefined {
+  const parsed = parseImageRef(image);
+  if (!parsed.ok) return parsed.reason;
+  return parsed.ref.tag || parsed.ref.digest ? undefined : 'it has neither a tag nor a digest';
+}
+
+/** A tag or digest reference without `DOCKER|`, by distribution's grammar (src/lib/image-ref.ts). */
 export function isValidImage(image: string): boolean {
-  const m = IMAGE.exec(image);
-  if (!m) return false;
-  const last = image.split('/').pop() ?? '';
-  return last.includes(':') || image.includes('@sha256:');
+  return imageProblem(image) === undefined;
 }
 
 /**
@@ -97,7 +101,7 @@ export async function parseInputs(env: Env): Promise<DeploySlotInputs> {
   if (!RESOURCE_GROUP.test(resourceGroup))
     reader.fail(
       'resource-group',
-      'must be a resource group name (1-90 letters, digits, _ - . ( ))',
+      'must be a resource group name (1-90 letters, digits, _ - . ( ), not ending in a period)',
       resourceGroup,
     );
   const appName = reader.required('app-name');
@@ -124,11 +128,11 @@ export async function parseInputs(env: Env): Promise<DeploySlotInputs> {
   const swapMode = reader.enum('swap-mode', ['direct', 'preview'] as const, 'direct');
 
   const image = reader.string('image');
-  if (image !== undefined && !isValidImage(image.replace(/^DOCKER\|/i, '')))
+  const imageWrong = image === undefined ? undefined : imageProblem(image.replace(/^DOCKER\|/i, ''));
+  if (imageWrong)
     reader.fail(
       'image',
-      'must be a container image reference with a tag or digest, such as myacr.azurecr.io/web:1.4.2 or ghcr.io/org/web@sha256:<64 hex>',
-      image,
+      `must be a container image reference with a tag or digest, such as myacr.azurecr.io/web:1.4.2 or ghcr.io/org/web@sha256:<64 hex> (${imageWrong}), got ${quoteExcerpt(image!)}`,
     );
 
   const registryUsername = reader.string('registry-username');

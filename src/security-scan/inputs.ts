@@ -2,6 +2,8 @@ import { realpathSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { InputError } from '../lib/errors.js';
+import { quoteExcerpt } from '../lib/excerpt.js';
+import { parseImageRef } from '../lib/image-ref.js';
 import { type Env, InputReader } from '../lib/inputs.js';
 import { isInside } from '../lib/which.js';
 import { ALLOWLIST_EXPECTED, type AllowlistEntry, parseAllowlist } from './allowlist.js';
@@ -34,6 +36,7 @@ export interface InputDeps {
 /** Control characters, format characters (bidi overrides, zero-width) and line separators. */
 const CONTROL = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
 const SARIF_EXPECTED = 'must be a file path inside GITHUB_WORKSPACE or RUNNER_TEMP';
+const PATH_MAX = 4096;
 
 /** realpath of the deepest part of `path` that exists, with the rest appended: where a write would land. */
 function resolveLinks(path: string): string {
@@ -63,6 +66,9 @@ function sarifFilePath(input: InputReader, env: Env, cwd: string): string {
   const roots = [env['GITHUB_WORKSPACE'], env['RUNNER_TEMP']].filter((r): r is string => !!r);
   const allowed = (roots.length > 0 ? roots : [cwd]).map((r) => resolve(cwd, r));
   const file = resolve(cwd, value);
+  // Linux's PATH_MAX: a longer path would only fail at the write, after the whole scan, as ENAMETOOLONG.
+  if (Buffer.byteLength(file) >= PATH_MAX)
+    input.fail('sarif-file', `${SARIF_EXPECTED}, with a path shorter than ${PATH_MAX} bytes`);
   if (value.endsWith('/') || isDirectory(file))
     input.fail('sarif-file', 'must be a file path, not a folder', value);
   const asWritten = allowed.some((root) => isInside(file, root) && file !== root);
@@ -73,7 +79,6 @@ function sarifFilePath(input: InputReader, env: Env, cwd: string): string {
   return file;
 }
 
-const IMAGE = /^[a-z0-9][a-z0-9._\-/:@]*$/i;
 const CATEGORY = /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9._-]+)*$/;
 
 function isDirectory(path: string): boolean {
@@ -106,10 +111,15 @@ export async function parseInputs(
     scanners = [...new Set(names)] as ScannerName[];
   }
 
-  const image = input.string('image', {
-    pattern: IMAGE,
-    expected: 'an image reference such as registry/app:tag',
-  });
+  // Checked here by the reference grammar, so trivy is never handed a value it would read otherwise
+  // (a scheme, an option, a second tag). No tag is allowed: trivy takes it as :latest.
+  const image = input.string('image');
+  const imageRef = image === undefined ? undefined : parseImageRef(image);
+  if (imageRef && !imageRef.ok)
+    input.fail(
+      'image',
+      `must be an image reference such as registry.example.com/team/app:1.0 (${imageRef.reason}), got ${quoteExcerpt(image!)}`,
+    );
   if (scanners !== 'auto' && scanners.includes('trivy-image') && !image)
     input.fail('image', 'is required when scanners includes trivy-image');
   if (scanners !== 'auto' && image && !scanners.includes('trivy-image'))
@@ -135,7 +145,7 @@ export async function parseInputs(
       text = await read(allowlistFile);
     } catch {
       throw new InputError(
-        `Input "allowlist" must name a readable YAML file (${ALLOWLIST_EXPECTED}), got "${allowlistFile}".`,
+        `Input "allowlist" must name a readable YAML file (${ALLOWLIST_EXPECTED}), got ${quoteExcerpt(allowlistFile)}.`,
       );
     }
     allowlist = text.text === undefined ? [] : await parseAllowlist(text.text, text.source);

@@ -27,7 +27,7 @@ export async function parseInputs(env: Env): Promise<SmokeTestInputs> {
     checks: normalizeChecks(specs),
     waitTimeoutMs: input.duration('wait-timeout', { default: '2m', min: 0, max: 6 * 3_600_000 })!,
     headers: input.headers('headers'),
-    pageLoadBudgetMs: input.duration('page-load-budget', { default: '2s', min: 1 })!,
+    pageLoadBudgetMs: input.duration('page-load-budget', { default: '2s', min: 1, max: 6 * 3_600_000 })!,
     concurrency: input.number('concurrency', { default: 4, min: 1, max: 64, integer: true })!,
   };
 }

@@ -548,7 +548,7 @@ export const ACTION_PLANS: Record<string, ActionPlan> = {
       percentage: { kind: 'percentage', base: { action: 'ramp' } },
       'lock-timeout': { kind: 'duration' },
       'rollback-on-failure': { kind: 'boolean' },
-      // A list of host[:port] entries; one bad host makes the whole list bad.
+      // A list (one per line or comma-separated) of registry hosts a rollback may restore an image from.
       'allowed-registries': { kind: 'registry-host' },
     },
   },
@@ -563,7 +563,6 @@ export const ACTION_PLANS: Record<string, ActionPlan> = {
       'fail-on': { kind: 'enum' },
       'report-on': { kind: 'enum' },
       allowlist: { kind: 'file-path' },
-      timeout: { kind: 'duration' },
       // Odd but legal file names inside the workspace; newlines, control characters and ../ are not.
       'sarif-file': {
         kind: 'output-path',
@@ -576,6 +575,7 @@ export const ACTION_PLANS: Record<string, ActionPlan> = {
         ],
       },
       'category-prefix': { kind: 'category', accepts: ['very-long'] },
+      timeout: { kind: 'duration' },
     },
   },
   'smoke-test': {

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ActionError } from '../lib/errors.js';
-import { redact } from '../lib/secrets.js';
+import { redact } from '../lib/redact.js';
 import { type FailedStep, failedStep } from './build-log.js';
 import { type Exec, systemErrorText } from './exec.js';
 

@@ -2,7 +2,7 @@ import * as core from '@actions/core';
 import { ArmClient } from '../lib/azure/arm.js';
 import { createAzureCredential } from '../lib/azure/credential.js';
 import type { Env } from '../lib/inputs.js';
-import { readState } from '../lib/post-state.js';
+import { readState } from '../lib/runner/post-state.js';
 import { parseInputs } from './inputs.js';
 import { releaseLease } from './lease.js';
 import { armPlatform } from './platform.js';

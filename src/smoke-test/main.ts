@@ -1,13 +1,13 @@
 import * as core from '@actions/core';
-import { runAction } from '../lib/action.js';
 import { formatDuration } from '../lib/duration.js';
 import { CheckFailedError } from '../lib/errors.js';
 import { createHttpAgent, httpRequest } from '../lib/http.js';
 import type { Env } from '../lib/inputs.js';
-import { logInfo, logWarning, withGroup } from '../lib/log.js';
 import { redactUrl } from '../lib/redact.js';
-import { maskValue } from '../lib/secrets.js';
-import { writeSummary } from '../lib/summary.js';
+import { runAction } from '../lib/runner/action.js';
+import { logInfo, logWarning, withGroup } from '../lib/runner/log.js';
+import { maskValue } from '../lib/runner/secrets.js';
+import { writeSummary } from '../lib/runner/summary.js';
 import { parseInputs } from './inputs.js';
 import { failureMessage, resultsOutput, summaryMarkdown } from './report.js';
 import { SECRET_INPUTS } from './secret-inputs.js';

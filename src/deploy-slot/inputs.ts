@@ -1,6 +1,6 @@
 import { type AzureInputs, readAzureInputs } from '../lib/azure/inputs.js';
+import { parseStatusList, type StatusMatcher } from '../lib/http-status.js';
 import { type Env, InputReader } from '../lib/inputs.js';
-import { parseStatusList, type StatusMatcher } from './health.js';
 
 export const ACTIONS = ['release', 'deploy', 'swap', 'ramp', 'rollback'] as const;
 export type DeployAction = (typeof ACTIONS)[number];

@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { runInProcessGroup, scrubbedEnv } from '../../src/lib/exec.js';
+import { execFile, scrubbedEnv } from '../../src/lib/exec.js';
 import { trustedPathEntries, whichOnPath } from '../../src/lib/which.js';
 import { asOperand, batchesBySize } from '../../src/security-scan/files.js';
 import { SECRETLINT_VERSION } from '../../src/security-scan/secretlint.js';
@@ -35,14 +35,14 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('runInProcessGroup', () => {
+describe('execFile', () => {
   const env = { PATH: '/usr/bin:/bin' };
   /** A shell that starts a sleeping child, writes its pid, and waits (or exits at once). */
   const script = (pidFile: string, then: string) => ['-c', `sleep 300 & echo $! > '${pidFile}'; ${then}`];
 
   test('a timeout kills the whole group, the scanner and its children', async () => {
     const pidFile = join(dir, 'timeout.pid');
-    const result = await runInProcessGroup('/bin/sh', script(pidFile, 'wait'), {
+    const result = await execFile('/bin/sh', script(pidFile, 'wait'), {
       cwd: dir,
       env,
       timeoutMs: 300,
@@ -54,7 +54,7 @@ describe('runInProcessGroup', () => {
   test('an abort kills the whole group', async () => {
     const pidFile = join(dir, 'abort.pid');
     const controller = new AbortController();
-    const running = runInProcessGroup('/bin/sh', script(pidFile, 'wait'), {
+    const running = execFile('/bin/sh', script(pidFile, 'wait'), {
       cwd: dir,
       env,
       timeoutMs: 60_000,
@@ -69,7 +69,7 @@ describe('runInProcessGroup', () => {
 
   test('what a scanner leaves running when it exits is stopped too', async () => {
     const pidFile = join(dir, 'straggler.pid');
-    const result = await runInProcessGroup('/bin/sh', script(pidFile, 'echo done; exit 0'), {
+    const result = await execFile('/bin/sh', script(pidFile, 'echo done; exit 0'), {
       cwd: dir,
       env,
       timeoutMs: 60_000,
@@ -79,7 +79,7 @@ describe('runInProcessGroup', () => {
   });
 
   test('the child sees exactly the environment given', async () => {
-    const result = await runInProcessGroup('/usr/bin/env', [], {
+    const result = await execFile('/usr/bin/env', [], {
       cwd: dir,
       env: { PATH: '/usr/bin', ONLY: 'this' },
       timeoutMs: 10_000,

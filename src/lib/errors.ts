@@ -166,3 +166,11 @@ export function isExplainedError(error: unknown): boolean {
     (error instanceof Error && MISSING_FILE.test(error.message))
   );
 }
+
+/** A system error's words without its subject, `permission denied (EACCES)`; any other error's message. */
+export function systemErrorText(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  const words = code === undefined ? undefined : systemErrorWords(code);
+  if (words) return `${words} (${code})`;
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,8 +1,9 @@
 import { copyFile, mkdir, readFile, realpath, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { ActionError } from '../lib/errors.js';
+import type { Exec, ExecResult } from '../lib/exec.js';
+import type { Which } from '../lib/which.js';
 import { isInside } from '../lib/which.js';
-import type { Exec, ExecResult, Which } from './exec.js';
 import { asOperand, batchesBySize } from './files.js';
 import type { Finding, ScannerName } from './findings.js';
 import type { Inventory } from './inventory.js';

@@ -9,7 +9,7 @@ import {
   jwtVerify,
   SignJWT,
 } from 'jose';
-import { AZURE_AD_TOKEN_EXCHANGE, GITHUB_ISSUER } from './config.js';
+import { GITHUB_ISSUER } from './config.js';
 import { readBody, sendJson } from './http.js';
 import type { SigningKeys } from './keys.js';
 import type { GithubRunClaims, Principal, ResourceStore } from './store.js';
@@ -506,5 +506,3 @@ function constantTimeEquals(a: string, b: string): boolean {
   const right = Buffer.from(b);
   return left.length === right.length && timingSafeEqual(left, right);
 }
-
-export { AZURE_AD_TOKEN_EXCHANGE };

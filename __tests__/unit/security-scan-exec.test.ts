@@ -86,6 +86,45 @@ describe('execFile', () => {
     });
     expect(result.stdout.trim().split('\n').sort()).toEqual(['ONLY=this', 'PATH=/usr/bin']);
   });
+
+  test('input goes to stdin, never into argv', async () => {
+    const result = await execFile('/bin/sh', ['-c', 'read line; echo "got $line"; echo "$@"', 'sh'], {
+      env,
+      input: 'Pa55-w0rd!\n',
+    });
+    expect(result).toMatchObject({ exitCode: 0, stdout: 'got Pa55-w0rd!\n\n' });
+  });
+
+  test('with a kill grace, an abort sends SIGTERM first and SIGKILL only to a program that ignores it', async () => {
+    const controller = new AbortController();
+    const pidFile = join(dir, 'grace.pid');
+    // The shell traps TERM (a builder removing its mounts), so only the SIGKILL after the grace ends it.
+    const running = execFile(
+      '/bin/sh',
+      ['-c', `trap 'echo TERM' TERM; echo $$ > '${pidFile}'; while :; do sleep 0.05; done`],
+      { env, signal: controller.signal, killGraceMs: 300 },
+    );
+    for (let i = 0; i < 100 && !readFileSafe(pidFile); i++) await new Promise((r) => setTimeout(r, 20));
+    controller.abort();
+    const result = await running;
+    expect(result).toMatchObject({ exitCode: null, signal: 'SIGKILL', cancelled: true });
+    expect(result.stdout).toContain('TERM');
+  });
+
+  test('a program that cannot be started exits 127 with the reason in words', async () => {
+    const result = await execFile('slotline-no-such-program', [], { env });
+    expect(result).toMatchObject({ exitCode: 127, cancelled: false });
+    expect(result.stderr).toBe('slotline-no-such-program: program not found on PATH (ENOENT)\n');
+  });
+
+  test('an abort before the start runs nothing', async () => {
+    const result = await execFile('/bin/sh', ['-c', `touch '${join(dir, 'ran')}'`], {
+      env,
+      signal: AbortSignal.abort(),
+    });
+    expect(result).toMatchObject({ exitCode: null, cancelled: true });
+    expect(readFileSafe(join(dir, 'ran'))).toBeUndefined();
+  });
 });
 
 function readFileSafe(file: string): string | undefined {

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ActionError, systemErrorText } from '../lib/errors.js';
-import { type Exec, type ExecResult, exitDescription } from '../lib/exec.js';
+import { type Exec, type ExecResult, exitDescription, firstLine } from '../lib/exec.js';
 import { redact } from '../lib/redact.js';
 import { type FailedStep, failedStep } from './build-log.js';
 
@@ -73,13 +73,17 @@ async function workDir(): Promise<string> {
   }
 }
 
-function firstLine(text: string): string {
-  return (
-    text
-      .split('\n')
-      .map((l) => l.trim())
-      .find((l) => l !== '') ?? ''
-  );
+/** The build options docker buildx, buildah and podman spell the same way. */
+function requestArgs(request: BuildRequest): string[] {
+  const args: string[] = [];
+  if (request.file) args.push('--file', request.file);
+  if (request.target) args.push('--target', request.target);
+  for (const [k, v] of Object.entries(request.buildArgs)) args.push('--build-arg', `${k}=${v}`);
+  for (const [k, v] of Object.entries(request.labels)) args.push('--label', `${k}=${v}`);
+  for (const ref of request.references) args.push('--tag', ref);
+  if (request.cacheFrom) args.push('--cache-from', request.cacheFrom);
+  if (request.cacheTo) args.push('--cache-to', request.cacheTo);
+  return args;
 }
 
 /**
@@ -174,15 +178,9 @@ export class OciBuilder implements Builder {
         iidFile,
         ...this.tlsArgs(),
         ...this.authArgs(),
+        ...requestArgs(request),
+        request.context,
       ];
-      if (request.file) args.push('--file', request.file);
-      if (request.target) args.push('--target', request.target);
-      for (const [k, v] of Object.entries(request.buildArgs)) args.push('--build-arg', `${k}=${v}`);
-      for (const [k, v] of Object.entries(request.labels)) args.push('--label', `${k}=${v}`);
-      for (const ref of request.references) args.push('--tag', ref);
-      if (request.cacheFrom) args.push('--cache-from', request.cacheFrom);
-      if (request.cacheTo) args.push('--cache-to', request.cacheTo);
-      args.push(request.context);
 
       const built = await this.exec(this.name, args, { echo: true });
       const output = `${built.stdout}\n${built.stderr}`;
@@ -302,15 +300,10 @@ export class DockerBuilder implements Builder {
         metadataFile,
         '--iidfile',
         iidFile,
+        ...requestArgs(request),
+        request.push ? '--push' : '--load',
+        request.context,
       ];
-      if (request.file) args.push('--file', request.file);
-      if (request.target) args.push('--target', request.target);
-      for (const [k, v] of Object.entries(request.buildArgs)) args.push('--build-arg', `${k}=${v}`);
-      for (const [k, v] of Object.entries(request.labels)) args.push('--label', `${k}=${v}`);
-      for (const ref of request.references) args.push('--tag', ref);
-      if (request.cacheFrom) args.push('--cache-from', request.cacheFrom);
-      if (request.cacheTo) args.push('--cache-to', request.cacheTo);
-      args.push(request.push ? '--push' : '--load', request.context);
       const built = await this.exec('docker', args, { env: this.env(), echo: true });
       const output = `${built.stdout}\n${built.stderr}`;
       if (built.exitCode !== 0) throw buildFailure('docker', built, output);

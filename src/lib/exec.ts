@@ -41,6 +41,16 @@ export interface ExecResult {
   cancelled: boolean;
 }
 
+/** A program's first non-blank output line, trimmed: the headline of why it failed. */
+export function firstLine(text: string): string {
+  return (
+    text
+      .split('\n')
+      .map((line) => line.trim())
+      .find((line) => line !== '') ?? ''
+  );
+}
+
 /** `exit code 2`, `killed by SIGTERM`, `timed out`: how a run ended, for messages. */
 export function exitDescription(result: ExecResult): string {
   if (result.timedOut) return 'timed out';

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** Request bodies above this are refused: nothing the control plane accepts comes close. */
@@ -50,10 +49,6 @@ export function sendArmError(res: ServerResponse, problem: HttpProblem): void {
     { error: { code: problem.code, message: problem.message } },
     { 'x-ms-failure-cause': problem.status >= 500 ? 'service' : 'gateway', ...problem.headers },
   );
-}
-
-export function newRequestId(): string {
-  return randomUUID();
 }
 
 /** Parse a JSON request body, refusing anything else the way ARM does. */

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
-import type { Exec, ExecOptions } from '../../src/build-image/exec.js';
 import { parseInputs } from '../../src/build-image/inputs.js';
-import { run } from '../../src/build-image/main.js';
+import { defaultDeps, run } from '../../src/build-image/main.js';
 import type { EventContext } from '../../src/build-image/metadata.js';
+import type { Exec, ExecOptions } from '../../src/lib/exec.js';
 import { inputEnv, repoRoot, runBundle, runInProcess } from '../helpers/runner.js';
 
 const appDir = join(repoRoot, 'examples', 'flask-app');
@@ -23,6 +23,8 @@ interface Call {
   options?: ExecOptions;
 }
 
+const NO_OUTPUT = { signal: null, stdout: '', stderr: '', durationMs: 0, timedOut: false, cancelled: false };
+
 /** An exec that records calls and answers from a script; anything unscripted exits 127. */
 function scriptedExec(
   answer: (command: string, args: readonly string[]) => number | undefined = () => undefined,
@@ -30,7 +32,11 @@ function scriptedExec(
   const calls: Call[] = [];
   const exec: Exec = async (command, args, options) => {
     calls.push({ command, args, options });
-    return { exitCode: answer(command, args) ?? 127, stdout: '', stderr: `${command}: not scripted` };
+    return {
+      ...NO_OUTPUT,
+      exitCode: answer(command, args) ?? 127,
+      stderr: `${command}: not scripted`,
+    };
   };
   return { exec, calls };
 }
@@ -190,7 +196,7 @@ describe('bad input: one line naming the input, exit 1, nothing run', () => {
   ])('%s', async (_name, override, expected) => {
     const { exec, calls } = scriptedExec();
     const result = await runInProcess(
-      () => run(process.env, { exec, now: () => new Date(), eventContext: async () => event }),
+      () => run(process.env, { ...defaultDeps(), exec, eventContext: async () => event }),
       { ...valid, ...override },
     );
     expect(result.exitCode).toBe(1);
@@ -205,7 +211,7 @@ describe('bad input: one line naming the input, exit 1, nothing run', () => {
   test('a secret in a bad input is never echoed', async () => {
     const { exec } = scriptedExec();
     const result = await runInProcess(
-      () => run(process.env, { exec, now: () => new Date(), eventContext: async () => event }),
+      () => run(process.env, { ...defaultDeps(), exec, eventContext: async () => event }),
       { ...valid, password: 'S3cret-but-alone' },
     );
     expect(result.exitCode).toBe(1);
@@ -270,7 +276,7 @@ describe('registry, repository, target and cache refs: distribution grammar, bou
   ])('%s: one short error line', async (_name, override, expected) => {
     const { exec, calls } = scriptedExec();
     const result = await runInProcess(
-      () => run(process.env, { exec, now: () => new Date(), eventContext: async () => event }),
+      () => run(process.env, { ...defaultDeps(), exec, eventContext: async () => event }),
       { ...valid, ...override },
     );
     expect(result.exitCode).toBe(1);
@@ -301,7 +307,7 @@ describe('registry, repository, target and cache refs: distribution grammar, bou
   test('a registry with user:password@ is refused without showing any of it', async () => {
     const { exec, calls } = scriptedExec();
     const result = await runInProcess(
-      () => run(process.env, { exec, now: () => new Date(), eventContext: async () => event }),
+      () => run(process.env, { ...defaultDeps(), exec, eventContext: async () => event }),
       { ...valid, registry: 'pusher:Regi5try-Passw0rd@registry.example.com' },
     );
     expect(result.exitCode).toBe(1);
@@ -323,7 +329,7 @@ describe('builder selection', () => {
       cmd === 'docker' && args[0] === 'version' ? 1 : undefined,
     );
     const result = await runInProcess(
-      () => run(process.env, { exec, now: () => new Date(), eventContext: async () => event }),
+      () => run(process.env, { ...defaultDeps(), exec, eventContext: async () => event }),
       inputs,
     );
     expect(result.exitCode).toBe(1);
@@ -336,7 +342,7 @@ describe('builder selection', () => {
   test('the tag rules producing no tag for the event is a clear error', async () => {
     const { exec, calls } = scriptedExec();
     const result = await runInProcess(
-      () => run(process.env, { exec, now: () => new Date(), eventContext: async () => event }),
+      () => run(process.env, { ...defaultDeps(), exec, eventContext: async () => event }),
       { ...valid, tags: 'type=ref,event=tag' },
     );
     expect(result.exitCode).toBe(1);

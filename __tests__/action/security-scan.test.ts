@@ -14,8 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as core from '@actions/core';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { whichOnPath } from '../../src/security-scan/exec.js';
-import { run, type SecurityScanDeps } from '../../src/security-scan/main.js';
+import { whichOnPath } from '../../src/lib/which.js';
+import { defaultDeps, run, type SecurityScanDeps } from '../../src/security-scan/main.js';
 import { runInProcess, type StepResult } from '../helpers/runner.js';
 import { sarifSchemaErrors } from '../helpers/sarif-schema.js';
 import {
@@ -27,7 +27,7 @@ import {
 } from '../helpers/security-fixture.js';
 
 const NOW = new Date('2026-11-26T10:00:00Z');
-const realDeps: Partial<SecurityScanDeps> = { which: whichOnPath(SCAN_PATH), now: () => NOW };
+const realDeps: Partial<SecurityScanDeps> = { which: () => whichOnPath(SCAN_PATH), now: () => NOW };
 
 /**
  * @actions/core caches the summary file path on first use; the runner starts a process per step, these
@@ -45,7 +45,10 @@ function scan(
 ): Promise<StepResult> {
   freshSummary();
   // Every fixture lives under the system temp folder, which stands in for the runner's RUNNER_TEMP.
-  return runInProcess(() => run(process.env, deps), inputs, { RUNNER_TEMP: tmpdir(), ...env });
+  return runInProcess(() => run(process.env, { ...defaultDeps(), ...deps }), inputs, {
+    RUNNER_TEMP: tmpdir(),
+    ...env,
+  });
 }
 
 const errorLines = (log: string) => log.split('\n').filter((l) => l.startsWith('::error::'));
@@ -250,7 +253,7 @@ describe('scanner failures are errors, never passes', () => {
     const file = join(bin, name);
     writeFileSync(file, `#!/bin/sh\n${script}\n`);
     chmodSync(file, 0o755);
-    return whichOnPath(bin);
+    return () => whichOnPath(bin);
   }
 
   test('a requested scanner that is not installed', async () => {
@@ -258,7 +261,7 @@ describe('scanner failures are errors, never passes', () => {
     const result = await scan(
       { path: app.dir, scanners: 'bandit', 'sarif-file': sarif },
       {},
-      { which: whichOnPath('/nonexistent') },
+      { which: () => whichOnPath('/nonexistent') },
     );
     expect(result.exitCode).toBe(1);
     expect(errorLines(result.log)).toEqual([
@@ -271,7 +274,7 @@ describe('scanner failures are errors, never passes', () => {
     const result = await scan(
       { path: app.dir, 'sarif-file': join(app.dir, 'x.sarif') },
       {},
-      { which: whichOnPath('/nonexistent') },
+      { which: () => whichOnPath('/nonexistent') },
     );
     expect(result.exitCode).toBe(1);
     expect(errorLines(result.log)[0]).toMatch(/Python file\(s\) need bandit, but `bandit` is not on PATH/);
@@ -356,7 +359,7 @@ describe('sarif-file stays inside GITHUB_WORKSPACE or RUNNER_TEMP', () => {
       result = await scan(
         { path: ws, scanners: 'bandit', 'sarif-file': value() },
         { GITHUB_WORKSPACE: ws, RUNNER_TEMP: runnerTemp },
-        { which: whichOnPath('/nonexistent') },
+        { which: () => whichOnPath('/nonexistent') },
       );
     } finally {
       process.chdir(cwd);

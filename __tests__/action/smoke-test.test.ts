@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { run } from '../../src/smoke-test/main.js';
+import type { HttpRequest, HttpResponse } from '../../src/lib/http.js';
+import { defaultDeps, run, type SmokeTestDeps } from '../../src/smoke-test/main.js';
 import { brokenApp, echoApp } from '../helpers/apps.js';
+import { fakeClock } from '../helpers/clock.js';
 import { runInProcess, type StepResult } from '../helpers/runner.js';
 import { startServer, type TestServer } from '../helpers/servers.js';
 import { workflowCommands } from '../helpers/workflow-commands.js';
@@ -236,4 +238,45 @@ test('URL credentials, query values and fragments never reach the log, the summa
   expect(step.summary).toContain(`against http://***@127.0.0.1:${port}/#***`);
   expect(step.summary).toContain('| GET /health?token=***&v=*** |');
   expect(healthy.requests.at(-1)!.url).toBe('/health?token=q-s3cret-token&v=2');
+});
+
+test('run(env, deps): retries on an injected HTTP layer and clock, with no network and no real waiting', async () => {
+  const statuses = [503, 503, 200];
+  const sent: HttpRequest[] = [];
+  let poolClosed = false;
+  const clock = fakeClock(1_000_000);
+  const deps: SmokeTestDeps = {
+    ...defaultDeps(),
+    http: async (request): Promise<HttpResponse> => {
+      sent.push(request);
+      const body = Buffer.from('ok');
+      return {
+        url: String(request.url),
+        status: statuses.shift() ?? 200,
+        headers: {},
+        rawBody: body,
+        body,
+        latencyMs: 5,
+      };
+    },
+    connectionPool: async () =>
+      ({
+        close: async () => {
+          poolClosed = true;
+        },
+      }) as unknown as Awaited<ReturnType<SmokeTestDeps['connectionPool']>>,
+    clock,
+    random: () => 0.5,
+  };
+  const step = await runInProcess(() => run(process.env, deps), {
+    url: 'https://app.example.test',
+    'wait-timeout': '5m',
+  });
+  expect(step.exitCode).toBe(0);
+  expect(JSON.parse(step.outputs['results']!)).toEqual({
+    'GET /': expect.objectContaining({ passed: true, status: 200, attempts: 3 }),
+  });
+  expect(sent.map((r) => String(r.url))).toEqual(Array(3).fill('https://app.example.test/'));
+  expect(clock.slept).toHaveLength(2);
+  expect(poolClosed).toBe(true);
 });

@@ -6,7 +6,7 @@ import { AZURE_INPUT_SPECS } from '../../src/lib/azure/inputs.js';
 import { AZURE_SECRET_INPUTS } from '../../src/lib/azure-secret-inputs.js';
 import { repoRoot } from '../helpers/runner.js';
 
-// Masking is by input (src/lib/secrets.ts): an action masks the inputs its SECRET_INPUTS lists and no
+// Masking is by input (src/lib/runner/secrets.ts): an action masks the inputs its SECRET_INPUTS lists and no
 // others. This contract keeps the lists complete: an input whose name says it holds a credential must
 // be on its action's list, and every name on a list must be an input the action declares.
 

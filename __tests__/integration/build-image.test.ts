@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { actionsExec } from '../../src/build-image/exec.js';
-import { run } from '../../src/build-image/main.js';
+import { defaultDeps, run } from '../../src/build-image/main.js';
 import type { EventContext } from '../../src/build-image/metadata.js';
+import { execFile } from '../../src/lib/exec.js';
 import {
   type ContainerEnv,
   containerEnv,
@@ -92,7 +92,8 @@ function inputs(extra: Record<string, string> = {}): Record<string, string> {
 }
 
 const deps = (event: EventContext) => ({
-  exec: actionsExec,
+  ...defaultDeps(),
+  exec: execFile,
   now: () => new Date('2026-11-26T10:00:00Z'),
   eventContext: async () => event,
 });

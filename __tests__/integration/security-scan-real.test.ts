@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { type Exec, execFile, whichOnPath } from '../../src/security-scan/exec.js';
+import { type Exec, execFile } from '../../src/lib/exec.js';
+import { whichOnPath } from '../../src/lib/which.js';
 import type { ScannerName } from '../../src/security-scan/findings.js';
 import { type ScanOptions, type ScanReport, securityScan } from '../../src/security-scan/scan.js';
 import { repoRoot } from '../helpers/runner.js';
@@ -201,7 +202,7 @@ describe('real npm audit against a local registry', () => {
         ...opts,
         // On top of the scrubbed environment the action builds, as a runner's npm settings would be.
         env: {
-          ...opts.env,
+          ...opts?.env,
           npm_config_registry: url,
           npm_config_fetch_retries: '0',
           npm_config_audit: 'true',

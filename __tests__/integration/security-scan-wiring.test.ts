@@ -3,7 +3,8 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, w
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { execFile, whichOnPath } from '../../src/security-scan/exec.js';
+import { execFile } from '../../src/lib/exec.js';
+import { whichOnPath } from '../../src/lib/which.js';
 import { type ScanReport, securityScan } from '../../src/security-scan/scan.js';
 import { repoRoot } from '../helpers/runner.js';
 import { sarifSchemaErrors } from '../helpers/sarif-schema.js';

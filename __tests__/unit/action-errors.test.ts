@@ -6,12 +6,13 @@ import { join } from 'node:path';
 import * as core from '@actions/core';
 import { describe, expect, test } from '@jest/globals';
 import { request } from 'undici';
-import { checkRunnerFiles, runAction } from '../../src/lib/action.js';
 import { CancelledError } from '../../src/lib/cancellation.js';
-import { ActionError, errorMessage, MAX_FAILURE_LINE } from '../../src/lib/errors.js';
+import { ActionError, errorMessage } from '../../src/lib/errors.js';
 import { InputReader } from '../../src/lib/inputs.js';
 import { escapeControlCharacters, findControlCharacter, safeLogLine } from '../../src/lib/log-safe.js';
 import { redactUrl, redactUrlAsWritten, redactUrlsIn } from '../../src/lib/redact.js';
+import { checkRunnerFiles, runAction } from '../../src/lib/runner/action.js';
+import { MAX_FAILURE_LINE } from '../../src/lib/runner/fail.js';
 import { runInProcess } from '../helpers/runner.js';
 import { workflowCommands } from '../helpers/workflow-commands.js';
 

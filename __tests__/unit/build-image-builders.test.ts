@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import { failedStep, stepStats } from '../../src/build-image/build-log.js';
 import { DockerBuilder, OciBuilder, selectBuilder } from '../../src/build-image/builders.js';
-import type { Exec, ExecOptions } from '../../src/build-image/exec.js';
 import { repositoryOf } from '../../src/build-image/inputs.js';
+import type { Exec, ExecOptions } from '../../src/lib/exec.js';
 
 interface Call {
   command: string;
@@ -17,7 +17,15 @@ function recorder(exitCode: (command: string, args: readonly string[]) => number
   const calls: Call[] = [];
   const exec: Exec = async (command, args, options) => {
     calls.push({ command, args, options });
-    return { exitCode: exitCode(command, args), stdout: '', stderr };
+    return {
+      exitCode: exitCode(command, args),
+      signal: null,
+      stdout: '',
+      stderr,
+      durationMs: 0,
+      timedOut: false,
+      cancelled: false,
+    };
   };
   return { exec, calls };
 }
@@ -61,7 +69,7 @@ describe('login', () => {
     const [call] = calls;
     expect(call!.args).not.toContain('Pa55-w0rd!');
     expect(call!.options?.input).toBe('Pa55-w0rd!');
-    expect(call!.options?.silent).toBe(true);
+    expect(call!.options?.echo).toBeFalsy();
     expect(call!.args).toEqual(
       expect.arrayContaining(['login', '--tls-verify=false', '--password-stdin', '--username', 'pusher']),
     );

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import { CREDENTIALS_STATE, CredentialsDir, sweepCredentials } from '../../src/build-image/credentials.js';
-import { actionsExec } from '../../src/build-image/exec.js';
+import { execFile } from '../../src/lib/exec.js';
 
 const UUID = '0f8fad5b-d9cb-469f-a165-70867728950e';
 
@@ -90,18 +90,19 @@ describe('the post step sweeps only what looks like ours', () => {
   });
 });
 
-describe('actionsExec', () => {
+describe('execFile, as build-image runs builders', () => {
   test('a program that is not on PATH exits 127 with the reason in words', async () => {
-    const result = await actionsExec('slotline-no-such-program', ['version'], { silent: true });
+    const result = await execFile('slotline-no-such-program', ['version']);
     expect(result.exitCode).toBe(127);
     expect(result.stderr).toContain('slotline-no-such-program: program not found on PATH (ENOENT)');
   });
 
   test('an abort stops the program', async () => {
     const controller = new AbortController();
-    const running = actionsExec('sleep', ['30'], { silent: true, signal: controller.signal });
+    const running = execFile('sleep', ['30'], { signal: controller.signal, killGraceMs: 3_000 });
     setTimeout(() => controller.abort(), 100);
     const result = await running;
-    expect(result.exitCode).toBe(128 + 15);
+    // SIGTERM first (sleep dies of it at once), so the grace period's SIGKILL is never needed.
+    expect(result).toMatchObject({ exitCode: null, signal: 'SIGTERM', cancelled: true });
   });
 });

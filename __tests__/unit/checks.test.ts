@@ -1,7 +1,13 @@
 import { describe, expect, test } from '@jest/globals';
 import { InputError } from '../../src/lib/errors.js';
+import {
+  describeStatusItems,
+  parseStatusItem,
+  parseStatusList,
+  statusMatches,
+} from '../../src/lib/http-status.js';
 import { inputEnvName } from '../../src/lib/inputs.js';
-import { normalizeChecks, parseStatusMatcher, statusMatches } from '../../src/smoke-test/checks.js';
+import { normalizeChecks } from '../../src/smoke-test/checks.js';
 import { parseInputs } from '../../src/smoke-test/inputs.js';
 
 const env = (inputs: Record<string, string>) =>
@@ -22,13 +28,27 @@ describe('status matching', () => {
     expect(
       statusMatches(
         status,
-        spec.map((s) => parseStatusMatcher(s)!),
+        spec.map((s) => parseStatusItem(s)!),
       ),
     ).toBe(expected);
   });
   test.each(['6xx', '2x', '99', 'ok', '20x'])('%p is not a status matcher', (s) =>
-    expect(parseStatusMatcher(s)).toBeUndefined(),
+    expect(parseStatusItem(s)).toBeUndefined(),
   );
+  test.each<[string, number, boolean]>([
+    ['2xx,301', 301, true],
+    [' 2xx , 301 ', 204, true],
+    ['2xx,301', 302, false],
+    ['404', 404, true],
+  ])('the list %p against %p → %p', (list, status, expected) => {
+    expect(parseStatusList(list)?.(status)).toBe(expected);
+  });
+  test.each(['', ',', '2xx,600', '2xx;301', '200,ok'])('%p is not a status list', (list) =>
+    expect(parseStatusList(list)).toBeUndefined(),
+  );
+  test('items read back as the user wrote them', () => {
+    expect(describeStatusItems([{ code: 200 }, { klass: 3 }])).toBe('200 or 3xx');
+  });
 });
 
 describe('checks YAML', () => {

@@ -2,7 +2,6 @@ import { EventEmitter } from 'node:events';
 import { describe, expect, test } from '@jest/globals';
 import type { RunResult } from '../../src/deploy-slot/context.js';
 import type { ActionDeps, RunDeps } from '../../src/deploy-slot/deps.js';
-import { parseStatusList } from '../../src/deploy-slot/health.js';
 import type { DeploySlotInputs } from '../../src/deploy-slot/inputs.js';
 import { run as deploySlot } from '../../src/deploy-slot/main.js';
 import { LEASE_TAG, readRecord } from '../../src/deploy-slot/record.js';
@@ -10,6 +9,7 @@ import { runDeploySlot } from '../../src/deploy-slot/run.js';
 import { ArmError } from '../../src/lib/azure/errors.js';
 import type { AzureInputs } from '../../src/lib/azure/inputs.js';
 import { CancelledError } from '../../src/lib/cancellation.js';
+import { parseStatusList } from '../../src/lib/http-status.js';
 import { virtualClock } from '../helpers/clock.js';
 import {
   conflict,

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { parseStatusList, verifyStrict, waitHealthy } from '../../src/deploy-slot/health.js';
+import { verifyStrict, waitHealthy } from '../../src/deploy-slot/health.js';
 import { refuseRecordImage, registryHost } from '../../src/deploy-slot/image-policy.js';
 import {
   checkInputsForAction,
@@ -16,6 +16,7 @@ import {
   recordAfterRollback,
 } from '../../src/deploy-slot/rollback.js';
 import { InputError } from '../../src/lib/errors.js';
+import { parseStatusList } from '../../src/lib/http-status.js';
 import { inputEnv, runBundle } from '../helpers/runner.js';
 
 const BASE = {

@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { runInProcessGroup, scrubbedEnv } from '../../src/lib/exec.js';
+import { execFile, scrubbedEnv } from '../../src/lib/exec.js';
 import { trustedPathEntries, whichOnPath } from '../../src/lib/which.js';
 import { asOperand, batchesBySize } from '../../src/security-scan/files.js';
 import { SECRETLINT_VERSION } from '../../src/security-scan/secretlint.js';
@@ -35,14 +35,14 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('runInProcessGroup', () => {
+describe('execFile', () => {
   const env = { PATH: '/usr/bin:/bin' };
   /** A shell that starts a sleeping child, writes its pid, and waits (or exits at once). */
   const script = (pidFile: string, then: string) => ['-c', `sleep 300 & echo $! > '${pidFile}'; ${then}`];
 
   test('a timeout kills the whole group, the scanner and its children', async () => {
     const pidFile = join(dir, 'timeout.pid');
-    const result = await runInProcessGroup('/bin/sh', script(pidFile, 'wait'), {
+    const result = await execFile('/bin/sh', script(pidFile, 'wait'), {
       cwd: dir,
       env,
       timeoutMs: 300,
@@ -54,7 +54,7 @@ describe('runInProcessGroup', () => {
   test('an abort kills the whole group', async () => {
     const pidFile = join(dir, 'abort.pid');
     const controller = new AbortController();
-    const running = runInProcessGroup('/bin/sh', script(pidFile, 'wait'), {
+    const running = execFile('/bin/sh', script(pidFile, 'wait'), {
       cwd: dir,
       env,
       timeoutMs: 60_000,
@@ -69,7 +69,7 @@ describe('runInProcessGroup', () => {
 
   test('what a scanner leaves running when it exits is stopped too', async () => {
     const pidFile = join(dir, 'straggler.pid');
-    const result = await runInProcessGroup('/bin/sh', script(pidFile, 'echo done; exit 0'), {
+    const result = await execFile('/bin/sh', script(pidFile, 'echo done; exit 0'), {
       cwd: dir,
       env,
       timeoutMs: 60_000,
@@ -79,12 +79,51 @@ describe('runInProcessGroup', () => {
   });
 
   test('the child sees exactly the environment given', async () => {
-    const result = await runInProcessGroup('/usr/bin/env', [], {
+    const result = await execFile('/usr/bin/env', [], {
       cwd: dir,
       env: { PATH: '/usr/bin', ONLY: 'this' },
       timeoutMs: 10_000,
     });
     expect(result.stdout.trim().split('\n').sort()).toEqual(['ONLY=this', 'PATH=/usr/bin']);
+  });
+
+  test('input goes to stdin, never into argv', async () => {
+    const result = await execFile('/bin/sh', ['-c', 'read line; echo "got $line"; echo "$@"', 'sh'], {
+      env,
+      input: 'Pa55-w0rd!\n',
+    });
+    expect(result).toMatchObject({ exitCode: 0, stdout: 'got Pa55-w0rd!\n\n' });
+  });
+
+  test('with a kill grace, an abort sends SIGTERM first and SIGKILL only to a program that ignores it', async () => {
+    const controller = new AbortController();
+    const pidFile = join(dir, 'grace.pid');
+    // The shell traps TERM (a builder removing its mounts), so only the SIGKILL after the grace ends it.
+    const running = execFile(
+      '/bin/sh',
+      ['-c', `trap 'echo TERM' TERM; echo $$ > '${pidFile}'; while :; do sleep 0.05; done`],
+      { env, signal: controller.signal, killGraceMs: 300 },
+    );
+    for (let i = 0; i < 100 && !readFileSafe(pidFile); i++) await new Promise((r) => setTimeout(r, 20));
+    controller.abort();
+    const result = await running;
+    expect(result).toMatchObject({ exitCode: null, signal: 'SIGKILL', cancelled: true });
+    expect(result.stdout).toContain('TERM');
+  });
+
+  test('a program that cannot be started exits 127 with the reason in words', async () => {
+    const result = await execFile('slotline-no-such-program', [], { env });
+    expect(result).toMatchObject({ exitCode: 127, cancelled: false });
+    expect(result.stderr).toBe('slotline-no-such-program: program not found on PATH (ENOENT)\n');
+  });
+
+  test('an abort before the start runs nothing', async () => {
+    const result = await execFile('/bin/sh', ['-c', `touch '${join(dir, 'ran')}'`], {
+      env,
+      signal: AbortSignal.abort(),
+    });
+    expect(result).toMatchObject({ exitCode: null, cancelled: true });
+    expect(readFileSafe(join(dir, 'ran'))).toBeUndefined();
   });
 });
 

@@ -3,7 +3,7 @@ import { translateAzureError } from '../lib/azure/errors.js';
 import { type AzureInputs, armScope } from '../lib/azure/inputs.js';
 import { ActionError } from '../lib/errors.js';
 import type { HttpRequest, HttpResponse } from '../lib/http.js';
-import { redact } from '../lib/secrets.js';
+import { redact } from '../lib/redact.js';
 
 /**
  * Azure Container Registry login without a password: exchange an Entra ID access token (from GitHub

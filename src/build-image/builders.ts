@@ -1,10 +1,10 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ActionError } from '../lib/errors.js';
-import { redact } from '../lib/secrets.js';
+import { ActionError, systemErrorText } from '../lib/errors.js';
+import { type Exec, type ExecResult, exitDescription, firstLine } from '../lib/exec.js';
+import { redact } from '../lib/redact.js';
 import { type FailedStep, failedStep } from './build-log.js';
-import { type Exec, systemErrorText } from './exec.js';
 
 /** Where a builder keeps registry credentials: created on first login, removed by the caller. */
 export interface CredentialsStore {
@@ -73,13 +73,17 @@ async function workDir(): Promise<string> {
   }
 }
 
-function firstLine(text: string): string {
-  return (
-    text
-      .split('\n')
-      .map((l) => l.trim())
-      .find((l) => l !== '') ?? ''
-  );
+/** The build options docker buildx, buildah and podman spell the same way. */
+function requestArgs(request: BuildRequest): string[] {
+  const args: string[] = [];
+  if (request.file) args.push('--file', request.file);
+  if (request.target) args.push('--target', request.target);
+  for (const [k, v] of Object.entries(request.buildArgs)) args.push('--build-arg', `${k}=${v}`);
+  for (const [k, v] of Object.entries(request.labels)) args.push('--label', `${k}=${v}`);
+  for (const ref of request.references) args.push('--tag', ref);
+  if (request.cacheFrom) args.push('--cache-from', request.cacheFrom);
+  if (request.cacheTo) args.push('--cache-to', request.cacheTo);
+  return args;
 }
 
 /**
@@ -99,11 +103,11 @@ function errorLine(text: string): string {
     .replace(/^(Error|error):\s*/, '');
 }
 
-function buildFailure(builder: string, exitCode: number, output: string): BuildFailedError {
+function buildFailure(builder: string, result: ExecResult, output: string): BuildFailedError {
   const failed = failedStep(output);
   const where = failed ? ` at ${failed.step}` : '';
   const why = failed?.reason ? `: ${failed.reason}` : firstLine(output) ? `: ${firstLine(output)}` : '';
-  return new BuildFailedError(`${builder} build failed${where} (exit code ${exitCode})${why}`, failed);
+  return new BuildFailedError(`${builder} build failed${where} (${exitDescription(result)})${why}`, failed);
 }
 
 /** buildah and podman share their command line for build, login and push. */
@@ -149,12 +153,12 @@ export class OciBuilder implements Builder {
         '--password-stdin',
         registry,
       ],
-      { input: password, silent: true },
+      { input: password },
     );
     if (result.exitCode !== 0) {
       const reason = redact(firstLine(result.stderr) || firstLine(result.stdout), this.secrets);
       throw new ActionError(
-        `registry ${registry} refused the login for user "${username}" (${this.name} exit code ${result.exitCode}): ${reason}`,
+        `registry ${registry} refused the login for user "${username}" (${this.name} ${exitDescription(result)}): ${reason}`,
       );
     }
   }
@@ -174,19 +178,13 @@ export class OciBuilder implements Builder {
         iidFile,
         ...this.tlsArgs(),
         ...this.authArgs(),
+        ...requestArgs(request),
+        request.context,
       ];
-      if (request.file) args.push('--file', request.file);
-      if (request.target) args.push('--target', request.target);
-      for (const [k, v] of Object.entries(request.buildArgs)) args.push('--build-arg', `${k}=${v}`);
-      for (const [k, v] of Object.entries(request.labels)) args.push('--label', `${k}=${v}`);
-      for (const ref of request.references) args.push('--tag', ref);
-      if (request.cacheFrom) args.push('--cache-from', request.cacheFrom);
-      if (request.cacheTo) args.push('--cache-to', request.cacheTo);
-      args.push(request.context);
 
-      const built = await this.exec(this.name, args);
+      const built = await this.exec(this.name, args, { echo: true });
       const output = `${built.stdout}\n${built.stderr}`;
-      if (built.exitCode !== 0) throw buildFailure(this.name, built.exitCode, output);
+      if (built.exitCode !== 0) throw buildFailure(this.name, built, output);
       const imageId = await readWorkFile(this.name, 'image ID', iidFile);
       const { sizeBytes, layers } = await this.inspect(imageId);
 
@@ -194,19 +192,23 @@ export class OciBuilder implements Builder {
       if (request.push) {
         for (const ref of request.references) {
           const digestFile = join(dir, 'digest');
-          const pushed = await this.exec(this.name, [
-            'push',
-            ...this.tlsArgs(),
-            ...this.authArgs(),
-            '--digestfile',
-            digestFile,
-            imageId,
-            `docker://${ref}`,
-          ]);
+          const pushed = await this.exec(
+            this.name,
+            [
+              'push',
+              ...this.tlsArgs(),
+              ...this.authArgs(),
+              '--digestfile',
+              digestFile,
+              imageId,
+              `docker://${ref}`,
+            ],
+            { echo: true },
+          );
           if (pushed.exitCode !== 0) {
             const reason = redact(errorLine(pushed.stderr) || firstLine(pushed.stdout), this.secrets);
             throw new ActionError(
-              `pushing ${ref} failed (${this.name} exit code ${pushed.exitCode}): ${reason}`,
+              `pushing ${ref} failed (${this.name} ${exitDescription(pushed)}): ${reason}`,
             );
           }
           const pushedDigest = await readWorkFile(this.name, 'digest', digestFile);
@@ -228,8 +230,8 @@ export class OciBuilder implements Builder {
   private async inspect(imageId: string): Promise<{ sizeBytes?: number; layers?: number }> {
     const result =
       this.name === 'buildah'
-        ? await this.exec('buildah', ['inspect', '--type', 'image', imageId], { silent: true })
-        : await this.exec('podman', ['image', 'inspect', imageId], { silent: true });
+        ? await this.exec('buildah', ['inspect', '--type', 'image', imageId])
+        : await this.exec('podman', ['image', 'inspect', imageId]);
     if (result.exitCode !== 0) return {};
     try {
       const parsed = JSON.parse(result.stdout);
@@ -260,8 +262,9 @@ export class DockerBuilder implements Builder {
     private readonly credentials: CredentialsStore,
   ) {}
 
-  private env(): Record<string, string> | undefined {
-    return this.configDir ? { DOCKER_CONFIG: this.configDir } : undefined;
+  /** docker's own environment plus a private DOCKER_CONFIG once logged in (the runner's stays untouched). */
+  private env(): NodeJS.ProcessEnv | undefined {
+    return this.configDir ? { ...process.env, DOCKER_CONFIG: this.configDir } : undefined;
   }
 
   async login(registry: string, username: string, password: string): Promise<void> {
@@ -272,14 +275,13 @@ export class DockerBuilder implements Builder {
       ['login', '--username', username, '--password-stdin', registry],
       {
         input: password,
-        silent: true,
         env: this.env(),
       },
     );
     if (result.exitCode !== 0) {
       const reason = redact(firstLine(result.stderr) || firstLine(result.stdout), this.secrets);
       throw new ActionError(
-        `registry ${registry} refused the login for user "${username}" (docker exit code ${result.exitCode}): ${reason}`,
+        `registry ${registry} refused the login for user "${username}" (docker ${exitDescription(result)}): ${reason}`,
       );
     }
   }
@@ -298,18 +300,13 @@ export class DockerBuilder implements Builder {
         metadataFile,
         '--iidfile',
         iidFile,
+        ...requestArgs(request),
+        request.push ? '--push' : '--load',
+        request.context,
       ];
-      if (request.file) args.push('--file', request.file);
-      if (request.target) args.push('--target', request.target);
-      for (const [k, v] of Object.entries(request.buildArgs)) args.push('--build-arg', `${k}=${v}`);
-      for (const [k, v] of Object.entries(request.labels)) args.push('--label', `${k}=${v}`);
-      for (const ref of request.references) args.push('--tag', ref);
-      if (request.cacheFrom) args.push('--cache-from', request.cacheFrom);
-      if (request.cacheTo) args.push('--cache-to', request.cacheTo);
-      args.push(request.push ? '--push' : '--load', request.context);
-      const built = await this.exec('docker', args, { env: this.env() });
+      const built = await this.exec('docker', args, { env: this.env(), echo: true });
       const output = `${built.stdout}\n${built.stderr}`;
-      if (built.exitCode !== 0) throw buildFailure('docker', built.exitCode, output);
+      if (built.exitCode !== 0) throw buildFailure('docker', built, output);
       const metadata = JSON.parse(await readWorkFile('docker', 'metadata', metadataFile)) as Record<
         string,
         string
@@ -340,8 +337,8 @@ export async function selectBuilder(
 ): Promise<Builder> {
   const why: Partial<Record<string, string>> = {};
   const works = async (cmd: string, args: string[]) => {
-    const result = await exec(cmd, args, { silent: true });
-    if (result.exitCode !== 0) why[cmd] ??= firstLine(result.stderr) || `exit code ${result.exitCode}`;
+    const result = await exec(cmd, args);
+    if (result.exitCode !== 0) why[cmd] ??= firstLine(result.stderr) || `${exitDescription(result)}`;
     return result.exitCode === 0;
   };
   const make = (name: BuilderName): Builder => {

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { lstatSync, mkdirSync, rmSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
-import { ActionError } from '../lib/errors.js';
-import { systemErrorText } from './exec.js';
+import { ActionError, systemErrorText } from '../lib/errors.js';
 
 /**
  * Registry credentials (a buildah/podman auth file, or a Docker config) live in one private directory

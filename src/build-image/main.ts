@@ -1,32 +1,54 @@
 import * as core from '@actions/core';
-import { runAction } from '../lib/action.js';
 import { createAzureCredential } from '../lib/azure/credential.js';
-import { CancelledError, cancelOnSignals, type SignalSource, throwIfCancelled } from '../lib/cancellation.js';
+import { CancelledError, throwIfCancelled } from '../lib/cancellation.js';
 import { ActionError } from '../lib/errors.js';
-import { httpRequest } from '../lib/http.js';
+import { type Exec, execFile } from '../lib/exec.js';
+import { type HttpRequest, type HttpResponse, httpRequest } from '../lib/http.js';
 import type { Env } from '../lib/inputs.js';
-import { withGroup } from '../lib/log.js';
-import { maskValue } from '../lib/secrets.js';
-import { writeSummary } from '../lib/summary.js';
+import { runAction } from '../lib/runner/action.js';
+import { cancelOnSignals, type SignalSource } from '../lib/runner/cancellation.js';
+import { withGroup } from '../lib/runner/log.js';
+import { markMainStarted, saveState } from '../lib/runner/post-state.js';
+import { maskValue } from '../lib/runner/secrets.js';
+import { writeSummary } from '../lib/runner/summary.js';
 import { type AcrCredentials, signInToAcr } from './acr.js';
 import { stepStats } from './build-log.js';
 import { type Builder, BuildFailedError, selectBuilder } from './builders.js';
 import { CredentialsDir } from './credentials.js';
-import { actionsExec, type Exec } from './exec.js';
 import { type BuildImageInputs, parseInputs, verifyBuildFiles } from './inputs.js';
 import { computeLabels, computeTags, type EventContext } from './metadata.js';
-import { POST_STATE } from './post.js';
 import { type BuildReport, metadataOutput, summaryMarkdown } from './report.js';
 import { SECRET_INPUTS } from './secret-inputs.js';
 
+/** What build-image needs from the world, injected so tests can script it (see defaultDeps). */
 export interface BuildImageDeps {
+  /** Runs buildah, podman and docker. */
   exec: Exec;
   now: () => Date;
-  /** The GitHub event; by default @actions/github's context, read from the runner's environment. */
-  eventContext?: () => Promise<EventContext>;
-  /** Where SIGINT/SIGTERM come from; the process by default. */
-  signals?: SignalSource;
+  /** The GitHub event the tags and labels come from. */
+  eventContext: (env: Env) => Promise<EventContext>;
+  /** Where SIGINT/SIGTERM come from. */
+  signals: SignalSource;
+  /** HTTP for the ACR token exchange. */
+  http: (request: HttpRequest) => Promise<HttpResponse>;
 }
+
+/** The real world: child processes, the system clock, @actions/github's context, this process's signals. */
+export function defaultDeps(): BuildImageDeps {
+  return {
+    exec: execFile,
+    now: () => new Date(),
+    eventContext: githubContext,
+    signals: process,
+    http: (request) => httpRequest(request),
+  };
+}
+
+/**
+ * How long a builder has after SIGTERM (a cancelled run) to remove its mounts and temporary containers
+ * before its process group gets SIGKILL: well inside the runner's grace period.
+ */
+const BUILDER_KILL_GRACE_MS = 3_000;
 
 /** The runner variables tags and labels come from: a missing one is named here, not a TypeError later. */
 const RUNNER_VARIABLES = ['GITHUB_EVENT_NAME', 'GITHUB_REF', 'GITHUB_SHA', 'GITHUB_REPOSITORY'] as const;
@@ -58,21 +80,18 @@ function isPushRefusal(error: ActionError): boolean {
   );
 }
 
-export async function run(
-  env: Env = process.env,
-  deps: BuildImageDeps = { exec: actionsExec, now: () => new Date() },
-): Promise<void> {
+export async function run(env: Env = process.env, deps: BuildImageDeps = defaultDeps()): Promise<void> {
   await runAction(
     'build-image',
     SECRET_INPUTS,
     async () => {
       // First of all, so that the post step (same bundle) knows it is the post step even after a kill.
-      core.saveState(POST_STATE, 'true');
+      markMainStarted();
       const inputs = await parseInputs(env);
       if (inputs.password) maskValue(inputs.password);
       verifyBuildFiles(inputs);
 
-      const event = await (deps.eventContext ?? (() => githubContext(env)))();
+      const event = await deps.eventContext(env);
       const now = deps.now();
       const { tags, version } = computeTags(inputs.tagRules, event, now);
       if (tags.length === 0) {
@@ -85,16 +104,17 @@ export async function run(
       const references = tags.map((tag) => `${name}:${tag}`);
       core.info(`Tags: ${references.join(', ')}`);
 
-      const credentials = new CredentialsDir(env['RUNNER_TEMP'], (key, value) => core.saveState(key, value));
+      const credentials = new CredentialsDir(env['RUNNER_TEMP'], saveState);
       // A cancelled run: remove the credentials at once (synchronously), then stop the builder.
-      const cancellation = cancelOnSignals(deps.signals ?? process, () => credentials.remove());
+      const cancellation = cancelOnSignals(deps.signals, () => credentials.remove());
       const { signal } = cancellation;
-      const exec: Exec = (command, args, options) => deps.exec(command, args, { ...options, signal });
+      const exec: Exec = (command, args, options) =>
+        deps.exec(command, args, { killGraceMs: BUILDER_KILL_GRACE_MS, ...options, signal });
       try {
         const builder = await selectBuilder(inputs.builder, exec, inputs.tlsVerify, credentials);
         core.info(`Builder: ${builder.name}`);
         try {
-          await signIn(inputs, builder, env, signal);
+          await signIn(inputs, builder, env, deps, signal);
           await buildAndReport(inputs, builder, { name, references, labels, version });
         } finally {
           await builder.dispose();
@@ -121,6 +141,7 @@ async function signIn(
   inputs: BuildImageInputs,
   builder: Builder,
   env: Env,
+  deps: BuildImageDeps,
   signal: AbortSignal,
 ): Promise<void> {
   const { login, registry } = inputs;
@@ -139,7 +160,7 @@ async function signIn(
           registry,
           azure,
           credential: await createAzureCredential(azure, { env }),
-          send: (request) => httpRequest(request),
+          send: deps.http,
           mask: maskValue,
           abortSignal: signal,
         }),

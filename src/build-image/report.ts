@@ -1,4 +1,4 @@
-import { markdownTable } from '../lib/summary.js';
+import { markdownTable } from '../lib/markdown.js';
 
 /** What build-image did, for outputs and the job summary. Pure. */
 export interface BuildReport {

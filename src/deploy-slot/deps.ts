@@ -1,5 +1,5 @@
-import type { SignalSource } from '../lib/cancellation.js';
 import type { Env } from '../lib/inputs.js';
+import type { SignalSource } from '../lib/runner/cancellation.js';
 import type { DeploySlotInputs } from './inputs.js';
 import type { Platform } from './platform.js';
 

@@ -1,24 +1,5 @@
 import type { Clock } from '../lib/backoff.js';
-
-/** Accepted HTTP statuses: exact codes and classes such as `2xx`. */
-export type StatusMatcher = (status: number) => boolean;
-
-/** `200`, `2xx,301`: undefined when any item is not a status code or class. */
-export function parseStatusList(text: string): StatusMatcher | undefined {
-  const items = text
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  if (items.length === 0) return undefined;
-  const codes = new Set<number>();
-  const classes = new Set<number>();
-  for (const item of items) {
-    if (/^[1-5]xx$/i.test(item)) classes.add(Number(item[0]));
-    else if (/^[1-5]\d\d$/.test(item)) codes.add(Number(item));
-    else return undefined;
-  }
-  return (status) => codes.has(status) || classes.has(Math.floor(status / 100));
-}
+import type { StatusMatcher } from '../lib/http-status.js';
 
 /** One health probe: the HTTP status, or a short reason when there was no HTTP answer. */
 export type Probe = (url: string) => Promise<{ status?: number; error?: string }>;

@@ -1,8 +1,8 @@
 import { type AzureInputs, readAzureInputs } from '../lib/azure/inputs.js';
 import { quoteExcerpt } from '../lib/excerpt.js';
+import { parseStatusList, type StatusMatcher } from '../lib/http-status.js';
 import { parseImageRef } from '../lib/image-ref.js';
 import { type Env, InputReader } from '../lib/inputs.js';
-import { parseStatusList, type StatusMatcher } from './health.js';
 
 export const ACTIONS = ['release', 'deploy', 'swap', 'ramp', 'rollback'] as const;
 export type DeployAction = (typeof ACTIONS)[number];

@@ -1,11 +1,13 @@
 import * as core from '@actions/core';
-import { runAction } from '../lib/action.js';
-import { CANCEL_GRACE_MS, cancelOnSignals } from '../lib/cancellation.js';
+import { CANCEL_GRACE_MS } from '../lib/cancellation.js';
 import { CheckFailedError } from '../lib/errors.js';
 import type { Env } from '../lib/inputs.js';
-import { isPost, markMainStarted, saveState } from '../lib/post-state.js';
-import { maskValue, redact } from '../lib/secrets.js';
-import { writeSummary } from '../lib/summary.js';
+import { redact } from '../lib/redact.js';
+import { runAction } from '../lib/runner/action.js';
+import { cancelOnSignals } from '../lib/runner/cancellation.js';
+import { isPost, markMainStarted, saveState } from '../lib/runner/post-state.js';
+import { maskValue } from '../lib/runner/secrets.js';
+import { writeSummary } from '../lib/runner/summary.js';
 import { defaultDeps } from './default-deps.js';
 import type { ActionDeps } from './deps.js';
 import { checkInputsForAction, parseInputs } from './inputs.js';

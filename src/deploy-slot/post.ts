@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
 import type { Env } from '../lib/inputs.js';
-import { readState } from '../lib/post-state.js';
+import { readState } from '../lib/runner/post-state.js';
 import type { ActionDeps } from './deps.js';
 import { parseInputs } from './inputs.js';
 import { releaseLease } from './lease.js';

@@ -1,5 +1,5 @@
 import { formatDuration } from '../lib/duration.js';
-import { markdownTable, mermaidTimeline } from '../lib/summary.js';
+import { markdownTable, mermaidTimeline } from '../lib/markdown.js';
 import type { RunResult } from './context.js';
 
 /** The step outputs, as strings; every one is set on success and on failure. */

@@ -1,4 +1,4 @@
 import { AZURE_SECRET_INPUTS } from '../lib/azure-secret-inputs.js';
 
-/** The deploy-slot inputs whose values are masked (see src/lib/secrets.ts). */
+/** The deploy-slot inputs whose values are masked (see src/lib/runner/secrets.ts). */
 export const SECRET_INPUTS = ['registry-password', ...AZURE_SECRET_INPUTS] as const;

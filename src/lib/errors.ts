@@ -1,6 +1,3 @@
-import * as core from '@actions/core';
-import { escapeControlCharacters } from './log-safe.js';
-
 /** Base class for every error slotline raises on purpose; anything else is a bug. */
 export class ActionError extends Error {
   constructor(message: string, options?: ErrorOptions) {
@@ -159,25 +156,21 @@ function plainMessage(error: unknown): string {
 }
 
 /**
- * Failure lines longer than this are cut: an annotation is a headline (200 failed smoke checks or a
- * tool's whole stderr make a line nobody reads), and the debug log has the rest.
+ * Whether an error is one we can explain to a user: our own, a system error (a refused connection, a
+ * missing program) or the runner's missing file. Anything else is a bug, reported as unexpected.
  */
-export const MAX_FAILURE_LINE = 2000;
-
-/**
- * Report a failure as one line on the log (and an error annotation) and set exit code 1.
- * The stack only goes to the debug log: users need the message, maintainers the trace.
- * Errors we can explain (our own, and system errors such as a refused connection or a missing
- * program) read as they are; anything else is marked as unexpected, because it is a bug.
- */
-export function failAction(actionName: string, error: unknown): void {
-  // An error annotation is a command of its own, so only control characters need escaping here.
-  let message = escapeControlCharacters(errorMessage(error).split('\n')[0]?.trim() || 'unknown error');
-  if (message.length > MAX_FAILURE_LINE) message = `${message.slice(0, MAX_FAILURE_LINE - 3)}...`;
-  if (error instanceof Error && error.stack) core.debug(error.stack);
-  const explained =
+export function isExplainedError(error: unknown): boolean {
+  return (
     error instanceof ActionError ||
     findSystemError(error) !== undefined ||
-    (error instanceof Error && MISSING_FILE.test(error.message));
-  core.setFailed(`${actionName}: ${explained ? '' : 'unexpected error: '}${message}`);
+    (error instanceof Error && MISSING_FILE.test(error.message))
+  );
+}
+
+/** A system error's words without its subject, `permission denied (EACCES)`; any other error's message. */
+export function systemErrorText(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  const words = code === undefined ? undefined : systemErrorWords(code);
+  if (words) return `${words} (${code})`;
+  return error instanceof Error ? error.message : String(error);
 }

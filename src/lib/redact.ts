@@ -58,3 +58,10 @@ export function redactUrlsIn(text: string): string {
     return redactUrl(match.slice(0, match.length - trail.length)) + trail;
   });
 }
+
+/** Replace each secret in `text` with `***`: for text that leaves the runner's masking, such as outputs. */
+export function redact(text: string, secrets: Iterable<string>): string {
+  let result = text;
+  for (const secret of secrets) if (secret.length >= 3) result = result.split(secret).join('***');
+  return result;
+}

@@ -2,6 +2,15 @@ import { constants, realpathSync } from 'node:fs';
 import { access, realpath } from 'node:fs/promises';
 import { delimiter, isAbsolute, join, relative, resolve, sep } from 'node:path';
 
+/**
+ * The one PATH lookup of slotline, with the rule that keeps security-scan safe: nothing inside the scanned
+ * tree runs. A pull request controls that tree, so a `bandit` or `git` planted there (or a symlink leading
+ * there, or a relative PATH entry that resolves there) must never be found.
+ *
+ * Not @actions/io's `which(tool)`: it reads only this process's PATH (we look up over the scrubbed PATH the
+ * scanners get), and it has no way to refuse a folder, neither a PATH entry nor a symlink's real target.
+ */
+
 /** Where a command lives, or undefined: PATH lookup, injectable so tests can hide or add tools. */
 export type Which = (command: string) => Promise<string | undefined>;
 

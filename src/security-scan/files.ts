@@ -1,4 +1,4 @@
-import type { Exec } from './exec.js';
+import type { Exec } from '../lib/exec.js';
 
 /**
  * Git settings that keep `git` from running anything configured in the repository: no fsmonitor hook,

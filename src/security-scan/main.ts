@@ -2,24 +2,38 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, relative } from 'node:path';
 import * as core from '@actions/core';
-import { runAction } from '../lib/action.js';
-import { cancelOnSignals } from '../lib/cancellation.js';
 import { ActionError, CheckFailedError } from '../lib/errors.js';
-import { killAllGroups, scrubbedEnv } from '../lib/exec.js';
+import { type Exec, execFile, killAllGroups, scrubbedEnv } from '../lib/exec.js';
 import type { Env } from '../lib/inputs.js';
-import { withGroup } from '../lib/log.js';
-import { writeSummary } from '../lib/summary.js';
-import { trustedPathEntries } from '../lib/which.js';
+import { runAction } from '../lib/runner/action.js';
+import { cancelOnSignals, type SignalSource } from '../lib/runner/cancellation.js';
+import { withGroup } from '../lib/runner/log.js';
+import { writeSummary } from '../lib/runner/summary.js';
+import { trustedPathEntries, type Which, whichOnPath } from '../lib/which.js';
 import { readAllowlistText } from './allowlist-source.js';
-import { type Exec, execFile, type Which, whichOnPath } from './exec.js';
 import { type GitRunner, gitRunner } from './files.js';
 import { parseInputs, type SecurityScanInputs } from './inputs.js';
 import { SECRET_INPUTS } from './secret-inputs.js';
 
+/** What security-scan needs from the world, injected so tests can script it (see defaultDeps). */
 export interface SecurityScanDeps {
+  /** Runs the scanners and git, each in its own process group. */
   exec: Exec;
-  which: Which;
+  /** PATH lookup that never finds a program inside the `untrusted` folders (the scanned tree). */
+  which: (untrusted: readonly string[]) => Which;
   now: () => Date;
+  /** Where SIGINT/SIGTERM come from. */
+  signals: SignalSource;
+}
+
+/** The real world: child processes, the PATH of `env`, the system clock, this process's signals. */
+export function defaultDeps(env: Env = process.env): SecurityScanDeps {
+  return {
+    exec: execFile,
+    which: (untrusted) => whichOnPath(env['PATH'], untrusted),
+    now: () => new Date(),
+    signals: process,
+  };
 }
 
 /**
@@ -28,20 +42,20 @@ export interface SecurityScanDeps {
  */
 async function workspaceGit(
   env: Env,
-  deps: Partial<SecurityScanDeps>,
+  deps: SecurityScanDeps,
   untrusted: string[],
   home: string,
   signal: AbortSignal,
 ): Promise<GitRunner | undefined> {
   const path = trustedPathEntries(env['PATH'], untrusted).join(delimiter);
-  const git = await (deps.which ?? whichOnPath(env['PATH'], untrusted))('git');
+  const git = await deps.which(untrusted)('git');
   if (!git) return undefined;
-  return gitRunner(deps.exec ?? execFile, git, scrubbedEnv(env, { path, home, tmp: home }), signal);
+  return gitRunner(deps.exec, git, scrubbedEnv(env, { path, home, tmp: home }), signal);
 }
 
-export async function run(env: Env = process.env, deps: Partial<SecurityScanDeps> = {}): Promise<void> {
+export async function run(env: Env = process.env, deps: SecurityScanDeps = defaultDeps(env)): Promise<void> {
   // SIGINT/SIGTERM (a cancelled run, timeout-minutes) stop the scanners' process groups before exit.
-  const cancellation = cancelOnSignals();
+  const cancellation = cancelOnSignals(deps.signals);
   let gitHome: string | undefined;
   try {
     await runAction(
@@ -75,7 +89,7 @@ export async function run(env: Env = process.env, deps: Partial<SecurityScanDeps
 
 async function scanAndReport(
   env: Env,
-  deps: Partial<SecurityScanDeps>,
+  deps: SecurityScanDeps,
   inputs: SecurityScanInputs,
   repoRoot: string,
   signal: AbortSignal,
@@ -86,7 +100,6 @@ async function scanAndReport(
     { uploadSizeProblem },
     { ANNOTATIONS_PER_KIND, annotationsFor, countFindings, summaryMarkdown },
   ] = await Promise.all([import('./scan.js'), import('./sarif.js'), import('./report.js')]);
-  const now = deps.now ?? (() => new Date());
   const report = await withGroup(`Scanning ${inputs.path}`, () =>
     securityScan(
       {
@@ -101,9 +114,9 @@ async function scanAndReport(
         timeoutMs: inputs.timeoutMs,
       },
       {
-        exec: deps.exec ?? execFile,
-        which: deps.which ?? whichOnPath(env['PATH'], [inputs.path, repoRoot]),
-        today: now().toISOString().slice(0, 10),
+        exec: deps.exec,
+        which: deps.which([inputs.path, repoRoot]),
+        today: deps.now().toISOString().slice(0, 10),
         now: () => performance.now(),
         log: (line) => core.info(line),
         env,

@@ -1,4 +1,4 @@
-import { markdownTable } from '../lib/summary.js';
+import { markdownTable } from '../lib/markdown.js';
 import { describeEntry } from './allowlist.js';
 import type { FingerprintedFinding, ScannerName } from './findings.js';
 import type { ScanReport } from './scan.js';

@@ -1,8 +1,9 @@
 import { copyFile, mkdir, readFile, realpath, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { ActionError } from '../lib/errors.js';
+import { type Exec, type ExecResult, firstLine } from '../lib/exec.js';
+import type { Which } from '../lib/which.js';
 import { isInside } from '../lib/which.js';
-import type { Exec, ExecResult, Which } from './exec.js';
 import { asOperand, batchesBySize } from './files.js';
 import type { Finding, ScannerName } from './findings.js';
 import type { Inventory } from './inventory.js';
@@ -47,15 +48,6 @@ interface ScannerSpec {
   command?: string;
   install: string;
   run(binary: string | undefined, ctx: ScannerContext): Promise<ScannerOutcome>;
-}
-
-function firstLine(text: string): string {
-  return (
-    text
-      .split('\n')
-      .map((l) => l.trim())
-      .find((l) => l !== '') ?? ''
-  );
 }
 
 /** Exit codes other than `ok`, signals and timeouts are crashes; the message is one line. */

@@ -1,5 +1,6 @@
 import { parseDuration } from '../lib/duration.js';
 import { InputError } from '../lib/errors.js';
+import { parseStatusItem, type StatusItem } from '../lib/http-status.js';
 import { findControlCharacter } from '../lib/log-safe.js';
 import type { JsonSchema } from '../lib/schema.js';
 import { parseJsonPath } from './json-path.js';
@@ -26,16 +27,13 @@ export interface SmokeCheck {
   method: string;
   headers: Record<string, string>;
   body?: string;
-  expectStatus: StatusMatcher[];
+  expectStatus: StatusItem[];
   expectBody?: string;
   expectBodyRegex?: RegExp;
   expectJson?: Record<string, unknown>;
   maxLatencyMs?: number;
   page: boolean;
 }
-
-/** 200 matches exactly; `{ klass: 2 }` matches 200–299. */
-export type StatusMatcher = { code: number } | { klass: number };
 
 const STATUS_ITEM = {
   oneOf: [
@@ -69,22 +67,6 @@ export const CHECKS_SCHEMA: JsonSchema = {
 
 export const CHECKS_EXPECTED =
   'a YAML list of checks (name, path, method, headers, body, expect-status, ...)';
-
-/** Parse `2xx`, `404` or 404 into a matcher; undefined when it is neither. */
-export function parseStatusMatcher(value: number | string): StatusMatcher | undefined {
-  const text = String(value).trim();
-  if (/^[1-5]xx$/i.test(text)) return { klass: Number(text[0]) };
-  if (/^[1-5]\d\d$/.test(text)) return { code: Number(text) };
-  return undefined;
-}
-
-export function statusMatches(status: number, matchers: readonly StatusMatcher[]): boolean {
-  return matchers.some((m) => ('code' in m ? m.code === status : Math.floor(status / 100) === m.klass));
-}
-
-export function describeStatusMatchers(matchers: readonly StatusMatcher[]): string {
-  return matchers.map((m) => ('code' in m ? String(m.code) : `${m.klass}xx`)).join(' or ');
-}
 
 /** RFC 9110 token characters. */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -153,7 +135,7 @@ export function normalizeChecks(specs: readonly CheckSpec[], inputName = 'checks
       }
     }
     const statuses = spec['expect-status'] ?? '2xx';
-    const expectStatus = (Array.isArray(statuses) ? statuses : [statuses]).map((s) => parseStatusMatcher(s)!);
+    const expectStatus = (Array.isArray(statuses) ? statuses : [statuses]).map((s) => parseStatusItem(s)!);
     const headers = Object.fromEntries(Object.entries(spec.headers ?? {}).map(([k, v]) => [k, String(v)]));
     const body =
       spec.body === undefined

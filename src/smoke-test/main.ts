@@ -1,19 +1,45 @@
 import * as core from '@actions/core';
-import { runAction } from '../lib/action.js';
+import type { Dispatcher } from 'undici';
+import { type Clock, systemClock } from '../lib/backoff.js';
 import { formatDuration } from '../lib/duration.js';
 import { CheckFailedError } from '../lib/errors.js';
-import { createHttpAgent, httpRequest } from '../lib/http.js';
+import {
+  createHttpAgent,
+  type HttpClientOptions,
+  type HttpRequest,
+  type HttpResponse,
+  httpRequest,
+} from '../lib/http.js';
 import type { Env } from '../lib/inputs.js';
-import { logInfo, logWarning, withGroup } from '../lib/log.js';
 import { redactUrl } from '../lib/redact.js';
-import { maskValue } from '../lib/secrets.js';
-import { writeSummary } from '../lib/summary.js';
+import { runAction } from '../lib/runner/action.js';
+import { logInfo, logWarning, withGroup } from '../lib/runner/log.js';
+import { maskValue } from '../lib/runner/secrets.js';
+import { writeSummary } from '../lib/runner/summary.js';
 import { parseInputs } from './inputs.js';
 import { failureMessage, resultsOutput, summaryMarkdown } from './report.js';
 import { SECRET_INPUTS } from './secret-inputs.js';
 import { runSmokeTests } from './smoke.js';
 
-export async function run(env: Env = process.env): Promise<void> {
+/** What smoke-test needs from the world, injected so tests can script it (see defaultDeps). */
+export interface SmokeTestDeps {
+  /** One HTTP request; `dispatcher` is the run's connection pool. */
+  http: (request: HttpRequest, options: HttpClientOptions) => Promise<HttpResponse>;
+  /** A connection pool allowing `connections` per origin, closed at the end of the run. */
+  /** A keep-alive pool; async because undici loads on first use, off the start path. */
+  connectionPool: (connections: number) => Promise<Dispatcher & { close(): Promise<void> }>;
+  /** Waits between attempts, and the page-load timings. */
+  clock: Clock;
+  /** The jitter of the retry backoff. */
+  random: () => number;
+}
+
+/** The real world: undici over the network, the system clock, Math.random. */
+export function defaultDeps(): SmokeTestDeps {
+  return { http: httpRequest, connectionPool: createHttpAgent, clock: systemClock, random: Math.random };
+}
+
+export async function run(env: Env = process.env, deps: SmokeTestDeps = defaultDeps()): Promise<void> {
   await runAction(
     'smoke-test',
     SECRET_INPUTS,
@@ -24,13 +50,15 @@ export async function run(env: Env = process.env): Promise<void> {
       for (const value of Object.values(inputs.headers)) maskValue(value);
       for (const check of inputs.checks) for (const value of Object.values(check.headers)) maskValue(value);
 
-      const agent = await createHttpAgent(Math.max(inputs.concurrency, 6));
+      const agent = await deps.connectionPool(Math.max(inputs.concurrency, 6));
       try {
         const report = await withGroup(
           `Smoke testing ${redactUrl(inputs.url)} (${inputs.checks.length} checks)`,
           () =>
             runSmokeTests(inputs, {
-              send: (req, timeoutMs) => httpRequest(req, { timeoutMs, dispatcher: agent }),
+              send: (req, timeoutMs) => deps.http(req, { timeoutMs, dispatcher: agent }),
+              clock: deps.clock,
+              random: deps.random,
               onRetry: (name, attempt, reason, delayMs) =>
                 logInfo(
                   `${name}: attempt ${attempt} failed (${reason}); retrying in ${formatDuration(delayMs)}`,

@@ -1,6 +1,6 @@
 import { formatDuration } from '../lib/duration.js';
+import { markdownTable, mermaidBarChart } from '../lib/markdown.js';
 import { redactQuery, redactUrl } from '../lib/redact.js';
-import { markdownTable, mermaidBarChart } from '../lib/summary.js';
 import type { CheckResult, SmokeReport } from './smoke.js';
 
 /** The `results` output: one entry per check name. */

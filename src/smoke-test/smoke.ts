@@ -2,9 +2,10 @@ import { type Clock, retryUntil, systemClock } from '../lib/backoff.js';
 import { mapLimit } from '../lib/concurrency.js';
 import { errorMessage } from '../lib/errors.js';
 import { HttpError, type HttpRequest, type HttpResponse } from '../lib/http.js';
+import { describeStatusItems, statusMatches } from '../lib/http-status.js';
 import { redactUrlsIn } from '../lib/redact.js';
 import { percentile } from '../lib/stats.js';
-import { describeStatusMatchers, type SmokeCheck, statusMatches } from './checks.js';
+import type { SmokeCheck } from './checks.js';
 import { jsonExpectationFailures } from './json-path.js';
 import {
   type AssetResult,
@@ -79,7 +80,7 @@ export function responseFailures(
 ): string[] {
   const failures: string[] = [];
   if (!statusMatches(res.status, check.expectStatus)) {
-    failures.push(`status ${res.status}, expected ${describeStatusMatchers(check.expectStatus)}`);
+    failures.push(`status ${res.status}, expected ${describeStatusItems(check.expectStatus)}`);
   }
   const text =
     check.expectBody !== undefined || check.expectBodyRegex || check.expectJson

@@ -39,8 +39,6 @@ export const AZURE_INPUT_SPECS = {
   },
 } as const;
 
-export type AzureInputName = keyof typeof AZURE_INPUT_SPECS;
-
 export type AzureCredentialKind = 'client-secret' | 'github-oidc' | 'azure-cli';
 
 export interface AzureInputs {

@@ -39,8 +39,3 @@ export async function createMonitorClient(
   client.pipeline.addPolicy(sameOriginPolicy(endpoint), { phase: 'Serialize' });
   return client;
 }
-
-/** arm-monitor puts the resource URI into the path as given; a leading slash would make `//subscriptions`. */
-export function monitorResourceUri(resourceId: string): string {
-  return resourceId.replace(/^\/+/, '');
-}

@@ -1,6 +1,7 @@
 import { accessSync, constants } from 'node:fs';
-import { ActionError, describeSystemError, failAction } from './errors.js';
-import type { Env } from './inputs.js';
+import { ActionError, describeSystemError } from '../errors.js';
+import type { Env } from '../inputs.js';
+import { failAction } from './fail.js';
 import { maskSecretInputs } from './secrets.js';
 
 /**

@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import { type Env, inputEnvName } from './inputs.js';
+import { type Env, inputEnvName } from '../inputs.js';
 
 /**
  * Register the values of the inputs an action declares secret with the runner, so they are replaced
@@ -20,11 +20,4 @@ export function maskValue(value: string): void {
   if (trimmed === '') return;
   core.setSecret(trimmed);
   for (const line of trimmed.split('\n')) if (line.trim().length >= 3) core.setSecret(line.trim());
-}
-
-/** Replace each secret in `text` with `***`: for text that leaves the runner's masking, such as outputs. */
-export function redact(text: string, secrets: Iterable<string>): string {
-  let result = text;
-  for (const secret of secrets) if (secret.length >= 3) result = result.split(secret).join('***');
-  return result;
 }

@@ -1,5 +1,5 @@
 import { expect, test } from '@jest/globals';
-import { markdownTable, mermaidBarChart, mermaidTimeline } from '../../src/lib/summary.js';
+import { markdownTable, mermaidBarChart, mermaidTimeline } from '../../src/lib/markdown.js';
 
 test('markdown tables escape pipes and newlines', () => {
   expect(markdownTable(['a', 'b'], [['x|y', 'line1\nline2'], [1]])).toBe(

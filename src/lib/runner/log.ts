@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import { safeLogLine } from './log-safe.js';
+import { safeLogLine } from '../log-safe.js';
 
 /**
  * Log lines for text that is not all ours (check names, URLs, server answers, tool output): one

@@ -375,6 +375,18 @@ describe("the action's entry, run(env, deps)", () => {
     expect(mem.slot('production').image).toBe(V2);
   });
 
+  test('the lease nonce is saved for the post step only once a lease write starts', async () => {
+    const saved = /::save-state name=lease-nonce::n1/;
+    const released = await step(actionDeps(new MemoryPlatform()));
+    expect(released.log).toMatch(saved);
+    // ARM unreachable before the lease: the post step must find nothing to release (no sign-in, no call).
+    const mem = new MemoryPlatform();
+    mem.fail('tags', () => new Error('connect ECONNREFUSED 127.0.0.1:1'));
+    const stopped = await step(actionDeps(mem));
+    expect(stopped.exitCode).toBe(1);
+    expect(stopped.log).not.toMatch(saved);
+  });
+
   test('a SIGTERM from the injected signal source cancels the run; production is swapped back', async () => {
     const mem = new MemoryPlatform();
     const deps = actionDeps(mem);

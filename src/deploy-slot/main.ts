@@ -12,7 +12,7 @@ import { defaultDeps } from './default-deps.js';
 import type { ActionDeps } from './deps.js';
 import { checkInputsForAction, parseInputs } from './inputs.js';
 import { LEASE_NONCE_STATE, runPost } from './post.js';
-import { holderName } from './record.js';
+import { holderName, LEASE_TAG } from './record.js';
 import { outputs, summaryMarkdown } from './report.js';
 import { runDeploySlot } from './run.js';
 import { SECRET_INPUTS } from './secret-inputs.js';
@@ -44,11 +44,24 @@ async function main(env: Env, deps: ActionDeps, signal: AbortSignal): Promise<vo
   if (inputs.azure.clientSecret) secrets.push(inputs.azure.clientSecret);
   for (const secret of secrets) maskValue(secret);
 
-  // Saved before the lease can exist, so the post step can release it even when this step is killed.
   const nonce = deps.newNonce();
-  saveState(LEASE_NONCE_STATE, nonce);
-
-  const platformFor = await deps.connect(inputs, env);
+  const connected = await deps.connect(inputs, env);
+  // The nonce is saved just before the first lease write, so the post step can release the lease even
+  // when this step is killed, and has nothing to do (no sign-in, no ARM call) when no lease was written.
+  let nonceSaved = false;
+  const platformFor: typeof connected = (callSignal) => {
+    const platform = connected(callSignal);
+    return {
+      ...platform,
+      mergeTags: async (tags) => {
+        if (!nonceSaved && LEASE_TAG in tags) {
+          saveState(LEASE_NONCE_STATE, nonce);
+          nonceSaved = true;
+        }
+        return platform.mergeTags(tags);
+      },
+    };
+  };
   const prober = await deps.openProber();
   const started = performance.now();
   try {

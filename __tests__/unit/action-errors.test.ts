@@ -264,6 +264,9 @@ describe('failAction: one line, in words, no command injection', () => {
     const step = await failing(new ActionError('check "a\u202eb\rc" failed'));
     expect(step.log.trim()).toBe('::error::demo: check "a\\u202eb\\rc" failed');
     expect(workflowCommands(step.log).map((c) => c.name)).toEqual(['error']);
+    // The stack in the debug log repeats the message: escaped there too.
+    expect(step.debug).toContain('check "a\\u202eb\\rc" failed');
+    expect(step.debug).not.toMatch(/[\u202e\r]/);
   });
 
   test('a very long message is cut to one readable line; the debug log keeps the whole error', async () => {

@@ -144,4 +144,25 @@ describe('yaml with a schema', () => {
       `Input "y" ${expected}`,
     );
   });
+  test.each([
+    [
+      '40 levels',
+      `${'['.repeat(40)}${']'.repeat(40)}`,
+      'must be a list: it is nested more than 32 levels deep.',
+    ],
+    [
+      '20,000 levels',
+      `${'- '.repeat(20_000)}x`,
+      'must be valid YAML (a list): it is nested too deeply to read',
+    ],
+    [
+      '20,000 flow levels',
+      `${'['.repeat(20_000)}${']'.repeat(20_000)}`,
+      'must be valid YAML (a list): it is nested too deeply to read',
+    ],
+  ])('a document nested %s deep is an input error, not a stack overflow', async (_depth, yaml, expected) => {
+    expect((await asyncErrorOf(() => reader({ y: yaml }).yaml('y', schema, 'a list'))).message).toContain(
+      `Input "y" ${expected}`,
+    );
+  });
 });

@@ -1,7 +1,7 @@
 import { type AzureInputs, readAzureInputs } from '../lib/azure/inputs.js';
 import { quoteExcerpt } from '../lib/excerpt.js';
 import { parseStatusList, type StatusMatcher } from '../lib/http-status.js';
-import { parseImageRef } from '../lib/image-ref.js';
+import { parseImageRef, registryProblem } from '../lib/image-ref.js';
 import { type Env, InputReader } from '../lib/inputs.js';
 
 export const ACTIONS = ['release', 'deploy', 'swap', 'ramp', 'rollback'] as const;
@@ -185,13 +185,17 @@ export async function parseInputs(env: Env): Promise<DeploySlotInputs> {
   const lockTimeoutMs = reader.duration('lock-timeout', { default: '10m', max: 6 * 3_600_000 })!;
   const rollbackOnFailure = reader.boolean('rollback-on-failure', true);
   const allowedRegistries = reader.list('allowed-registries', { comma: true });
-  for (const registry of allowedRegistries)
-    if (!REGISTRY_HOST.test(registry))
+  for (const registry of allowedRegistries) {
+    // The shared registry rules (ports 1-65535, labels of at most 63 characters, no user:password@),
+    // plus a dot, localhost or an IP, as a registry host must have to start an image reference.
+    const problem =
+      registryProblem(registry) ?? (REGISTRY_HOST.test(registry) ? undefined : 'not a registry host');
+    if (problem)
       reader.fail(
         'allowed-registries',
-        'must list registry hosts (host or host:port, such as myacr.azurecr.io or ghcr.io), one per line or comma-separated',
-        registry,
+        `must list registry hosts (host or host:port, such as myacr.azurecr.io or ghcr.io), one per line or comma-separated (${problem}), got ${quoteExcerpt(registry)}`,
       );
+  }
 
   return {
     azure,

@@ -20,6 +20,26 @@ interface Common {
 const TRUE = new Set(['true', 'True', 'TRUE']);
 const FALSE = new Set(['false', 'False', 'FALSE']);
 
+/**
+ * No action input needs more than a few levels; a deeper document is a mistake or an attack, and the
+ * schema check's recursion would end in "Maximum call stack size exceeded".
+ */
+const MAX_YAML_DEPTH = 32;
+
+/** How deeply arrays and objects nest in a parsed document, counted without recursion. */
+function nestingDepth(doc: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[doc, 0]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!;
+    if (value === null || typeof value !== 'object') continue;
+    if (depth + 1 > deepest) deepest = depth + 1;
+    if (deepest > MAX_YAML_DEPTH) return deepest;
+    for (const child of Object.values(value)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
 function quote(value: string): string {
   const oneLine = value.replace(/\s*\n\s*/g, ' ');
   return JSON.stringify(oneLine.length > 80 ? `${oneLine.slice(0, 77)}...` : oneLine);
@@ -155,9 +175,19 @@ export class InputReader {
       const { parse } = await import('yaml');
       doc = parse(value);
     } catch (error) {
-      const reason = error instanceof Error ? (error.message.split('\n')[0] ?? '') : '';
+      const reason =
+        // The parser recurses per level, and reports its own stack overflow as a parse error.
+        error instanceof RangeError || /Maximum call stack/.test(String((error as Error)?.message))
+          ? 'it is nested too deeply to read'
+          : error instanceof Error
+            ? (error.message.split('\n')[0] ?? '')
+            : '';
       throw new InputError(`Input "${name}" must be valid YAML (${expected}): ${reason}`);
     }
+    if (nestingDepth(doc) > MAX_YAML_DEPTH)
+      throw new InputError(
+        `Input "${name}" must be ${expected}: it is nested more than ${MAX_YAML_DEPTH} levels deep.`,
+      );
     const problem = await validateAgainstSchema(schema, doc);
     if (problem) throw new InputError(`Input "${name}" must be ${expected}: ${problem}.`);
     return doc as T;

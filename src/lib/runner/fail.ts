@@ -18,6 +18,8 @@ export function failAction(actionName: string, error: unknown): void {
   // An error annotation is a command of its own, so only control characters need escaping here.
   let message = escapeControlCharacters(errorMessage(error).split('\n')[0]?.trim() || 'unknown error');
   if (message.length > MAX_FAILURE_LINE) message = `${message.slice(0, MAX_FAILURE_LINE - 3)}...`;
-  if (error instanceof Error && error.stack) core.debug(error.stack);
+  // The stack repeats the message, which may hold a user's value: escaped line by line like the rest.
+  if (error instanceof Error && error.stack)
+    core.debug(error.stack.split('\n').map(escapeControlCharacters).join('\n'));
   core.setFailed(`${actionName}: ${isExplainedError(error) ? '' : 'unexpected error: '}${message}`);
 }

@@ -95,7 +95,11 @@ describe('inputs', () => {
     ['allowed-registries', 'ghcr.io/org', /must list registry hosts/],
     ['allowed-registries', 'myacr.azurecr.io:65536', /port must be a number from 1 to 65535/],
     ['allowed-registries', `${'a'.repeat(64)}.example`, /longer than 63 characters/],
-    ['allowed-registries', 'user:s3cret@myacr.azurecr.io', /must not hold a user name or password\), got "\*\*\*@myacr/],
+    [
+      'allowed-registries',
+      'user:s3cret@myacr.azurecr.io',
+      /must not hold a user name or password\), got "\*\*\*@myacr/,
+    ],
     ['registry-username', '', /required when registry-password is set/],
     ['app-settings', 'A: [1, 2]', /YAML map of NAME: value/],
     ['sticky-settings', 'GOOD\nbad name', /app setting names/],

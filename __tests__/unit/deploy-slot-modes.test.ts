@@ -398,6 +398,8 @@ describe("the action's entry, run(env, deps)", () => {
       /::error::deploy-slot: release cancelled by SIGTERM in swap\. Rolled back: production serves ghcr.io\/o\/web:1.0.0 as before the run/,
     );
     expect(result.outputs['rolled-back']).toBe('true');
+    // The swap took effect before the cancel (its answer was lost): the image did go live.
+    expect(result.outputs['swapped']).toBe('true');
     expect(result.summary).toContain('↩️ failed, rolled back');
     expect(mem.slot('production').image).toBe(V1);
     // The run stops listening when it ends: the process's own signal handling comes back.

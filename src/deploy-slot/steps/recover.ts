@@ -58,6 +58,9 @@ export async function recover(
             );
           } else deps.log(`${ctx.target} was not changed; nothing to undo.`);
         } else if (plan.kind === 'swap-back') {
+          // The target serves this run's image, so its swap took effect (even if its answer was lost
+          // to a cancel): the `swapped` output says so, as well as rolled-back.
+          ctx.swapped = true;
           await withConflictRetry(ctx, () => ctx.platform.swap(ctx.slot, ctx.target));
           // Waiting, not strict verification: the old release is known good, and instances the failed
           // release left behind may still answer errors for a moment after the switch.

@@ -9,9 +9,9 @@ import { CliRuntime } from '../../sandbox/dataplane/runtime.js';
 import { type SlotSettings, SwapWarmUpError, swap, swappedSettings } from '../../sandbox/dataplane/swap.js';
 import { buildTestImage } from '../../sandbox/testimage/build.js';
 import { repoRoot } from '../helpers/runner.js';
-import { sleep } from '../helpers/servers.js';
 import { selfSignedCert } from '../helpers/tls.js';
 import { requireTool } from '../helpers/tools.js';
+import { waitFor } from '../helpers/wait.js';
 
 describe('settings after a swap', () => {
   test('sticky settings stay with their slot; the rest travels with the app', () => {
@@ -97,11 +97,17 @@ test('a swap under 100 concurrent connections fails no request, and production t
     maxDurationMs: 90_000,
     ca: tls.cert,
   });
-  await sleep(1_000);
+  await waitFor(() => (load.progress().bodies['v1'] ?? 0) >= 200, {
+    timeoutMs: 30_000,
+    what: '200 answers from v1 under load',
+  });
   const started = Date.now();
   await swap(staging, production, { source: stagingSettings, target: prodSettings }, [], opts);
   const swapMs = Date.now() - started;
-  await sleep(1_000);
+  await waitFor(() => (load.progress().bodies['v2'] ?? 0) >= 100, {
+    timeoutMs: 10_000,
+    what: '100 answers from v2 after the swap',
+  });
   const report = await load.stop();
   console.log(
     `swap under load: ${report.total} requests, ${report.failed} failed, swap took ${swapMs} ms, p99 ${report.p99Ms} ms`,

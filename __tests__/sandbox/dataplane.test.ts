@@ -5,15 +5,16 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { startLoad } from '../../sandbox/dataplane/load.js';
 import { buildTestImage, pushImage } from '../../sandbox/testimage/build.js';
+import { stateDir } from '../../scripts/lib/containers.mjs';
 import { startRegistry } from '../helpers/containers.js';
-import { repoRoot } from '../helpers/runner.js';
 import { sleep } from '../helpers/servers.js';
 import { requireTool } from '../helpers/tools.js';
 import { waitFor, waitForValue } from '../helpers/wait.js';
 import { admin, call, type Reply, type SandboxProcess, startSandbox, tokenFor } from './helpers.js';
 
 // Sandbox part 2 end to end: ARM calls change what real podman containers serve behind the front door.
-const storage = join(repoRoot, '.tmp', 'sandbox-store');
+// Container stores are large: under $SLOTLINE_STATE_DIR, outside the work tree.
+const storage = stateDir('sandbox-store');
 const V1 = 'localhost/slotline/testapp:e2e-v1';
 const V2 = 'localhost/slotline/testapp:e2e-v2';
 const API = 'api-version=2024-04-01';

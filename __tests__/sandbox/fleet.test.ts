@@ -10,14 +10,15 @@ import { MetricStore } from '../../sandbox/dataplane/metric-store.js';
 import { PlanMetricsSampler } from '../../sandbox/dataplane/plan-metrics.js';
 import { CliRuntime } from '../../sandbox/dataplane/runtime.js';
 import { buildTestImage } from '../../sandbox/testimage/build.js';
-import { repoRoot } from '../helpers/runner.js';
+import { stateDir } from '../../scripts/lib/containers.mjs';
 import { sleep } from '../helpers/servers.js';
 import { selfSignedCert } from '../helpers/tls.js';
 import { requireTool } from '../helpers/tools.js';
 import { waitFor } from '../helpers/wait.js';
 
 // Real containers: the busybox test image built with buildah, run with podman, behind the TLS front door.
-const storage = join(repoRoot, '.tmp', 'sandbox-store');
+// Container stores are large: under $SLOTLINE_STATE_DIR, outside the work tree.
+const storage = stateDir('sandbox-store');
 const IMAGE = 'localhost/slotline/testapp:fleet';
 const secrets = mkdtempSync(join(tmpdir(), 'slotline-fleet-'));
 const runtime = new CliRuntime('podman', secrets, storage);

@@ -8,7 +8,7 @@ import { startLoad } from '../../sandbox/dataplane/load.js';
 import { CliRuntime } from '../../sandbox/dataplane/runtime.js';
 import { type SlotSettings, SwapWarmUpError, swap, swappedSettings } from '../../sandbox/dataplane/swap.js';
 import { buildTestImage } from '../../sandbox/testimage/build.js';
-import { repoRoot } from '../helpers/runner.js';
+import { stateDir } from '../../scripts/lib/containers.mjs';
 import { selfSignedCert } from '../helpers/tls.js';
 import { requireTool } from '../helpers/tools.js';
 import { waitFor } from '../helpers/wait.js';
@@ -39,7 +39,8 @@ describe('settings after a swap', () => {
 });
 
 // Real containers behind the real front door, under 100 concurrent connections.
-const storage = join(repoRoot, '.tmp', 'sandbox-store');
+// Container stores are large: under $SLOTLINE_STATE_DIR, outside the work tree.
+const storage = stateDir('sandbox-store');
 const IMAGE = 'localhost/slotline/testapp:swap';
 const secrets = mkdtempSync(join(tmpdir(), 'slotline-swap-'));
 const runtime = new CliRuntime('podman', secrets, storage);

@@ -167,7 +167,7 @@ test('a swap through ARM under 100 concurrent connections fails no request; prod
   });
   const report = await load.stop();
   console.log(
-    `ARM swap under load: ${report.total} requests, ${report.failed} failed, swap LRO ${swapMs} ms`,
+    `ARM swap under load: ${report.total} requests, ${report.failed} failed (${JSON.stringify(report.failures)}), swap LRO ${swapMs} ms`,
   );
   if (process.env.DEBUG_SANDBOX)
     console.log(

@@ -52,7 +52,7 @@ export function renderActionDoc(name, action) {
     `Runs on \`${action.runs?.using}\`.`,
   ];
   if (existsSync(join(repoRoot, 'examples', name, 'README.md'))) {
-    lines.push('', `See [examples/${name}](../examples/${name}/README.md) for worked examples.`);
+    lines.push('', `See [examples/${name}](../examples/${name}/README.md) for examples and notes.`);
   }
   return `${lines.join('\n')}\n`;
 }

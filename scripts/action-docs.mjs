@@ -1,5 +1,6 @@
 // Generates action-docs/<name>.md from each action.yml, so the reference can never drift from the
-// declarations. Hand-written examples live in action-docs/examples/ and are linked, not generated.
+// declarations. Hand-written examples live in examples/<action>/ and are linked, not generated, so
+// action-docs/ holds only generated pages.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -50,8 +51,8 @@ export function renderActionDoc(name, action) {
     '',
     `Runs on \`${action.runs?.using}\`.`,
   ];
-  if (existsSync(join(repoRoot, 'action-docs', 'examples', `${name}.md`))) {
-    lines.push('', `See [examples/${name}.md](examples/${name}.md) for worked workflows.`);
+  if (existsSync(join(repoRoot, 'examples', name, 'README.md'))) {
+    lines.push('', `See [examples/${name}](../examples/${name}/README.md) for examples and notes.`);
   }
   return `${lines.join('\n')}\n`;
 }

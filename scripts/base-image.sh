@@ -6,12 +6,13 @@
 # Usage: scripts/base-image.sh [--force] [--push docker://HOST/REPO:TAG [--creds USER:PASS]]
 # Prints the local image name on the last line of stdout. Cached: when an image built from the same
 # package list is already in the store it is reused (a few ms), unless --force.
-# Storage: a private vfs store under $SLOTLINE_CONTAINERS_DIR (default .tmp/containers in the repo), so it
-# never collides with other buildah/podman users on the machine.
+# Storage: a private vfs store under $SLOTLINE_CONTAINERS_DIR (default $SLOTLINE_STATE_DIR/containers, that
+# is ~/.cache/slotline/containers, outside the work tree), so it never collides with other buildah/podman
+# users on the machine. The store and its flags come from scripts/lib/containers.mjs, as for the tests.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
-store=${SLOTLINE_CONTAINERS_DIR:-$repo/.tmp/containers}
+store=$(node "$repo/scripts/lib/containers.mjs" store-dir)
 image=${SLOTLINE_BASE_IMAGE:-localhost/slotline/python-base:bookworm}
 suite=bookworm
 # Only what the app imports at run time; minbase keeps everything else out (no docs, no man pages).
@@ -32,7 +33,10 @@ for tool in buildah mmdebstrap; do
   command -v "$tool" >/dev/null || { echo "base-image: $tool not found; run scripts/install-system-deps.sh" >&2; exit 1; }
 done
 
-buildah_() { buildah --storage-driver vfs --root "$store/storage" --runroot "$store/run" "$@"; }
+mapfile -t storage_flags < <(node "$repo/scripts/lib/containers.mjs" storage-flags "$store")
+# Never fall back to the machine's default store.
+[ "${#storage_flags[@]}" -gt 0 ] || { echo "base-image: no storage flags from scripts/lib/containers.mjs" >&2; exit 1; }
+buildah_() { buildah "${storage_flags[@]}" "$@"; }
 mkdir -p "$store"
 
 # The cache key is the suite plus the package list: a change to either builds a new image.

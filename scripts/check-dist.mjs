@@ -55,10 +55,7 @@ try {
   );
   const problems = [
     ...compare(join(temp, 'dist'), join(repoRoot, 'dist'), 'dist'),
-    // action-docs/examples/ is hand-written (scripts/action-docs.mjs links it), so only the generated pages compare.
-    ...compare(join(temp, 'action-docs'), join(repoRoot, 'action-docs'), 'action-docs').filter(
-      (problem) => !problem.startsWith('action-docs/examples/'),
-    ),
+    ...compare(join(temp, 'action-docs'), join(repoRoot, 'action-docs'), 'action-docs'),
   ];
   if (problems.length > 0) {
     console.error(

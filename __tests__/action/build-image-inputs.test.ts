@@ -4,7 +4,7 @@ import { parseInputs } from '../../src/build-image/inputs.js';
 import { defaultDeps, run } from '../../src/build-image/main.js';
 import type { EventContext } from '../../src/build-image/metadata.js';
 import type { Exec, ExecOptions } from '../../src/lib/exec.js';
-import { inputEnv, repoRoot, runBundle, runInProcess } from '../helpers/runner.js';
+import { inputEnv, repoRoot, runInProcess } from '../helpers/runner.js';
 
 const appDir = join(repoRoot, 'examples', 'flask-app');
 
@@ -351,12 +351,4 @@ describe('builder selection', () => {
     );
     expect(calls).toEqual([]);
   });
-});
-
-test('the bundle fails fast on a missing required input, as the runner runs it', async () => {
-  const started = performance.now();
-  const result = await runBundle('build-image', { context: appDir, repository: 'contoso/portal' });
-  expect(result.exitCode).toBe(1);
-  expect(result.log).toContain('::error::build-image: Input "registry" is required and was not supplied.');
-  expect(performance.now() - started).toBeLessThan(5_000);
 });

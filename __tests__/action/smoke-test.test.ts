@@ -36,10 +36,15 @@ test('a healthy app passes: outputs, summary and exit 0 as the runner sees them'
   expect(step.exitCode).toBe(0);
   expect(step.outputs['passed']).toBe('true');
   expect(step.outputs['failed']).toBe('0');
-  expect(JSON.parse(step.outputs['results']!)).toEqual({
+  const results = JSON.parse(step.outputs['results']!) as Record<string, { 'latency-ms': unknown }>;
+  expect(results).toEqual({
     home: expect.objectContaining({ passed: true, status: 200, attempts: 1, reason: null }),
   });
-  expect(Number(step.outputs['p95-latency-ms'])).toBeGreaterThanOrEqual(0);
+  // The check's own latency, a whole number of milliseconds, and with one check it is the p95. (Number('')
+  // is 0, so a bare `Number(output) >= 0` passed with no latency at all.)
+  expect(results['home']!['latency-ms']).toEqual(expect.any(Number));
+  expect(step.outputs['p95-latency-ms']).toMatch(/^\d+$/);
+  expect(step.outputs['p95-latency-ms']).toBe(String(results['home']!['latency-ms']));
   expect(step.summary).toContain('## Smoke test: passed');
   expect(step.summary).toContain('| ✅ | home | GET / | 200 |');
   expect(step.summary).toContain('```mermaid');

@@ -3,16 +3,18 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { podmanFlags, storeDir as sharedStoreDir, storageConf } from '../../scripts/lib/containers.mjs';
 import { repoRoot } from './runner.js';
 
 /**
  * Real container tooling for the tests: a private buildah/podman store (shared with
  * `npm run base-image`, so the base image is built once), and a docker-registry with htpasswd auth on
- * 127.0.0.1. Nothing here touches the machine's default container storage or auth files.
+ * 127.0.0.1. Nothing here touches the machine's default container storage or auth files. The store and
+ * its flags come from scripts/lib/containers.mjs: under $SLOTLINE_STATE_DIR, outside the work tree.
  */
 
 /** The store scripts/base-image.sh uses by default. */
-export const storeDir = join(repoRoot, '.tmp', 'containers');
+export const storeDir = sharedStoreDir();
 
 /** Fail, never skip, when a tool the test drives is missing. */
 export function requireTools(...tools: string[]): void {
@@ -64,11 +66,8 @@ export interface ContainerEnv {
 export function containerEnv(insecureRegistries: string[]): ContainerEnv {
   const dir = mkdtempSync(join(tmpdir(), 'slotline-containers-'));
   mkdirSync(storeDir, { recursive: true });
-  const storageConf = join(dir, 'storage.conf');
-  writeFileSync(
-    storageConf,
-    `[storage]\ndriver = "vfs"\ngraphroot = "${storeDir}/storage"\nrunroot = "${storeDir}/run"\n`,
-  );
+  const storageConfFile = join(dir, 'storage.conf');
+  writeFileSync(storageConfFile, storageConf(storeDir));
   const registriesConf = join(dir, 'registries.conf');
   writeFileSync(
     registriesConf,
@@ -80,7 +79,7 @@ export function containerEnv(insecureRegistries: string[]): ContainerEnv {
   return {
     dir,
     env: {
-      CONTAINERS_STORAGE_CONF: storageConf,
+      CONTAINERS_STORAGE_CONF: storageConfFile,
       CONTAINERS_REGISTRIES_CONF: registriesConf,
       BUILDAH_ISOLATION: 'chroot',
     },
@@ -209,16 +208,5 @@ export function tool(
 
 /** podman with the flags this host needs (toolchain.md §6), on the private store. */
 export function podmanArgs(): string[] {
-  return [
-    '--storage-driver',
-    'vfs',
-    '--root',
-    `${storeDir}/storage`,
-    '--runroot',
-    `${storeDir}/run`,
-    '--cgroup-manager',
-    'cgroupfs',
-    '--runtime',
-    'runc',
-  ];
+  return podmanFlags(storeDir);
 }

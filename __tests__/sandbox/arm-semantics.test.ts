@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { waitFor } from '../helpers/wait.js';
 import { call, FAST, type Reply, type SandboxProcess, siteId, startSandbox, tokenFor } from './helpers.js';
 
 // ARM behaviour beyond the examples' shapes: case-insensitive paths, any api-version, the 409 lock while a
@@ -29,7 +30,17 @@ const arm = (method: string, path: string, body?: unknown, apiVersion = '2025-05
   );
 const site = (slot?: string) => siteId(sb.conn, slot);
 const code = (reply: Reply) => (reply.body as { error?: { code?: string } }).error?.code;
-const settle = () => new Promise((r) => setTimeout(r, FAST.operationDurationMs + 300));
+/** The long-running operation a 202 reply started has finished: its Location answers 200. */
+const finished = async (accepted: Reply) => {
+  expect(accepted.status).toBe(202);
+  await waitFor(
+    async () => (await call(sb, 'GET', accepted.headers['location']!, { token })).status === 200,
+    {
+      timeoutMs: FAST.operationDurationMs + 10_000,
+      what: `${accepted.headers['location']} to answer 200`,
+    },
+  );
+};
 const settings = async (slot?: string) =>
   (
     (await arm('POST', `${site(slot)}/config/appsettings/list`)).body as {
@@ -76,11 +87,9 @@ test('while a swap runs, writes to the site and its slots get 409 Conflict; read
   expect((await arm('GET', site('staging'))).status).toBe(200);
   const poll = await call(sb, 'GET', swap.headers['location']!, { token });
   expect(poll.status).toBe(202);
-  await settle();
-  expect((await call(sb, 'GET', swap.headers['location']!, { token })).status).toBe(200);
+  await finished(swap);
   // Swap back to leave the demo as it was.
-  expect((await arm('POST', `${site()}/slotsswap`, { targetSlot: 'staging' })).status).toBe(202);
-  await settle();
+  await finished(await arm('POST', `${site()}/slotsswap`, { targetSlot: 'staging' }));
 });
 
 test('a swap needs targetSlot, and a slot cannot swap with itself', async () => {
@@ -114,8 +123,7 @@ test('swap with preview: applySlotConfig gives staging production sticky values,
   const stagingSite = (await arm('GET', site('staging'))).body as { properties: { targetSwapSlot: string } };
   expect(stagingSite.properties.targetSwapSlot).toBe('production');
   // Phase 2: complete the swap.
-  expect((await arm('POST', `${site('staging')}/slotsswap`, { targetSlot: 'production' })).status).toBe(202);
-  await settle();
+  await finished(await arm('POST', `${site('staging')}/slotsswap`, { targetSlot: 'production' }));
   expect(await settings()).toMatchObject({ APP_SLOT_LABEL: 'production', RELEASE: 'v2' });
   expect(await settings('staging')).toMatchObject({ APP_SLOT_LABEL: 'staging' });
   expect(await settings('staging')).not.toHaveProperty('RELEASE');
@@ -128,8 +136,7 @@ test('swap with preview: applySlotConfig gives staging production sticky values,
     destinationSlotName: 'production',
   });
   // Roll back: the second swap.
-  expect((await arm('POST', `${site()}/slotsswap`, { targetSlot: 'staging' })).status).toBe(202);
-  await settle();
+  await finished(await arm('POST', `${site()}/slotsswap`, { targetSlot: 'staging' }));
   expect(await settings()).not.toHaveProperty('RELEASE');
 });
 
@@ -212,14 +219,12 @@ test('config/web PATCH sets linuxFxVersion, healthCheckPath and ramp-up rules, a
   });
   expect(notJson.status).toBe(400);
   // Routing rules are slot-bound: a swap leaves them with production.
-  expect((await arm('POST', `${site()}/slotsswap`, { targetSlot: 'staging' })).status).toBe(202);
-  await settle();
+  await finished(await arm('POST', `${site()}/slotsswap`, { targetSlot: 'staging' }));
   const afterSwap = (await arm('GET', `${site()}/config/web`)).body as {
     properties: Record<string, unknown>;
   };
   expect(afterSwap.properties['experiments']).toEqual({ rampUpRules: rules });
-  expect((await arm('POST', `${site()}/slotsswap`, { targetSlot: 'staging' })).status).toBe(202);
-  await settle();
+  await finished(await arm('POST', `${site()}/slotsswap`, { targetSlot: 'staging' }));
   await arm('PATCH', `${site()}/config/web`, {
     properties: { healthCheckPath: '/healthz', experiments: { rampUpRules: [] } },
   });

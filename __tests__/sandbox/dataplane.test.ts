@@ -5,14 +5,16 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { startLoad } from '../../sandbox/dataplane/load.js';
 import { buildTestImage, pushImage } from '../../sandbox/testimage/build.js';
+import { stateDir } from '../../scripts/lib/containers.mjs';
 import { startRegistry } from '../helpers/containers.js';
-import { repoRoot } from '../helpers/runner.js';
 import { sleep } from '../helpers/servers.js';
 import { requireTool } from '../helpers/tools.js';
+import { waitFor, waitForValue } from '../helpers/wait.js';
 import { admin, call, type Reply, type SandboxProcess, startSandbox, tokenFor } from './helpers.js';
 
 // Sandbox part 2 end to end: ARM calls change what real podman containers serve behind the front door.
-const storage = join(repoRoot, '.tmp', 'sandbox-store');
+// Container stores are large: under $SLOTLINE_STATE_DIR, outside the work tree.
+const storage = stateDir('sandbox-store');
 const V1 = 'localhost/slotline/testapp:e2e-v1';
 const V2 = 'localhost/slotline/testapp:e2e-v2';
 const API = 'api-version=2024-04-01';
@@ -59,12 +61,13 @@ const arm = (method: string, path: string, body?: unknown): Promise<Reply> =>
 async function lro(method: string, path: string, body?: unknown): Promise<Reply> {
   const first = await arm(method, path, body);
   if (first.status !== 202) return first;
-  for (let i = 0; i < 600; i++) {
-    await sleep(200);
-    const poll = await call(sb, 'GET', first.headers['location']!, { token });
-    if (poll.status !== 202) return poll;
-  }
-  throw new Error('operation did not end');
+  return await waitForValue(
+    async () => {
+      const poll = await call(sb, 'GET', first.headers['location']!, { token });
+      return poll.status === 202 ? undefined : poll;
+    },
+    { timeoutMs: 120_000, intervalMs: 200, what: `${method} ${path} to end` },
+  );
 }
 
 async function host(slot?: string): Promise<string> {
@@ -91,19 +94,21 @@ async function deploy(
 /** Poll a host until it answers `body`; the milliseconds it took. */
 async function waitForBody(hostName: string, body: string, timeoutMs = 60_000): Promise<number> {
   const started = Date.now();
-  while (Date.now() - started < timeoutMs) {
-    const report = await startLoad({
-      url: `https://${hostName}/`,
-      concurrency: 1,
-      maxDurationMs: 5_000,
-      maxRequests: 1,
-      ca,
-      timeoutMs: 2_000,
-    }).done;
-    if (report.bodies[body]) return Date.now() - started;
-    await sleep(100);
-  }
-  throw new Error(`${hostName} did not serve "${body}" within ${timeoutMs} ms`);
+  await waitFor(
+    async () => {
+      const report = await startLoad({
+        url: `https://${hostName}/`,
+        concurrency: 1,
+        maxDurationMs: 5_000,
+        maxRequests: 1,
+        ca,
+        timeoutMs: 2_000,
+      }).done;
+      return report.bodies[body] !== undefined;
+    },
+    { timeoutMs, intervalMs: 100, what: `${hostName} to serve "${body}"` },
+  );
+  return Date.now() - started;
 }
 
 beforeAll(async () => {
@@ -145,17 +150,24 @@ test('a swap through ARM under 100 concurrent connections fails no request; prod
   const prodHost = await host();
   await waitForBody(prodHost, 'slotline test app v1');
   const load = startLoad({ url: `https://${prodHost}/`, concurrency: 100, maxDurationMs: 120_000, ca });
-  await sleep(1_000);
+  // The swap starts once every connection has had answers from v1.
+  await waitFor(() => (load.progress().bodies['slotline test app v1'] ?? 0) >= 200, {
+    timeoutMs: 30_000,
+    what: '200 answers from v1 under load',
+  });
   const started = Date.now();
   const result = await lro('POST', `${site}/slots/staging/slotsswap`, {
     targetSlot: 'production',
     preserveVnet: true,
   });
   const swapMs = Date.now() - started;
-  await sleep(1_000);
+  await waitFor(() => (load.progress().bodies['slotline test app v2'] ?? 0) >= 100, {
+    timeoutMs: 10_000,
+    what: '100 answers from v2 under load after the swap',
+  });
   const report = await load.stop();
   console.log(
-    `ARM swap under load: ${report.total} requests, ${report.failed} failed, swap LRO ${swapMs} ms`,
+    `ARM swap under load: ${report.total} requests, ${report.failed} failed (${JSON.stringify(report.failures)}), swap LRO ${swapMs} ms`,
   );
   if (process.env.DEBUG_SANDBOX)
     console.log(
@@ -206,6 +218,8 @@ test('metrics count exactly the requests sent, per status class, at a seconds gr
   await deploy('staging', V1, { SLOT_NAME: 'staging' });
   const stagingHost = await host('staging');
   await waitForBody(stagingHost, 'slotline test app v1');
+  // A fixed wait, on purpose: metrics have a one-second grain, so the count starts at a second boundary
+  // that the warm-up requests above cannot reach.
   await sleep(1_100);
   const from = new Date(Math.floor(Date.now() / 1000) * 1000);
   const ok = await startLoad({
@@ -223,6 +237,7 @@ test('metrics count exactly the requests sent, per status class, at a seconds gr
     ca,
   }).done;
   expect(ok.total + bad.total).toBe(40);
+  // A fixed wait, on purpose: the last second of requests must be over before the query reads it.
   await sleep(1_100);
   const to = new Date(Math.ceil(Date.now() / 1000) * 1000);
   const reply = await arm(
@@ -312,18 +327,23 @@ describe('autoscale', () => {
       ((await arm('GET', plan)).body as { sku: { capacity: number } }).sku.capacity;
     const seen: number[] = [];
     const load = startLoad({ url: `https://${await host()}/`, concurrency: 16, maxDurationMs: 60_000, ca });
-    for (let i = 0; i < 40 && !seen.includes(3); i++) {
-      await sleep(1_000);
+    // Sampled once a second (the engine's minute at --time-scale 60), to record every capacity it passes.
+    const sample = async () => {
       seen.push(await capacity());
-    }
+      return seen.at(-1);
+    };
+    await waitFor(async () => (await sample()) === 3, {
+      timeoutMs: 40_000,
+      intervalMs: 1_000,
+      what: 'scale out to 3',
+    });
     await load.stop();
-    expect(seen).toContain(3);
     expect(Math.max(...seen)).toBe(3);
-    for (let i = 0; i < 60 && seen.at(-1) !== 2; i++) {
-      await sleep(1_000);
-      seen.push(await capacity());
-    }
-    expect(seen.at(-1)).toBe(2);
+    await waitFor(async () => (await sample()) === 2, {
+      timeoutMs: 60_000,
+      intervalMs: 1_000,
+      what: 'scale in to 2',
+    });
     expect(Math.min(...seen)).toBe(2);
     const instances = await arm('GET', `${site}/instances`);
     expect((instances.body as { value: unknown[] }).value.length).toBeLessThanOrEqual(3);
@@ -366,13 +386,17 @@ test('registry credentials come from the DOCKER_REGISTRY_SERVER_* app settings a
       `DOCKER|${image}`,
     );
     // A wrong password: the pull is refused and the slot keeps serving what it had.
+    const logBefore = sb.output().length;
     await deploy('staging', `${registry.host}/slotline/testapp:missing`, {
       SLOT_NAME: 'staging',
       DOCKER_REGISTRY_SERVER_URL: `http://${registry.host}`,
       DOCKER_REGISTRY_SERVER_USERNAME: 'deployer',
       DOCKER_REGISTRY_SERVER_PASSWORD: 'wrong',
     });
-    await sleep(2_000);
+    await waitFor(() => /testapp:missing/.test(sb.output().slice(logBefore)), {
+      timeoutMs: 30_000,
+      what: 'the sandbox to log the refused pull',
+    });
     await waitForBody(await host('staging'), 'slotline test app v1', 5_000);
     expect(sb.output()).not.toContain(password);
   } finally {
@@ -387,16 +411,18 @@ test('a killed production instance is routed around under load and replaced', as
   );
   expect(before).toHaveLength(2);
   const load = startLoad({ url: `https://${prodHost}/`, concurrency: 20, maxDurationMs: 60_000, ca });
-  await sleep(500);
+  await waitFor(() => load.progress().total >= 40, { timeoutMs: 10_000, what: 'the load to be under way' });
   podman(['kill', before[0]!]);
   let after: string[] = [];
-  for (let i = 0; i < 30; i++) {
-    await sleep(500);
-    after = ((await arm('GET', `${site}/instances`)).body as { value: { name: string }[] }).value.map(
-      (i) => i.name,
-    );
-    if (after.length === 2 && !after.includes(before[0]!)) break;
-  }
+  await waitFor(
+    async () => {
+      after = ((await arm('GET', `${site}/instances`)).body as { value: { name: string }[] }).value.map(
+        (i) => i.name,
+      );
+      return after.length === 2 && !after.includes(before[0]!);
+    },
+    { timeoutMs: 15_000, intervalMs: 500, what: 'the killed instance to be replaced' },
+  ).catch(() => undefined); // The expectations below say what was seen instead.
   const report = await load.stop();
   console.log(`failover through the front door: ${report.failed} failed of ${report.total} requests`);
   expect(after).toHaveLength(2);

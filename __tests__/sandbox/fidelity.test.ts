@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { repoRoot } from '../helpers/runner.js';
+import { waitFor } from '../helpers/wait.js';
 import {
   admin,
   call,
@@ -98,14 +99,15 @@ function expectLike(file: string, status: string, reply: Reply, ignore: string[]
 
 async function waitForOperation(reply: Reply): Promise<void> {
   const url = reply.headers['azure-asyncoperation'] ?? reply.headers['location'];
-  for (let i = 0; i < 50; i++) {
-    const poll = await call(sb, 'GET', url!, { token });
-    const status = (poll.body as { status?: string } | undefined)?.status;
-    if (poll.status === 200 && (status === undefined || status === 'Succeeded')) return;
-    if (status === 'Failed' || poll.status >= 400) throw new Error(`operation failed: ${poll.text}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('operation did not finish');
+  await waitFor(
+    async () => {
+      const poll = await call(sb, 'GET', url!, { token });
+      const status = (poll.body as { status?: string } | undefined)?.status;
+      if (status === 'Failed' || poll.status >= 400) throw new Error(`operation failed: ${poll.text}`);
+      return poll.status === 200 && (status === undefined || status === 'Succeeded');
+    },
+    { timeoutMs: 10_000, intervalMs: 100, what: `${url} to succeed` },
+  );
 }
 
 beforeAll(async () => {

@@ -10,13 +10,15 @@ import { MetricStore } from '../../sandbox/dataplane/metric-store.js';
 import { PlanMetricsSampler } from '../../sandbox/dataplane/plan-metrics.js';
 import { CliRuntime } from '../../sandbox/dataplane/runtime.js';
 import { buildTestImage } from '../../sandbox/testimage/build.js';
-import { repoRoot } from '../helpers/runner.js';
+import { stateDir } from '../../scripts/lib/containers.mjs';
 import { sleep } from '../helpers/servers.js';
 import { selfSignedCert } from '../helpers/tls.js';
 import { requireTool } from '../helpers/tools.js';
+import { waitFor } from '../helpers/wait.js';
 
 // Real containers: the busybox test image built with buildah, run with podman, behind the TLS front door.
-const storage = join(repoRoot, '.tmp', 'sandbox-store');
+// Container stores are large: under $SLOTLINE_STATE_DIR, outside the work tree.
+const storage = stateDir('sandbox-store');
 const IMAGE = 'localhost/slotline/testapp:fleet';
 const secrets = mkdtempSync(join(tmpdir(), 'slotline-fleet-'));
 const runtime = new CliRuntime('podman', secrets, storage);
@@ -61,9 +63,15 @@ test('a config change starts the new image before the old one stops: no failed r
     maxDurationMs: 60_000,
     ca: tls.cert,
   });
-  await sleep(500);
+  await waitFor(() => (load.progress().bodies['v1'] ?? 0) >= 20, {
+    timeoutMs: 10_000,
+    what: '20 answers from v1',
+  });
   await fleet.reconcile({ image: IMAGE, env: env('v2'), healthCheckPath: '/healthz' }, 2);
-  await sleep(500);
+  await waitFor(() => (load.progress().bodies['v2'] ?? 0) >= 20, {
+    timeoutMs: 10_000,
+    what: '20 answers from v2',
+  });
   const report = await load.stop();
   expect(report.failed).toBe(0);
   expect(Object.keys(report.bodies).sort()).toEqual(['v1', 'v2']);
@@ -88,6 +96,7 @@ test('plan metrics come from the containers: CPU under load, memory, queue lengt
     maxDurationMs: 30_000,
     ca: tls.cert,
   });
+  // A fixed wait, on purpose: CPU is measured over the window between two ticks, under load.
   await sleep(1_500);
   await sampler.tick();
   await load.stop();
@@ -115,7 +124,7 @@ test('a killed container is routed around, then replaced: capacity comes back', 
     maxDurationMs: 60_000,
     ca: tls.cert,
   });
-  await sleep(300);
+  await waitFor(() => load.progress().total >= 20, { timeoutMs: 10_000, what: 'the load to be under way' });
   execFileSync('podman', [
     '--storage-driver',
     'vfs',
@@ -126,9 +135,16 @@ test('a killed container is routed around, then replaced: capacity comes back', 
     'kill',
     victim.containerId,
   ]);
-  await sleep(300);
+  await waitFor(async () => !(await runtime.isRunning(victim.containerId)), {
+    timeoutMs: 10_000,
+    what: 'the killed container to stop',
+  });
   await fleet.healthRound();
-  await sleep(300);
+  const atRound = load.progress().total;
+  await waitFor(() => load.progress().total >= atRound + 20, {
+    timeoutMs: 10_000,
+    what: '20 more requests after the health round',
+  });
   const report = await load.stop();
   console.log(
     `failover under load: ${report.failed} failed of ${report.total} requests (${JSON.stringify(report.failures)})`,
@@ -153,8 +169,10 @@ test("a container that crashes after N requests (the test image's crash-after mo
     maxRequests: 6,
     ca: tls.cert,
   }).done;
-  await sleep(1_000);
-  expect(await runtime.isRunning(first!.containerId)).toBe(false);
+  await waitFor(async () => !(await runtime.isRunning(first!.containerId)), {
+    timeoutMs: 10_000,
+    what: 'the container to crash',
+  });
   await fleet.healthRound();
   expect(fleet.instances).toHaveLength(1);
   expect(fleet.instances[0]!.containerId).not.toBe(first!.containerId);

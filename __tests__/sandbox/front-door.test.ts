@@ -10,8 +10,9 @@ import {
   type SlotTarget,
 } from '../../sandbox/dataplane/front-door.js';
 import { startLoad } from '../../sandbox/dataplane/load.js';
-import { sleep, startServer, type TestServer } from '../helpers/servers.js';
+import { startServer, type TestServer } from '../helpers/servers.js';
 import { selfSignedCert } from '../helpers/tls.js';
+import { waitFor } from '../helpers/wait.js';
 
 const tls = selfSignedCert();
 const SITE = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/web';
@@ -128,7 +129,10 @@ test('switching the routing under load fails no request', async () => {
   const l = await listenFor({ production: true }, () => current, { tls });
   listeners.push(l);
   const load = startLoad({ url: `https://${l.host}/`, concurrency: 50, maxDurationMs: 20_000, ca: tls.cert });
-  await sleep(500);
+  await waitFor(() => (load.progress().bodies['v1'] ?? 0) >= 50, {
+    timeoutMs: 10_000,
+    what: '50 answers from v1',
+  });
   const before = current;
   current = {
     ...before,
@@ -137,7 +141,10 @@ test('switching the routing under load fails no request', async () => {
       ['staging', { ...before.slots.get('staging')!, instances: before.production.instances }],
     ]),
   };
-  await sleep(500);
+  await waitFor(() => (load.progress().bodies['v2'] ?? 0) >= 50, {
+    timeoutMs: 10_000,
+    what: '50 answers from v2',
+  });
   const report = await load.stop();
   expect(report.failed).toBe(0);
   expect(report.bodies['v1']).toBeGreaterThan(0);
@@ -151,9 +158,13 @@ test('an instance that dies is routed around: refused connections go to another 
   });
   listeners.push(l);
   const load = startLoad({ url: `https://${l.host}/`, concurrency: 20, maxDurationMs: 20_000, ca: tls.cert });
-  await sleep(300);
+  await waitFor(() => load.progress().total >= 20, { timeoutMs: 10_000, what: 'the load to be under way' });
   await doomed.close();
-  await sleep(700);
+  const atClose = load.progress().total;
+  await waitFor(() => load.progress().total >= atClose + 100, {
+    timeoutMs: 10_000,
+    what: '100 requests after the instance died',
+  });
   const report = await load.stop();
   expect(report.total).toBeGreaterThan(100);
   expect(report.failed).toBe(0);

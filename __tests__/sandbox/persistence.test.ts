@@ -4,6 +4,7 @@ import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, expect, test } from '@jest/globals';
 import { repoRoot } from '../helpers/runner.js';
+import { waitFor } from '../helpers/wait.js';
 import {
   call,
   FAST,
@@ -86,7 +87,10 @@ test('restart with the same state dir keeps resources, identities, signing keys 
     body: { location: 'West Europe', properties: {} },
   });
   expect(put.status).toBe(202);
-  await new Promise((r) => setTimeout(r, FAST.operationDurationMs + 200));
+  await waitFor(async () => (await call(first, 'GET', put.headers['location']!, { token })).status === 200, {
+    timeoutMs: FAST.operationDurationMs + 10_000,
+    what: 'the slot creation to finish',
+  });
   const settings = await call(
     first,
     'PUT',
@@ -186,8 +190,7 @@ test('`npm run sandbox` is the interface: ready line, and SIGTERM to npm stops t
     output += d;
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  for (let i = 0; i < 300 && !output.includes('sandbox: ready'); i++)
-    await new Promise((r) => setTimeout(r, 100));
+  await waitFor(() => output.includes('sandbox: ready'), { timeoutMs: 30_000, what: 'sandbox: ready' });
   expect(output).toMatch(
     /^sandbox: ready; ARM at https:\/\/127\.0\.0\.1:\d+, connection details in .*connection\.json\n$/,
   );
@@ -196,9 +199,8 @@ test('`npm run sandbox` is the interface: ready line, and SIGTERM to npm stops t
   process.kill(child.pid!, 'SIGTERM');
   await exited;
   // Nothing keeps listening once npm is gone: the signal reached the sandbox itself.
-  let listening = true;
-  for (let i = 0; i < 50 && listening; i++) {
-    listening = await new Promise<boolean>((resolve) => {
+  const listening = () =>
+    new Promise<boolean>((resolve) => {
       const socket = connect(port, '127.0.0.1');
       socket.once('connect', () => {
         socket.destroy();
@@ -206,8 +208,10 @@ test('`npm run sandbox` is the interface: ready line, and SIGTERM to npm stops t
       });
       socket.once('error', () => resolve(false));
     });
-    if (listening) await new Promise((r) => setTimeout(r, 100));
-  }
-  expect(listening).toBe(false);
+  await waitFor(async () => !(await listening()), {
+    timeoutMs: 5_000,
+    intervalMs: 100,
+    what: `port ${port} to close`,
+  });
   expect(output).toContain('sandbox: SIGTERM received, stopping');
 }, 60_000);

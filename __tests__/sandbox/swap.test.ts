@@ -8,10 +8,10 @@ import { startLoad } from '../../sandbox/dataplane/load.js';
 import { CliRuntime } from '../../sandbox/dataplane/runtime.js';
 import { type SlotSettings, SwapWarmUpError, swap, swappedSettings } from '../../sandbox/dataplane/swap.js';
 import { buildTestImage } from '../../sandbox/testimage/build.js';
-import { repoRoot } from '../helpers/runner.js';
-import { sleep } from '../helpers/servers.js';
+import { stateDir } from '../../scripts/lib/containers.mjs';
 import { selfSignedCert } from '../helpers/tls.js';
 import { requireTool } from '../helpers/tools.js';
+import { waitFor } from '../helpers/wait.js';
 
 describe('settings after a swap', () => {
   test('sticky settings stay with their slot; the rest travels with the app', () => {
@@ -39,7 +39,8 @@ describe('settings after a swap', () => {
 });
 
 // Real containers behind the real front door, under 100 concurrent connections.
-const storage = join(repoRoot, '.tmp', 'sandbox-store');
+// Container stores are large: under $SLOTLINE_STATE_DIR, outside the work tree.
+const storage = stateDir('sandbox-store');
 const IMAGE = 'localhost/slotline/testapp:swap';
 const secrets = mkdtempSync(join(tmpdir(), 'slotline-swap-'));
 const runtime = new CliRuntime('podman', secrets, storage);
@@ -97,11 +98,17 @@ test('a swap under 100 concurrent connections fails no request, and production t
     maxDurationMs: 90_000,
     ca: tls.cert,
   });
-  await sleep(1_000);
+  await waitFor(() => (load.progress().bodies['v1'] ?? 0) >= 200, {
+    timeoutMs: 30_000,
+    what: '200 answers from v1 under load',
+  });
   const started = Date.now();
   await swap(staging, production, { source: stagingSettings, target: prodSettings }, [], opts);
   const swapMs = Date.now() - started;
-  await sleep(1_000);
+  await waitFor(() => (load.progress().bodies['v2'] ?? 0) >= 100, {
+    timeoutMs: 10_000,
+    what: '100 answers from v2 after the swap',
+  });
   const report = await load.stop();
   console.log(
     `swap under load: ${report.total} requests, ${report.failed} failed, swap took ${swapMs} ms, p99 ${report.p99Ms} ms`,

@@ -38,6 +38,8 @@ export interface LoadReport {
 export interface LoadRun {
   stop(): Promise<LoadReport>;
   done: Promise<LoadReport>;
+  /** The counts so far, while the load runs: for waiting until it is under way or a version answered. */
+  progress(): Pick<LoadReport, 'total' | 'failed' | 'bodies'>;
 }
 
 export function startLoad(opts: LoadOptions): LoadRun {
@@ -104,6 +106,7 @@ export function startLoad(opts: LoadOptions): LoadRun {
   });
   return {
     done,
+    progress: () => ({ total, failed, bodies: { ...bodies } }),
     stop: () => {
       stopping = true;
       return done;

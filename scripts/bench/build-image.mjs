@@ -4,23 +4,22 @@
 //
 // Usage: node scripts/bench/build-image.mjs [--skip-base]
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stateDir, storageConf, storageFlags, storeDir } from '../lib/containers.mjs';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-const mainStore = join(repoRoot, '.tmp', 'containers');
+const mainStore = storeDir();
 const skipBase = process.argv.includes('--skip-base');
 const log = (msg) => console.error(`[bench build-image] ${msg}`);
 const seconds = (ms) => Math.round(ms / 100) / 10;
 
-const work = mkdtempSync(join(tmpdir(), 'bench-build-'));
+// The bench store holds several GB: under $SLOTLINE_STATE_DIR, not in /tmp (often a small tmpfs).
+mkdirSync(stateDir(), { recursive: true });
+const work = mkdtempSync(join(stateDir(), 'bench-build-'));
 const store = join(work, 'store');
-writeFileSync(
-  join(work, 'storage.conf'),
-  `[storage]\ndriver = "vfs"\ngraphroot = "${store}/storage"\nrunroot = "${store}/run"\n`,
-);
+writeFileSync(join(work, 'storage.conf'), storageConf(store));
 const containerEnv = { CONTAINERS_STORAGE_CONF: join(work, 'storage.conf'), BUILDAH_ISOLATION: 'chroot' };
 
 function timed(fn) {
@@ -87,12 +86,7 @@ try {
   execFileSync(
     'buildah',
     [
-      '--storage-driver',
-      'vfs',
-      '--root',
-      `${mainStore}/storage`,
-      '--runroot',
-      `${mainStore}/run`,
+      ...storageFlags(mainStore),
       'push',
       '--quiet',
       'localhost/slotline/python-base:bookworm',

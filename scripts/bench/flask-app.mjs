@@ -10,10 +10,11 @@ import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { podmanFlags, storeDir as sharedStoreDir, storageFlags } from '../lib/containers.mjs';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const appDir = join(repoRoot, 'examples', 'flask-app');
-const storeDir = join(repoRoot, '.tmp', 'containers');
+const storeDir = sharedStoreDir();
 const args = Object.fromEntries(
   process.argv.slice(2).map((a) => {
     const [k, v] = a.replace(/^--/, '').split('=');
@@ -133,19 +134,7 @@ async function startRedis() {
 }
 
 function podman(extra) {
-  return [
-    '--storage-driver',
-    'vfs',
-    '--root',
-    `${storeDir}/storage`,
-    '--runroot',
-    `${storeDir}/run`,
-    '--cgroup-manager',
-    'cgroupfs',
-    '--runtime',
-    'runc',
-    ...extra,
-  ];
+  return [...podmanFlags(storeDir), ...extra];
 }
 
 function buildImage() {
@@ -157,12 +146,7 @@ function buildImage() {
   execFileSync(
     'buildah',
     [
-      '--storage-driver',
-      'vfs',
-      '--root',
-      `${storeDir}/storage`,
-      '--runroot',
-      `${storeDir}/run`,
+      ...storageFlags(storeDir),
       'build',
       '--isolation',
       'chroot',

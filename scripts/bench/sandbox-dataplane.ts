@@ -1,13 +1,12 @@
 // Sandbox part 2 through ARM, with real containers: the time from a linuxFxVersion change to the first
 // healthy response on the slot's host, and the duration of a slot swap operation (idle and under load).
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { repoRoot } from '../../__tests__/helpers/runner.js';
 import { call, type Reply, startSandbox, tokenFor } from '../../__tests__/sandbox/helpers.js';
 import { startLoad } from '../../sandbox/dataplane/load.js';
 import { buildTestImage } from '../../sandbox/testimage/build.js';
+import { stateDir } from '../lib/containers.mjs';
 
-const storage = join(repoRoot, '.tmp', 'sandbox-store');
+const storage = stateDir('sandbox-store');
 const images = ['localhost/slotline/testapp:bench-v1', 'localhost/slotline/testapp:bench-v2'];
 await buildTestImage(images[0]!, storage, 'v1');
 await buildTestImage(images[1]!, storage, 'v2');

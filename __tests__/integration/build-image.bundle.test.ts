@@ -14,6 +14,7 @@ import {
   type Registry,
   requireTools,
   startRegistry,
+  storeDir,
   tool,
   waitForPort,
 } from '../helpers/containers.js';
@@ -256,7 +257,7 @@ describe('npm run base-image --push', () => {
         '--creds',
         `${USER}:${PASSWORD}`,
       ],
-      { SLOTLINE_CONTAINERS_DIR: join(repoRoot, '.tmp', 'containers') },
+      { SLOTLINE_CONTAINERS_DIR: storeDir },
       300_000,
     );
     expect(out.trim().split('\n').pop()).toBe(baseImage);

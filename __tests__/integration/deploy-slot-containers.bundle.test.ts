@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { type LoadReport, startLoad } from '../../sandbox/dataplane/load.js';
 import { buildTestImage } from '../../sandbox/testimage/build.js';
-import { repoRoot, runBundle, type StepResult } from '../helpers/runner.js';
+import { stateDir } from '../../scripts/lib/containers.mjs';
+import { runBundle, type StepResult } from '../helpers/runner.js';
 import { sleep } from '../helpers/servers.js';
 import { requireTool } from '../helpers/tools.js';
 import { call, type SandboxProcess, startSandbox, tokenFor } from '../sandbox/helpers.js';
@@ -13,7 +13,8 @@ import { call, type SandboxProcess, startSandbox, tokenFor } from '../sandbox/he
 // and switch routing atomically, and rampUpRules route production traffic. The bundle runs as a child
 // process with INPUT_* env, as on a runner, while the test sends continuous load to production.
 
-const storage = join(repoRoot, '.tmp', 'deploy-slot-store');
+// Container stores are large: under $SLOTLINE_STATE_DIR, outside the work tree.
+const storage = stateDir('deploy-slot-store');
 const V1 = 'localhost/slotline/testapp:ds-v1';
 const V2 = 'localhost/slotline/testapp:ds-v2';
 const V3 = 'localhost/slotline/testapp:ds-v3';

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { brokenApp, echoApp } from '../helpers/apps.js';
+import { brokenApp, echoApp, htmlApp } from '../helpers/apps.js';
 import { inputEnv, repoRoot, runBundle } from '../helpers/runner.js';
 import { startServer, type TestServer } from '../helpers/servers.js';
 import { workflowCommands } from '../helpers/workflow-commands.js';
@@ -164,5 +164,22 @@ test('GITHUB_STEP_SUMMARY in a missing directory: the checks still pass, one war
     ]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a page over its budget fails', async () => {
+  const app = await htmlApp(400);
+  try {
+    const step = await runBundle('smoke-test', {
+      url: app.url,
+      checks: '- name: home\n  path: /\n  page: true',
+      'page-load-budget': '200ms',
+      'wait-timeout': '0s',
+    });
+    expect(step.exitCode).toBe(1);
+    expect(step.log).toMatch(/"home" \(page load \d+ ms exceeds page-load-budget 200 ms/);
+    expect(step.summary).toContain('**over budget**');
+  } finally {
+    await app.close();
   }
 });

@@ -35,3 +35,19 @@ test('build-image fails fast on a missing required input', async () => {
   expect(result.log).toContain('::error::build-image: Input "registry" is required and was not supplied.');
   expect(performance.now() - started).toBeLessThan(5_000);
 });
+
+test('the bundle refuses an image with port 99999 in one line, before any network call', async () => {
+  const step = await runBundle('deploy-slot', {
+    'subscription-id': '00000000-0000-4000-8000-000000000000',
+    'resource-group': 'rg',
+    'app-name': 'web',
+    image: 'registry.example.com:99999/app:1',
+  });
+  expect(step.exitCode).toBe(1);
+  const errors = step.log.split('\n').filter((l) => l.startsWith('::error::'));
+  expect(errors).toEqual([
+    expect.stringMatching(
+      /^::error::deploy-slot: Input "image" must be a container image reference .*\(the registry port must be a number from 1 to 65535\), got "registry\.example\.com:99999\/app:1"\.$/,
+    ),
+  ]);
+});

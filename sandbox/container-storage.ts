@@ -7,7 +7,7 @@ import { join } from 'node:path';
  */
 
 /** `--storage-driver vfs --root … --runroot …`: podman and buildah take the same storage flags. */
-export function storageArgs(storageRoot: string): string[] {
+function storageArgs(storageRoot: string): string[] {
   return [
     '--storage-driver',
     'vfs',

@@ -230,7 +230,11 @@ export class DataPlane {
   /** Follow the control plane: bind every site and slot, then react to each change. */
   async attach(store: ResourceStore): Promise<void> {
     this.store = store;
-    const orphans = await this.runtime.removeLabelled(STATE_DIR_LABEL, this.stateDir);
+    const orphans = [
+      ...(await this.runtime.removeLabelled(STATE_DIR_LABEL, this.stateDir)),
+      // Containers from sandboxes older than the state-dir label carry only the hashed one.
+      ...(await this.runtime.removeLabelled(this.label.name, this.label.value)),
+    ];
     if (orphans.length > 0)
       this.log(`data plane: removed ${orphans.length} container(s) an earlier run of this state dir left`);
     for (const r of [...store.list('Microsoft.Web/sites'), ...store.list('Microsoft.Web/sites/slots')])

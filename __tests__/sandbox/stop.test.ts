@@ -15,8 +15,6 @@ const IMAGE = 'localhost/slotline/testapp:stop';
 const API = 'api-version=2024-04-01';
 /** Time scale 1: App Service's own limits (230 s start limit, 90 s warm-up pings), so nothing ends by itself. */
 const TIME_SCALE = 1;
-/** A deadline for the sandbox to exit after SIGTERM; the helper SIGKILLs it after 10 s. */
-const EXIT_DEADLINE_MS = 10_000;
 const config = {
   operationDurationMs: 300,
   retryAfterSeconds: 1,
@@ -165,8 +163,9 @@ test('SIGTERM during a release of images that never become healthy stops the san
       `SIGTERM to exit: ${ms} ms (code ${code}); containers before ${JSON.stringify(before)}, after ${JSON.stringify(after)}`,
     );
     expect(before).toEqual({ containers: 3, conmon: 3 });
+    // Exit code 0: it stopped by itself. One that is still running after 10 s is SIGKILLed by the helper
+    // (code null). How fast it stops is measured here and printed, not asserted.
     expect(code).toBe(0);
-    expect(ms).toBeLessThan(EXIT_DEADLINE_MS);
     expect(after).toEqual({ containers: 0, conmon: 0 });
   } finally {
     await sb.stop('SIGKILL').catch(() => undefined);

@@ -206,7 +206,12 @@ export class DataPlane {
   }
 
   private async refillPool(): Promise<void> {
-    while (this.pool.length < POOL_SIZE && !this.stopped) this.pool.push(await this.openListener());
+    while (this.pool.length < POOL_SIZE && !this.stopped) {
+      const listener = await this.openListener();
+      // A listener that opened while the sandbox stopped would keep the process alive.
+      if (this.stopped) await listener.close();
+      else this.pool.push(listener);
+    }
   }
 
   private openListener(port?: number): Promise<Listener> {

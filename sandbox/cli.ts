@@ -1,9 +1,14 @@
 // npm run sandbox -- --state-dir DIR [--config FILE] [--port N]
-// Runs the local Azure sandbox in the foreground until SIGINT or SIGTERM.
+// Runs the local Azure sandbox in the foreground until SIGINT or SIGTERM, then removes every container it
+// started. `--cleanup` removes what a killed sandbox with that state dir left, and exits.
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from './config.js';
+import { removeLeftovers } from './dataplane/data-plane.js';
 import { startSandbox } from './sandbox.js';
+
+/** A stop that has not finished by then (it should take about a second) exits anyway, with code 1. */
+const STOP_DEADLINE_MS = 20_000;
 
 function fail(message: string): never {
   console.error(`sandbox: ${message}`);
@@ -19,6 +24,7 @@ async function main(): Promise<void> {
     'time-scale'?: string;
     'storage-root'?: string;
     'no-containers'?: boolean;
+    cleanup?: boolean;
   };
   try {
     ({ values } = parseArgs({
@@ -30,16 +36,25 @@ async function main(): Promise<void> {
         'time-scale': { type: 'string' },
         'storage-root': { type: 'string' },
         'no-containers': { type: 'boolean' },
+        cleanup: { type: 'boolean' },
       },
     }));
   } catch (error) {
     fail(
-      `${(error as Error).message}. Usage: npm run sandbox -- --state-dir DIR [--config FILE] [--port N] [--time-scale K] [--storage-root DIR] [--no-containers]`,
+      `${(error as Error).message}. Usage: npm run sandbox -- --state-dir DIR [--config FILE] [--port N] [--time-scale K] [--storage-root DIR] [--no-containers] [--cleanup]`,
     );
   }
   const stateDir =
     values['state-dir'] ??
     fail('--state-dir DIR is required (where state, certificates and connection.json live)');
+  if (values.cleanup) {
+    const removed = await removeLeftovers({
+      stateDir,
+      ...(values['storage-root'] ? { storageRoot: values['storage-root'] } : {}),
+    }).catch((error: Error) => fail(`cleanup failed: ${error.message}`));
+    console.log(`sandbox: removed ${removed.length} container(s) left by ${stateDir}`);
+    return;
+  }
   const port = values.port === undefined ? 0 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     fail(`--port must be a port number from 0 to 65535, got "${values.port}"`);
@@ -69,6 +84,10 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log(`sandbox: ${signal} received, stopping`);
+    setTimeout(() => {
+      console.error(`sandbox: not stopped after ${STOP_DEADLINE_MS / 1000} s; exiting`);
+      process.exit(1);
+    }, STOP_DEADLINE_MS).unref();
     sandbox.stop().then(
       () => process.exit(0),
       () => process.exit(1),

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SandboxClock } from './clock.js';
+import { HttpProblem, sendArmError } from './http.js';
 
 export type FaultType = 'throttle' | 'error' | 'drop' | 'lro-failure' | 'latency' | 'ignore-write';
 
@@ -131,5 +133,58 @@ export class FaultInjector {
     // Spent faults stay listed (with remaining 0) so their hit counts can be read; expired ones too.
     for (const f of this.faults)
       if (f.expiresAt && Date.parse(f.expiresAt) <= now && f.remaining !== 0) f.remaining = 0;
+  }
+}
+
+/**
+ * The fault middleware of the ARM and login listeners: applies the first live fault for this request.
+ * Returns true when the fault answered (or dropped) the request, so the handler must not run; a latency
+ * fault only delays it.
+ */
+export async function applyFault(
+  faults: FaultInjector,
+  target: 'arm' | 'login',
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  log: (line: string) => void,
+): Promise<boolean> {
+  const fault = faults.take(target, req.method ?? 'GET', path);
+  if (!fault) return false;
+  log(`${target} fault ${fault.type} on ${req.method} ${path}`);
+  switch (fault.type) {
+    case 'drop':
+      req.socket.destroy();
+      return true;
+    case 'latency':
+      await new Promise((r) => setTimeout(r, fault.latencyMs));
+      return false;
+    case 'throttle': {
+      const retryAfter = String(fault.retryAfterSeconds ?? 1);
+      sendArmError(
+        res,
+        new HttpProblem(
+          429,
+          'TooManyRequests',
+          `The request was throttled (injected fault). Retry after ${retryAfter} seconds.`,
+          { 'retry-after': retryAfter },
+        ),
+      );
+      return true;
+    }
+    case 'error': {
+      const status = fault.status ?? 500;
+      sendArmError(
+        res,
+        new HttpProblem(
+          status,
+          status === 503 ? 'ServiceUnavailable' : 'InternalServerError',
+          `The service is unavailable (injected fault ${status}).`,
+        ),
+      );
+      return true;
+    }
+    default:
+      return false;
   }
 }

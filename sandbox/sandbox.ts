@@ -4,23 +4,18 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { ACR_TOKEN_ISSUER, AcrService } from './acr.js';
-import { type ArmHooks, ArmService, defaultHooks, newPlan, newSite } from './arm/service.js';
+import { handleAdmin } from './admin.js';
+import { type ArmHooks, ArmService, defaultHooks } from './arm/service.js';
 import type { SandboxClock } from './clock.js';
-import {
-  AZURE_AD_TOKEN_EXCHANGE,
-  generateClientSecret,
-  PLAN_PLACEHOLDER,
-  randomUUID,
-  type SandboxConfig,
-  SITE_PLACEHOLDER,
-} from './config.js';
+import type { SandboxConfig } from './config.js';
 import { DataPlane } from './dataplane/data-plane.js';
-import { type Fault, FaultInjector, type FaultSpec } from './faults.js';
-import { HttpProblem, isObject, parseJsonBody, readBody, sendArmError, sendJson } from './http.js';
+import { applyFault, FaultInjector } from './faults.js';
+import { sendJson } from './http.js';
 import { loadOrCreateSigningKeys } from './keys.js';
 import { IdentityService } from './login/identity.js';
 import { InMemoryMetricsSource, type MetricsSource } from './metrics/source.js';
-import { type PersistedState, ResourceStore, type StoredResource } from './store.js';
+import { assignHostNames, seedState } from './seed.js';
+import { ResourceStore, type StoredResource } from './store.js';
 import { loadOrCreateTls, loadOrIssueSigningKey } from './tls.js';
 
 /** What DIR/connection.json holds: everything a client needs to talk to this sandbox. */
@@ -87,137 +82,6 @@ export interface Sandbox {
 
 const systemClock: SandboxClock = { now: () => Date.now() };
 
-/** Turn the config into a fresh state: ids, secrets, role assignments and the seeded resources. */
-async function seedState(
-  config: SandboxConfig,
-  clock: SandboxClock,
-): Promise<{ state: PersistedState; resources: StoredResource[] }> {
-  const tenantId = config.tenantId ?? randomUUID();
-  const subscriptionId = config.subscriptionId ?? randomUUID();
-  const subScope = `/subscriptions/${subscriptionId}`;
-  const principals = config.principals.map((p) => ({
-    name: p.name,
-    clientId: p.clientId ?? randomUUID(),
-    objectId: randomUUID(),
-    clientSecret: p.clientSecret === null ? null : (p.clientSecret ?? generateClientSecret()),
-    federatedCredentials: (p.federatedCredentials ?? []).map((f) => ({
-      ...f,
-      audiences: f.audiences ?? [AZURE_AD_TOKEN_EXCHANGE],
-    })),
-  }));
-  const roleAssignments = config.principals.map((p, i) => ({
-    principalObjectId: principals[i]!.objectId,
-    role: p.role,
-    scope: (p.scope ?? subScope).replace(/\{subscription\}/g, subscriptionId),
-  }));
-  const state: PersistedState = {
-    version: 1,
-    tenantId,
-    subscriptionId,
-    location: config.location,
-    principals,
-    roleAssignments,
-    resources: [],
-    githubRequestTokens: {},
-    settings: {
-      tokenLifetimeSeconds: config.tokenLifetimeSeconds,
-      operationDurationMs: config.operationDurationMs,
-      retryAfterSeconds: config.retryAfterSeconds,
-    },
-    defaults: config.defaults,
-  };
-  const now = new Date(clock.now()).toISOString();
-  const resources: StoredResource[] = [];
-  for (const group of config.resourceGroups) {
-    const location = group.location ?? config.location;
-    const groupId = `${subScope}/resourceGroups/${group.name}`;
-    resources.push({
-      id: groupId,
-      name: group.name,
-      type: 'Microsoft.Resources/resourceGroups',
-      location,
-      properties: {},
-    });
-    const plans = new Map<string, StoredResource>();
-    for (const p of group.plans ?? []) {
-      const plan = newPlan(
-        `${groupId}/providers/Microsoft.Web/serverfarms/${p.name}`,
-        p.name,
-        group.name,
-        location,
-        p.sku ?? { name: 'P1v3', tier: 'PremiumV3', capacity: 1 },
-        {},
-      );
-      plans.set(p.name.toLowerCase(), plan);
-      resources.push(plan);
-    }
-    const sites = new Map<string, StoredResource>();
-    for (const s of group.sites ?? []) {
-      const plan = plans.get(s.plan.toLowerCase());
-      if (!plan)
-        throw new Error(
-          `config: site ${s.name} names plan ${s.plan}, which resource group ${group.name} does not declare`,
-        );
-      for (const slot of [undefined, ...(s.slots ?? [])]) {
-        const spec = slot ?? s;
-        const id = `${groupId}/providers/Microsoft.Web/sites/${s.name}${slot ? `/slots/${slot.name}` : ''}`;
-        const resource = newSite({
-          id,
-          siteName: s.name,
-          slot: slot?.name,
-          resourceGroup: group.name,
-          location,
-          plan,
-          hostName: '',
-          now,
-        });
-        const siteConfig = resource.internal!['siteConfig'] as Record<string, unknown>;
-        if (spec.linuxFxVersion !== undefined) siteConfig['linuxFxVersion'] = spec.linuxFxVersion;
-        if (spec.healthCheckPath !== undefined) siteConfig['healthCheckPath'] = spec.healthCheckPath;
-        resource.internal!['appSettings'] = { ...spec.appSettings };
-        if (!slot)
-          resource.internal!['slotConfigNames'] = {
-            appSettingNames: s.stickyAppSettings ?? [],
-            connectionStringNames: [],
-            azureStorageConfigNames: [],
-          };
-        if (!slot) sites.set(s.name.toLowerCase(), resource);
-        resources.push(resource);
-      }
-    }
-    for (const a of group.autoscaleSettings ?? []) {
-      const plan = plans.get(a.targetPlan.toLowerCase());
-      if (!plan)
-        throw new Error(
-          `config: autoscale setting ${a.name} targets plan ${a.targetPlan}, which resource group ${group.name} does not declare`,
-        );
-      const firstSite = [...sites.values()].find((s) => String(s.properties['serverFarmId']) === plan.id);
-      const profiles = JSON.parse(
-        JSON.stringify(a.profiles)
-          .replaceAll(`"${PLAN_PLACEHOLDER}"`, JSON.stringify(plan.id))
-          .replaceAll(`"${SITE_PLACEHOLDER}"`, JSON.stringify(firstSite?.id ?? plan.id)),
-      );
-      resources.push({
-        id: `${groupId}/providers/microsoft.insights/autoscalesettings/${a.name}`,
-        name: a.name,
-        type: 'Microsoft.Insights/autoscaleSettings',
-        location,
-        tags: {},
-        properties: {
-          profiles,
-          enabled: a.enabled ?? true,
-          notifications: a.notifications ?? [],
-          predictiveAutoscalePolicy: { scaleMode: 'Disabled', scaleLookAheadTime: null },
-          name: a.name,
-          targetResourceUri: plan.id,
-          targetResourceLocation: location,
-        },
-      });
-    }
-  }
-  return { state, resources };
-}
-
 async function listen(server: Server, port: number): Promise<number> {
   await new Promise<void>((done, fail) => {
     server.once('error', fail);
@@ -275,42 +139,11 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         ),
       );
       void (async () => {
-        if (name === 'arm' || name === 'login') {
-          const fault = faults.take(name, req.method ?? 'GET', url.pathname);
-          if (fault) {
-            log(`${name} fault ${fault.type} on ${req.method} ${url.pathname}`);
-            if (fault.type === 'drop') {
-              req.socket.destroy();
-              return;
-            }
-            if (fault.type === 'latency') await new Promise((r) => setTimeout(r, fault.latencyMs));
-            if (fault.type === 'throttle') {
-              const retryAfter = String(fault.retryAfterSeconds ?? 1);
-              sendArmError(
-                res,
-                new HttpProblem(
-                  429,
-                  'TooManyRequests',
-                  `The request was throttled (injected fault). Retry after ${retryAfter} seconds.`,
-                  { 'retry-after': retryAfter },
-                ),
-              );
-              return;
-            }
-            if (fault.type === 'error') {
-              const status = fault.status ?? 500;
-              sendArmError(
-                res,
-                new HttpProblem(
-                  status,
-                  status === 503 ? 'ServiceUnavailable' : 'InternalServerError',
-                  `The service is unavailable (injected fault ${status}).`,
-                ),
-              );
-              return;
-            }
-          }
-        }
+        if (
+          (name === 'arm' || name === 'login') &&
+          (await applyFault(faults, name, req, res, url.pathname, log))
+        )
+          return;
         await handler(req, res, url);
       })().catch((error) => {
         console.error(`sandbox: ${name} ${req.method} ${url.pathname}: ${(error as Error).stack ?? error}`);
@@ -351,23 +184,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     registries[i]!.service.loginServer = `127.0.0.1:${await listen(server, 0)}`;
 
   // Seed after the listeners know their URLs: host names may depend on the data plane's hooks.
-  for (const resource of seeded) {
-    if (resource.type.startsWith('Microsoft.Web/sites')) {
-      const [site, slot] = resource.name.split('/');
-      const host = hooks.hostNameFor(site!, slot);
-      const scm = host.replace(/^([^.]+)\./, '$1.scm.');
-      Object.assign(resource.properties, {
-        defaultHostName: host,
-        hostNames: [host],
-        enabledHostNames: [host, scm],
-        hostNameSslStates: [
-          { name: host, hostType: 'Standard', sslState: 'Disabled' },
-          { name: scm, hostType: 'Repository', sslState: 'Disabled' },
-        ],
-      });
-    }
-    store.put(resource);
-  }
+  assignHostNames(seeded, hooks.hostNameFor);
+  for (const resource of seeded) store.put(resource);
 
   let requestToken = Object.keys(store.state.githubRequestTokens)[0];
   if (!requestToken) requestToken = identity.createRequestToken(options.config.github);
@@ -459,146 +277,4 @@ async function startRegistryLoginServers(
       ),
     };
   });
-}
-
-/**
- * The admin API (its own port, never ARM's): faults, GitHub run identities, minted tokens for tests and
- * pushed metric samples.
- */
-async function handleAdmin(
-  req: IncomingMessage,
-  res: ServerResponse,
-  url: URL,
-  ctx: {
-    store: ResourceStore;
-    faults: FaultInjector;
-    identity: IdentityService;
-    metrics: InMemoryMetricsSource;
-    connection: SandboxConnection;
-    dataPlane?: DataPlane;
-  },
-): Promise<void> {
-  const path = url.pathname.replace(/\/$/, '') || '/';
-  const bad = (message: string) => sendJson(res, 400, { error: { code: 'BadRequest', message } });
-  try {
-    if (req.method === 'GET' && path === '/health') return sendJson(res, 200, { status: 'ok' });
-    if (req.method === 'GET' && path === '/autoscale/actions') {
-      // The scale actions the engine took (newest last); Azure shows these in the activity log.
-      return sendJson(res, 200, { value: ctx.dataPlane?.autoscale.actions() ?? [] });
-    }
-    if (path === '/faults' && req.method === 'GET') return sendJson(res, 200, { value: ctx.faults.list() });
-    if (path === '/faults' && req.method === 'POST') {
-      const body = parseJsonBody(await readBody(req));
-      const specs = Array.isArray(body) ? body : [body];
-      const added: Fault[] = [];
-      for (const spec of specs) {
-        if (!isObject(spec)) return bad('a fault must be a JSON object');
-        try {
-          added.push(ctx.faults.add(spec as unknown as FaultSpec));
-        } catch (error) {
-          return bad(`invalid fault: ${(error as Error).message}`);
-        }
-      }
-      return sendJson(res, 201, Array.isArray(body) ? { value: added } : added[0]);
-    }
-    if (path === '/faults' && req.method === 'DELETE')
-      return sendJson(res, 200, { removed: ctx.faults.remove() });
-    const faultId = /^\/faults\/([^/]+)$/.exec(path)?.[1];
-    if (faultId && req.method === 'DELETE')
-      return sendJson(res, ctx.faults.remove(faultId) ? 200 : 404, undefined);
-    if (path === '/github/request-tokens' && req.method === 'POST') {
-      const body = parseJsonBody(await readBody(req));
-      if (
-        !isObject(body) ||
-        typeof body['repository'] !== 'string' ||
-        !/^[^/\s]+\/[^/\s]+$/.test(body['repository'])
-      ) {
-        return bad('expected {"repository": "owner/repo", "environment"?: "...", "ref"?: "refs/heads/..."}');
-      }
-      const claims = {
-        repository: body['repository'],
-        ref: typeof body['ref'] === 'string' ? body['ref'] : 'refs/heads/main',
-        actor: typeof body['actor'] === 'string' ? body['actor'] : 'slotline-bot',
-        ...(typeof body['environment'] === 'string' ? { environment: body['environment'] } : {}),
-      };
-      return sendJson(res, 201, {
-        requestUrl: ctx.connection.oidcRequestUrl,
-        requestToken: ctx.identity.createRequestToken(claims),
-      });
-    }
-    if (path === '/tokens' && req.method === 'POST') {
-      // Test-only: a token as Entra would issue it, with any lifetime (negative = already expired).
-      const body = parseJsonBody(await readBody(req));
-      if (
-        !isObject(body) ||
-        typeof body['clientId'] !== 'string' ||
-        typeof body['expiresInSeconds'] !== 'number'
-      ) {
-        return bad('expected {"clientId": "...", "expiresInSeconds": n, "audience"?: "..."}');
-      }
-      const principal = ctx.store.state.principals.find((p) => p.clientId === body['clientId']);
-      if (!principal) return bad(`no principal with clientId ${body['clientId']}`);
-      const audience =
-        typeof body['audience'] === 'string' ? body['audience'] : 'https://management.azure.com';
-      return sendJson(res, 201, {
-        access_token: await ctx.identity.mintAccessToken(principal, audience, body['expiresInSeconds']),
-      });
-    }
-    if (path === '/principals' && req.method === 'GET') {
-      // Ids and roles only; secrets stay in the state dir.
-      return sendJson(res, 200, {
-        value: ctx.store.state.principals.map((p) => ({
-          name: p.name,
-          clientId: p.clientId,
-          objectId: p.objectId,
-          roles: ctx.store.state.roleAssignments
-            .filter((a) => a.principalObjectId === p.objectId)
-            .map(({ role, scope }) => ({ role, scope })),
-          federatedCredentials: p.federatedCredentials.map((f) => ({
-            ...f,
-            issuer: ctx.identity.resolveIssuer(f.issuer),
-          })),
-        })),
-      });
-    }
-    if (path === '/metrics' && req.method === 'POST') {
-      const body = parseJsonBody(await readBody(req));
-      const series = Array.isArray(body) ? body : [body];
-      for (const s of series) {
-        if (
-          !isObject(s) ||
-          typeof s['resourceId'] !== 'string' ||
-          typeof s['metric'] !== 'string' ||
-          !Array.isArray(s['samples'])
-        ) {
-          return bad(
-            'expected {"resourceId": "...", "metric": "Requests", "samples": [{"timestamp": "ISO", "value": n, "dimensions"?: {}}]}',
-          );
-        }
-        const samples = (s['samples'] as unknown[]).map((x) => {
-          const sample = x as Record<string, unknown>;
-          const timestamp =
-            typeof sample['timestamp'] === 'number'
-              ? sample['timestamp']
-              : Date.parse(String(sample['timestamp']));
-          if (Number.isNaN(timestamp) || typeof sample['value'] !== 'number')
-            throw new HttpProblem(400, 'BadRequest', 'each sample needs a timestamp and a numeric value');
-          return {
-            timestamp,
-            value: sample['value'],
-            ...(isObject(sample['dimensions'])
-              ? { dimensions: sample['dimensions'] as Record<string, string> }
-              : {}),
-          };
-        });
-        ctx.metrics.record(s['resourceId'], s['metric'], samples);
-      }
-      return sendJson(res, 204, undefined);
-    }
-    sendJson(res, 404, { error: { code: 'NotFound', message: `no admin endpoint ${req.method} ${path}` } });
-  } catch (error) {
-    if (error instanceof HttpProblem)
-      return sendJson(res, error.status, { error: { code: error.code, message: error.message } });
-    throw error;
-  }
 }

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { ArmHooks, SiteInstance } from '../arm/service.js';
+import { STATE_DIR_LABEL } from '../container-storage.js';
 import type { ResourceStore, StoreChange, StoredResource } from '../store.js';
 import { AutoscaleEngine, type AutoscaleSettingDoc } from './autoscale-engine.js';
 import { type FleetInstance, imageFromLinuxFxVersion, type SlotConfig, SlotFleet } from './fleet.js';
@@ -23,6 +25,11 @@ import { swap } from './swap.js';
  * gets a TLS front-door listener at its `defaultHostName` (127.0.0.1:<port>); a `linuxFxVersion` of
  * `DOCKER|image` runs the plan's capacity of real containers; swaps warm up and switch atomically;
  * metrics come from the traffic and the containers; autoscale settings change the plan's capacity.
+ *
+ * Every container carries the state dir in a label (`slotline.sandbox.state-dir`). `stop()` aborts what
+ * is pending (container starts, HTTP waits, warm-ups, health pings, drains) and then removes every
+ * labelled container in one `podman rm -f -t 0`; `attach()` and `removeLeftovers()` remove what a killed
+ * sandbox left.
  */
 
 export interface DataPlaneOptions {
@@ -42,6 +49,38 @@ const SLOT_TYPE = 'microsoft.web/sites/slots';
 const PLAN_TYPE = 'microsoft.web/serverfarms';
 const LABEL = 'slotline.sandbox';
 const POOL_SIZE = 6;
+/** In the state dir: which container store the data plane used, for `--cleanup` after a crash. */
+const STORE_FILE = 'data-plane.json';
+
+/** Where a state dir's containers live: `storageRoot` if given, else what the last start recorded. */
+function storageRootFor(stateDir: string, storageRoot?: string): string {
+  if (storageRoot) return storageRoot;
+  try {
+    const recorded = JSON.parse(readFileSync(join(stateDir, STORE_FILE), 'utf8')) as {
+      storageRoot?: unknown;
+    };
+    if (typeof recorded.storageRoot === 'string') return recorded.storageRoot;
+  } catch {
+    // No data plane ran with this state dir yet: the default store.
+  }
+  return join(stateDir, 'containers');
+}
+
+/** Remove every container a sandbox with this state dir started and left (after SIGKILL); their ids. */
+export async function removeLeftovers(opts: {
+  stateDir: string;
+  storageRoot?: string;
+  runtime?: ContainerRuntime;
+}): Promise<string[]> {
+  const stateDir = resolve(opts.stateDir);
+  const runtime =
+    opts.runtime ??
+    (await detectRuntime({
+      secretsDir: join(stateDir, 'secrets'),
+      storageRoot: storageRootFor(stateDir, opts.storageRoot),
+    }));
+  return runtime.removeLabelled(STATE_DIR_LABEL, stateDir);
+}
 
 interface Unit {
   /** Lowercased ARM id of the site (production) or slot. */
@@ -104,6 +143,9 @@ export class DataPlane {
   private readonly log: (line: string) => void;
   private readonly sampler: PlanMetricsSampler;
   private stopped = false;
+  /** Aborted by stop(): every pending start, wait, ping and drain ends. */
+  private readonly stopping = new AbortController();
+  private readonly stateDir: string;
 
   private constructor(
     private readonly opts: DataPlaneOptions,
@@ -112,6 +154,7 @@ export class DataPlane {
     this.timeScale = opts.timeScale ?? 1;
     this.now = opts.now ?? Date.now;
     this.log = opts.log ?? (() => {});
+    this.stateDir = resolve(opts.stateDir);
     this.metrics = new MetricStore(this.now);
     this.label = {
       name: LABEL,
@@ -137,9 +180,10 @@ export class DataPlane {
   }
 
   static async create(opts: DataPlaneOptions): Promise<DataPlane> {
-    const storageRoot = opts.storageRoot ?? join(opts.stateDir, 'containers');
+    const storageRoot = resolve(opts.storageRoot ?? join(opts.stateDir, 'containers'));
     const runtime =
       opts.runtime ?? (await detectRuntime({ secretsDir: join(opts.stateDir, 'secrets'), storageRoot }));
+    writeFileSync(join(opts.stateDir, STORE_FILE), `${JSON.stringify({ storageRoot })}\n`);
     const plane = new DataPlane(opts, runtime);
     await plane.refillPool();
     return plane;
@@ -162,7 +206,12 @@ export class DataPlane {
   }
 
   private async refillPool(): Promise<void> {
-    while (this.pool.length < POOL_SIZE && !this.stopped) this.pool.push(await this.openListener());
+    while (this.pool.length < POOL_SIZE && !this.stopped) {
+      const listener = await this.openListener();
+      // A listener that opened while the sandbox stopped would keep the process alive.
+      if (this.stopped) await listener.close();
+      else this.pool.push(listener);
+    }
   }
 
   private openListener(port?: number): Promise<Listener> {
@@ -186,8 +235,13 @@ export class DataPlane {
   /** Follow the control plane: bind every site and slot, then react to each change. */
   async attach(store: ResourceStore): Promise<void> {
     this.store = store;
-    for (const orphan of await this.runtime.listByLabel(this.label.name, this.label.value, true))
-      await this.runtime.remove(orphan);
+    const orphans = [
+      ...(await this.runtime.removeLabelled(STATE_DIR_LABEL, this.stateDir)),
+      // Containers from sandboxes older than the state-dir label carry only the hashed one.
+      ...(await this.runtime.removeLabelled(this.label.name, this.label.value)),
+    ];
+    if (orphans.length > 0)
+      this.log(`data plane: removed ${orphans.length} container(s) an earlier run of this state dir left`);
     for (const r of [...store.list('Microsoft.Web/sites'), ...store.list('Microsoft.Web/sites/slots')])
       await this.bind(r);
     store.on('change', (change) => void this.onChange(change));
@@ -248,7 +302,10 @@ export class DataPlane {
       label: this.label,
       timeScale: this.timeScale,
       log: this.log,
-      drain: (ids) => this.inFlight.waitIdle(ids, Math.max(5_000, 230_000 / this.timeScale)),
+      drain: (ids) =>
+        this.inFlight.waitIdle(ids, Math.max(5_000, 230_000 / this.timeScale), this.stopping.signal),
+      labels: { [STATE_DIR_LABEL]: this.stateDir },
+      signal: this.stopping.signal,
     });
     const unit: Unit = { key, resourceId: resource.id, siteKey, ...(slot ? { slot } : {}), listener, fleet };
     this.units.set(key, unit);
@@ -398,6 +455,7 @@ export class DataPlane {
         capacity: this.capacityFor(target),
         timeScale: this.timeScale,
         log: this.log,
+        signal: this.stopping.signal,
       },
     );
   }
@@ -428,22 +486,23 @@ export class DataPlane {
     return total;
   }
 
-  /** Stop every container (by id) and listener; afterwards nothing this sandbox started is running. */
+  /**
+   * Abort everything pending, close the front doors, wait until no container command is running, then
+   * remove every container of this state dir in one command. Afterwards nothing this sandbox started
+   * exists, whatever state it was in (starting, never answering, warming up, draining).
+   */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopping.abort();
     for (const t of this.timers) clearInterval(t);
-    await Promise.all([...this.units.values()].map((u) => u.fleet.stopAll().catch(() => undefined)));
-    for (const id of await this.runtime
-      .listByLabel(this.label.name, this.label.value, true)
-      .catch(() => [] as string[]))
-      await this.runtime.remove(id);
-    await Promise.all([...this.units.values()].map((u) => u.listener.close()));
-    await Promise.all([...this.pool.splice(0), ...this.reserved.values()].map((l) => l.close()));
+    const listeners = [...[...this.units.values()].map((u) => u.listener), ...this.pool.splice(0)];
+    listeners.push(...this.reserved.values());
     this.reserved.clear();
-  }
-
-  /** Containers this sandbox has left (running or not): empty after stop(). */
-  leftovers(): Promise<string[]> {
-    return this.runtime.listByLabel(this.label.name, this.label.value, true);
+    await Promise.all([...listeners.map((l) => l.close()), this.runtime.close()]);
+    const removed = await this.runtime.removeLabelled(STATE_DIR_LABEL, this.stateDir);
+    // Check once more: whatever state a container was in, none may be left.
+    if (removed.length > 0)
+      removed.push(...(await this.runtime.removeLabelled(STATE_DIR_LABEL, this.stateDir)));
+    this.log(`data plane: removed ${removed.length} container(s)`);
   }
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Instance } from './front-door.js';
-import { HealthTracker, httpPing, maxPingFailures, type Ping } from './health.js';
+import { abortableSleep, HealthTracker, httpPing, maxPingFailures, type Ping } from './health.js';
 import type { ContainerRuntime, RegistryAuth } from './runtime.js';
 
 /**
@@ -32,6 +32,13 @@ export interface FleetDeps {
   log?: (line: string) => void;
   /** Wait until the front door has finished the requests these instances serve (bounded). */
   drain?: (instanceIds: readonly string[]) => Promise<unknown>;
+  /** More labels for every container (the sandbox's state dir, for cleanup after a crash). */
+  labels?: Readonly<Record<string, string>>;
+  /**
+   * Aborted when the sandbox stops: starts, HTTP waits, pings and drains end at once, and the fleet stops
+   * removing containers itself (the data plane removes them all in one command).
+   */
+  signal?: AbortSignal;
 }
 
 /** The container port: `WEBSITES_PORT`, else `PORT`, else 80 as on App Service (which also probes 8080). */
@@ -95,6 +102,8 @@ export class SlotFleet {
   /** Start `count` containers of `config` and wait until each answers HTTP on its port; not yet routed. */
   async start(config: SlotConfig, count: number): Promise<FleetInstance[]> {
     if (!config.image || count <= 0) return [];
+    const signal = this.deps.signal;
+    signal?.throwIfAborted();
     const image = config.image;
     if (!this.pulled.has(image)) {
       await this.deps.runtime.pull(image, config.registry);
@@ -108,7 +117,11 @@ export class SlotFleet {
           image,
           env: config.env,
           containerPort: port,
-          labels: { [this.deps.label.name]: this.deps.label.value, 'slotline.slot': this.name },
+          labels: {
+            ...this.deps.labels,
+            [this.deps.label.name]: this.deps.label.value,
+            'slotline.slot': this.name,
+          },
         }),
       ),
     );
@@ -124,12 +137,13 @@ export class SlotFleet {
     const deadline = Date.now() + this.startLimitMs(config.env);
     await Promise.all(
       instances.map(async (instance) => {
-        while ((await ping(instance.port, '/', 2_000)) === undefined) {
+        while ((await ping(instance.port, '/', 2_000, signal)) === undefined) {
+          signal?.throwIfAborted();
           if (Date.now() > deadline)
             throw new Error(
               `container ${instance.id} of ${image} did not answer HTTP on port ${port} in time`,
             );
-          await new Promise((r) => setTimeout(r, 200));
+          await abortableSleep(200, signal);
         }
       }),
     ).catch(async (error) => {
@@ -151,8 +165,10 @@ export class SlotFleet {
 
   /** Stop instances that no longer receive traffic, once their in-flight requests have finished. */
   async release(instances: readonly FleetInstance[]): Promise<void> {
-    if (instances.length === 0) return;
+    // Stopping: the data plane removes every container at once, with no drain.
+    if (instances.length === 0 || this.deps.signal?.aborted) return;
     await this.deps.drain?.(instances.map((i) => i.id));
+    if (this.deps.signal?.aborted) return;
     await Promise.all(instances.map((i) => this.deps.runtime.remove(i.containerId)));
     for (const i of instances) this.tracker.forget(i.id);
   }
@@ -224,7 +240,11 @@ export class SlotFleet {
       const limit = maxPingFailures(this.config.env['WEBSITE_HEALTHCHECK_MAXPINGFAILURES']);
       const verdicts = await Promise.all(
         this.current.map(
-          async (i) => [i.id, this.tracker.record(i.id, await ping(i.port, path, 5_000), limit)] as const,
+          async (i) =>
+            [
+              i.id,
+              this.tracker.record(i.id, await ping(i.port, path, 5_000, this.deps.signal), limit),
+            ] as const,
         ),
       );
       const healthy = new Map(verdicts);

@@ -69,10 +69,11 @@ export class InFlight {
   }
 
   /** Resolve once none of `instances` serves a request, or after `timeoutMs` whatever happens. */
-  async waitIdle(instances: readonly string[], timeoutMs: number): Promise<boolean> {
+  /** Whether they became idle in time; false at once when `signal` aborts (the sandbox is stopping). */
+  async waitIdle(instances: readonly string[], timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     while (instances.some((i) => this.count(i) > 0)) {
-      if (Date.now() >= deadline) return false;
+      if (Date.now() >= deadline || signal?.aborted) return false;
       await new Promise((r) => setTimeout(r, 25));
     }
     return true;

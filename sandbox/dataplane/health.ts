@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { request } from 'undici';
 
 /**
@@ -8,13 +9,22 @@ import { request } from 'undici';
  *   `WEBSITE_SWAP_WARMUP_PING_STATUSES` (default: any status), retried, with a timeout per ping.
  */
 
-export type Ping = (port: number, path: string, timeoutMs: number) => Promise<number | undefined>;
+export type Ping = (
+  port: number,
+  path: string,
+  timeoutMs: number,
+  signal?: AbortSignal,
+) => Promise<number | undefined>;
 
-/** One GET; the status, or undefined when there was no HTTP answer in time. Redirects are not followed. */
-export const httpPing: Ping = async (port, path, timeoutMs) => {
+/**
+ * One GET; the status, or undefined when there was no HTTP answer in time (or `signal` aborted it).
+ * Redirects are not followed.
+ */
+export const httpPing: Ping = async (port, path, timeoutMs, signal) => {
+  const timeout = AbortSignal.timeout(timeoutMs);
   try {
     const res = await request(`http://127.0.0.1:${port}${path}`, {
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: signal ? AbortSignal.any([timeout, signal]) : timeout,
       headers: { 'user-agent': 'HealthCheck/1.0', connection: 'close' },
     });
     await res.body.dump();
@@ -41,6 +51,13 @@ export interface WarmUpOptions {
   delayMs: number;
   ping?: Ping;
   sleep?: (ms: number) => Promise<void>;
+  /** The sandbox is stopping: no more pings, and the warm-up rejects. */
+  signal?: AbortSignal;
+}
+
+/** Sleep that ends early, rejecting, when `signal` aborts. */
+export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return delay(ms, undefined, signal ? { signal } : {});
 }
 
 /** Warm one instance: true once it answers with an accepted status. */
@@ -49,10 +66,11 @@ export async function warmUp(
   opts: WarmUpOptions,
 ): Promise<{ warm: boolean; lastStatus?: number; attempts: number }> {
   const ping = opts.ping ?? httpPing;
-  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const sleep = opts.sleep ?? ((ms: number) => abortableSleep(ms, opts.signal));
   let lastStatus: number | undefined;
   for (let attempt = 1; attempt <= opts.attempts; attempt++) {
-    lastStatus = await ping(port, opts.path, opts.timeoutMs);
+    opts.signal?.throwIfAborted();
+    lastStatus = await ping(port, opts.path, opts.timeoutMs, opts.signal);
     if (lastStatus !== undefined && (!opts.statuses || opts.statuses.has(lastStatus)))
       return { warm: true, lastStatus, attempts: attempt };
     if (attempt < opts.attempts) await sleep(opts.delayMs);

@@ -2,12 +2,17 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { podmanArgs } from '../container-storage.js';
 
 /**
  * Runs slot instances as real containers. podman is driven with the flags this kind of machine needs
- * (vfs storage, cgroupfs, runc, explicit ulimits); docker is used where a Docker engine answers.
+ * (sandbox/container-storage.ts, plus explicit ulimits); docker is used where a Docker engine answers.
  * Registry credentials and app settings go through files with mode 0600, never the command line, so
  * they cannot be read from the process list.
+ *
+ * `close()` is the first half of a clean stop: it kills the commands still running (a `run` that would
+ * start a container, a pull) and waits until they have exited, so that the containers that exist are
+ * final; `removeLabelled` then removes them all in one command.
  */
 
 export interface RegistryAuth {
@@ -30,22 +35,40 @@ export interface RunningContainer {
   hostPort: number;
 }
 
-export type Exec = (file: string, args: readonly string[]) => Promise<{ stdout: string; stderr: string }>;
+export type Exec = (
+  file: string,
+  args: readonly string[],
+  opts?: { signal?: AbortSignal },
+) => Promise<{ stdout: string; stderr: string }>;
 
-export const execFileAsync: Exec = (file, args) =>
+/** The subcommand (`run`, `rm`), past the global flags and their values, for error messages. */
+function subcommand(args: readonly string[]): string {
+  return args.find((a, i) => !a.startsWith('-') && !args[i - 1]?.startsWith('--')) ?? '';
+}
+
+/**
+ * Runs a command. An aborted signal terminates it (SIGTERM), and the promise settles only once it has
+ * exited: node's own `signal` option settles at once, while podman may still be creating a container.
+ */
+export const execFileAsync: Exec = (file, args, opts) =>
   new Promise((resolve, reject) => {
-    execFile(file, args, { maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+    const signal = opts?.signal;
+    const terminate = () => child.kill('SIGTERM');
+    const child = execFile(file, args, { maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      signal?.removeEventListener('abort', terminate);
       if (error)
         reject(
           Object.assign(
             new Error(
-              `${file} ${args[0] ?? ''} failed: ${(stderr || error.message).trim().split('\n').at(-1)}`,
+              `${file} ${subcommand(args)} failed: ${(stderr || error.message).trim().split('\n').at(-1)}`,
             ),
             { stderr },
           ),
         );
       else resolve({ stdout, stderr });
     });
+    if (signal?.aborted) terminate();
+    else signal?.addEventListener('abort', terminate, { once: true });
   });
 
 export interface ContainerRuntime {
@@ -54,6 +77,13 @@ export interface ContainerRuntime {
   run(spec: RunSpec): Promise<RunningContainer>;
   /** Stop (2 s grace) and remove; a container that is already gone is not an error. */
   remove(id: string): Promise<void>;
+  /**
+   * Refuse new commands, terminate the running ones and wait until they have exited. Afterwards only
+   * `removeLabelled` works.
+   */
+  close(): Promise<void>;
+  /** Remove every container (any state) with this label in one command, with no stop timeout; their ids. */
+  removeLabelled(label: string, value: string): Promise<string[]>;
   isRunning(id: string): Promise<boolean>;
   /** Cumulative CPU seconds and memory bytes per container id, for CpuPercentage and MemoryPercentage. */
   usage(ids: readonly string[]): Promise<Map<string, { cpuSeconds: number; memoryBytes: number }>>;
@@ -90,6 +120,8 @@ function parseBytes(text: string): number {
 
 export class CliRuntime implements ContainerRuntime {
   private readonly base: string[];
+  private readonly closing = new AbortController();
+  private readonly running = new Set<Promise<unknown>>();
 
   constructor(
     readonly kind: 'podman' | 'docker',
@@ -99,23 +131,38 @@ export class CliRuntime implements ContainerRuntime {
   ) {
     this.base =
       kind === 'podman'
-        ? [
-            '--storage-driver',
-            'vfs',
-            ...(storageRoot
-              ? ['--root', join(storageRoot, 'root'), '--runroot', join(storageRoot, 'run')]
-              : []),
-            '--cgroup-manager',
-            'cgroupfs',
-            '--runtime',
-            'runc',
-          ]
+        ? storageRoot
+          ? podmanArgs(storageRoot)
+          : ['--storage-driver', 'vfs', '--cgroup-manager', 'cgroupfs', '--runtime', 'runc']
         : [];
     mkdirSync(secretsDir, { recursive: true, mode: 0o700 });
   }
 
   private cli(args: string[]): Promise<{ stdout: string; stderr: string }> {
-    return this.exec(this.kind, [...this.base, ...args]);
+    if (this.closing.signal.aborted)
+      return Promise.reject(new Error(`${this.kind} ${args[0]}: the sandbox is stopping`));
+    const command = this.exec(this.kind, [...this.base, ...args], { signal: this.closing.signal });
+    this.running.add(command);
+    void command.catch(() => undefined).finally(() => this.running.delete(command));
+    return command;
+  }
+
+  async close(): Promise<void> {
+    this.closing.abort();
+    await Promise.allSettled([...this.running]);
+  }
+
+  async removeLabelled(label: string, value: string): Promise<string[]> {
+    const ids = await this.list(label, value, true, undefined);
+    if (ids.length > 0)
+      await this.exec(this.kind, [
+        ...this.base,
+        'rm',
+        '-f',
+        ...(this.kind === 'podman' ? ['-t', '0'] : []),
+        ...ids,
+      ]);
+    return ids;
   }
 
   private secretFile(contents: string): string {
@@ -216,15 +263,19 @@ export class CliRuntime implements ContainerRuntime {
     return result;
   }
 
-  async listByLabel(label: string, value: string, all = false): Promise<string[]> {
-    const { stdout } = await this.cli([
-      'ps',
-      ...(all ? ['-a'] : []),
-      '-q',
-      '--no-trunc',
-      '--filter',
-      `label=${label}=${value}`,
-    ]);
+  listByLabel(label: string, value: string, all = false): Promise<string[]> {
+    return this.list(label, value, all, (args) => this.cli(args));
+  }
+
+  /** `run` undefined: straight to the tool, also after close(). */
+  private async list(
+    label: string,
+    value: string,
+    all: boolean,
+    run: ((args: string[]) => Promise<{ stdout: string }>) | undefined,
+  ): Promise<string[]> {
+    const args = ['ps', ...(all ? ['-a'] : []), '-q', '--no-trunc', '--filter', `label=${label}=${value}`];
+    const { stdout } = await (run ?? ((a: string[]) => this.exec(this.kind, [...this.base, ...a])))(args);
     return stdout
       .split('\n')
       .map((l) => l.trim())

@@ -55,6 +55,8 @@ export interface SwapOptions {
   timeScale: number;
   ping?: Ping;
   log?: (line: string) => void;
+  /** Aborts the warm-up when the sandbox stops. */
+  signal?: AbortSignal;
 }
 
 /** Step 1 and 2 alone: what `applySlotConfig` (swap with preview) does. */
@@ -79,6 +81,7 @@ export async function prepareSwap(
         timeoutMs,
         delayMs: Math.max(200, 10_000 / opts.timeScale),
         ping: opts.ping,
+        signal: opts.signal,
       }),
     })),
   );
@@ -129,7 +132,8 @@ export async function swap(
   try {
     await prepareSwap(sourceFleet, after, opts);
   } catch (error) {
-    await sourceFleet.reconcile(fleetConfig(before.source), opts.capacity).catch(() => undefined);
+    if (!opts.signal?.aborted)
+      await sourceFleet.reconcile(fleetConfig(before.source), opts.capacity).catch(() => undefined);
     throw error;
   }
   await completeSwap(sourceFleet, targetFleet, after, opts);

@@ -4,21 +4,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { buildahArgs } from '../container-storage.js';
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
-
-/** buildah's flags for the vfs store under `storageRoot` (the one the sandbox's podman uses). */
-function storage(storageRoot: string): string[] {
-  return [
-    '--storage-driver',
-    'vfs',
-    '--root',
-    join(storageRoot, 'root'),
-    '--runroot',
-    join(storageRoot, 'run'),
-  ];
-}
 
 /** Where Debian's busybox-static puts its binary; the image is that binary plus two shell scripts. */
 export const BUSYBOX = '/bin/busybox';
@@ -40,7 +29,7 @@ export async function buildTestImage(tag: string, storageRoot: string, version =
       );
     }
     await run('buildah', [
-      ...storage(storageRoot),
+      ...buildahArgs(storageRoot),
       'bud',
       '--isolation',
       'chroot',
@@ -66,7 +55,7 @@ export async function pushImage(
   creds?: { username: string; password: string },
 ): Promise<void> {
   await run('buildah', [
-    ...storage(storageRoot),
+    ...buildahArgs(storageRoot),
     'push',
     '--tls-verify=false',
     ...(creds ? ['--creds', `${creds.username}:${creds.password}`] : []),

@@ -1,0 +1,19 @@
+import{createRequire as __slotlineRequire}from'node:module';const require=__slotlineRequire(import.meta.url);
+import{k as f,n as m}from"./chunk-Y2AGFMQB.js";import"./chunk-HIXWC2DD.js";function g(e){return String(e??"").replace(/\\/g,"\\\\").replace(/\|/g,"\\|").replace(/\r?\n/g,"<br>")}function c(e,s){return`${[`| ${e.map(g).join(" | ")} |`,`| ${e.map(()=>"---").join(" | ")} |`,...s.map(a=>`| ${e.map((i,o)=>g(a[o])).join(" | ")} |`)].join(`
+`)}
+`}function d(){return{critical:0,high:0,medium:0,low:0,total:0}}function y(e,s){let t={...d(),byTool:{}};for(let a of s)t.byTool[a]=d();for(let a of e){t[a.severity]++,t.total++;let i=t.byTool[a.tool]??d();t.byTool[a.tool]=i,i[a.severity]++,i.total++}return t}var b=10;function S(e){return e.severity==="critical"||e.severity==="high"?"error":e.severity==="medium"?"warning":"notice"}function I(e,s=b){let t={error:0,warning:0,notice:0},a=[],i=0;for(let o of e){let l=S(o);if(t[l]>=s){i++;continue}t[l]++,a.push({kind:l,title:`${o.tool} ${o.ruleId} (${o.severity})`,message:o.message,file:o.location.path,startLine:o.location.startLine,...o.location.endLine&&o.location.endLine>=o.location.startLine?{endLine:o.location.endLine}:{},...o.location.startColumn&&(o.location.endLine??o.location.startLine)===o.location.startLine?{startColumn:o.location.startColumn}:{}})}if(i>0&&t.notice>=s){let o=a.map(l=>l.kind).lastIndexOf("notice");a.splice(o,1),i++}return{annotations:a,omitted:i}}function x(e,s){let t=`${e.location.path}:${e.location.startLine}`;if(!s.serverUrl||!s.repository||!s.sha)return`\`${t}\``;let a=e.location.path.split("/").map(encodeURIComponent).join("/");return`[${t}](${s.serverUrl}/${s.repository}/blob/${s.sha}/${a}#L${e.location.startLine})`}function p(e){return`${(e/1e3).toFixed(1)} s`}var v=20,L=50;function R(e,s){let{policy:t}=e,i=[`## Security scan: ${e.failures.length>0?"scanner failure":t.passed?"passed":"failed"}
+`,`fail-on **${s.failOn}**, report-on **${s.reportOn}**; ${t.active.length} finding(s), ${t.reported.length} reported, ${t.suppressed.length} suppressed. SARIF: \`${s.sarifFile}\`.
+`],o=e.scanners.map(n=>[n.name,n.error?`failed: ${n.error}`:"ran",n.version??"",n.error?"":n.findings,p(n.wallMs)]);for(let n of e.selection.skipped)o.push([n.name,`skipped: ${n.reason}`,"","",""]);i.push(`### Scanners
+`,c(["Scanner","Status","Version","Findings","Time"],o));let l=y(t.active,e.scanners.filter(n=>!n.error).map(n=>n.name)),h=Object.entries(l.byTool).map(([n,r])=>[n,...m.map(u=>r[u]),r.total]);if(h.push(["**all**",...m.map(n=>l[n]),l.total]),i.push(`
+### Findings by tool and severity
+`,c(["Tool",...m,"total"],h)),t.reported.length>0){let n=t.reported.slice(0,v);i.push(`
+### Top findings${t.reported.length>n.length?` (${n.length} of ${t.reported.length})`:""}
+`,c(["Severity","Tool","Rule","Location","Message"],n.map(r=>[r.severity,r.tool,r.ruleId,x(r,s.link),r.message])))}if(t.suppressed.length>0){let n=t.suppressed.slice(0,L);i.push(`
+### Suppressed by the allowlist${n.length<t.suppressed.length?` (${n.length} of ${t.suppressed.length})`:""}
+`,c(["Severity","Tool","Rule","Location","Reason","Expires"],n.map(({finding:r,entry:u})=>[r.severity,r.tool,r.ruleId,x(r,s.link),u.reason,u.expires])))}t.expired.length>0&&i.push(`
+### Expired allowlist entries (these fail the run)
+`,c(["Entry","Reason","Expired on"],t.expired.map(({entry:n,index:r})=>[f(n,r),n.reason,n.expires])));let $=Object.entries(e.sarif.truncated);return $.length>0&&i.push(`
+> GitHub accepts at most 25,000 results per run; left out of the SARIF file: ${$.map(([n,r])=>`${n} ${r}`).join(", ")}.
+`),i.push(`
+Scan ${p(e.timings.totalMs)}: scanners ${p(e.timings.scanPhaseMs)} (their own processes ${p(e.timings.scannerMs)}), slotline ${p(e.timings.totalMs-e.timings.scanPhaseMs)}.
+`),i.join("")}export{b as ANNOTATIONS_PER_KIND,L as SUPPRESSED_ROWS,v as TOP_FINDINGS,I as annotationsFor,y as countFindings,R as summaryMarkdown};

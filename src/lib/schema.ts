@@ -9,7 +9,7 @@ const compiled = new WeakMap<object, ValidateFunction>();
 
 async function getAjv(): Promise<Ajv> {
   if (!ajv) {
-    // Ajv is CommonJS: its class is a named export under Node, but only `default` inside the ncc bundle.
+    // Ajv is CommonJS: its class is a named export under Node; a bundle may expose only `default`.
     const mod = (await import('ajv')) as unknown as { Ajv?: typeof Ajv; default: { Ajv: typeof Ajv } };
     const AjvClass = mod.Ajv ?? mod.default.Ajv;
     ajv = new AjvClass({ allErrors: false, strict: false, useDefaults: false });

@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { podmanArgs } from '../../sandbox/container-storage.js';
 import { startLoad } from '../../sandbox/dataplane/load.js';
 import { buildTestImage, pushImage } from '../../sandbox/testimage/build.js';
 import { stateDir } from '../../scripts/lib/containers.mjs';
@@ -37,15 +38,9 @@ const config = {
   ],
 };
 
-/** podman on the same storage the sandbox uses. */
+/** podman on the same storage, with the same flags, as the sandbox uses. */
 const podman = (args: string[]): string =>
-  execFileSync(
-    'podman',
-    ['--storage-driver', 'vfs', '--root', join(storage, 'root'), '--runroot', join(storage, 'run'), ...args],
-    {
-      encoding: 'utf8',
-    },
-  );
+  execFileSync('podman', [...podmanArgs(storage), ...args], { encoding: 'utf8' });
 
 let sb: SandboxProcess;
 let token: string;

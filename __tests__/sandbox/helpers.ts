@@ -104,8 +104,10 @@ export async function startSandbox(
     output: () => output,
     async stop(signal = 'SIGTERM') {
       if (!agent.destroyed && !agent.closed) await agent.close();
-      if (child.exitCode === null) process.kill(child.pid!, signal);
-      const timer = setTimeout(() => child.exitCode === null && process.kill(child.pid!, 'SIGKILL'), 10_000);
+      // A child that already ended by a signal has no exit code but a signal code: don't signal it again.
+      const running = () => child.exitCode === null && child.signalCode === null;
+      if (running()) process.kill(child.pid!, signal);
+      const timer = setTimeout(() => running() && process.kill(child.pid!, 'SIGKILL'), 10_000);
       const code = await exited;
       clearTimeout(timer);
       for (const dir of owned) removeDir(dir);

@@ -3,22 +3,11 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { ArmClient } from '../lib/azure/arm.js';
 import { createAzureCredential } from '../lib/azure/credential.js';
 import { systemClock } from '../lib/backoff.js';
-import { throwIfCancelled } from '../lib/cancellation.js';
+import { throwIfCancelled, untilAborted } from '../lib/cancellation.js';
 import { errorMessage } from '../lib/errors.js';
 import { createHttpAgent, httpRequest } from '../lib/http.js';
 import type { ActionDeps, TimeSpent } from './deps.js';
 import { armPlatform, timed } from './platform.js';
-
-/** Settle `work`, or reject with the signal's reason as soon as it aborts (the work is abandoned). */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return work;
-  throwIfCancelled(signal);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}
 
 /** The real dependencies: the process's signals, timers, ARM over the shared client, probes over HTTP. */
 export function defaultDeps(): ActionDeps {

@@ -19,3 +19,19 @@ export class CancelledError extends ActionError {
 export function throwIfCancelled(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new CancelledError('abort');
 }
+
+/**
+ * Settle as `work` does, or reject with the signal's reason as soon as it aborts, whether or not the
+ * work underneath notices (MSAL takes no signal; undici ignores it during a TLS handshake). The
+ * abandoned work's own rejection is swallowed.
+ */
+export function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  work.catch(() => {});
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { Agent, Dispatcher } from 'undici';
 import { type BackoffPolicy, backoffDelay, type Clock, DEFAULT_BACKOFF, systemClock } from './backoff.js';
-import { CancelledError } from './cancellation.js';
+import { CancelledError, untilAborted } from './cancellation.js';
 import { errorMessage, systemErrorWords } from './errors.js';
 
 /**
@@ -133,17 +133,6 @@ async function readBody(body: Readable, maxBytes: number, signal: AbortSignal): 
   return Buffer.concat(chunks, size);
 }
 
-/** Reject when the signal aborts, even where undici does not look at it (a connection still in its TLS handshake). */
-function raceSignal<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  work.catch(() => {});
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}
-
 function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
   const flat: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
@@ -170,7 +159,7 @@ export async function httpRequest(req: HttpRequest, opts: HttpClientOptions = {}
   const ownAgent = opts.dispatcher ? undefined : await createHttpAgent(1, timeoutMs);
   const started = clock.now();
   try {
-    const res = await raceSignal(
+    const res = await untilAborted(
       request(url, {
         method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
         headers: req.headers,
@@ -256,7 +245,7 @@ export async function httpRequestWithRetry(
   const clock = opts.clock ?? systemClock;
   const retries = opts.retries ?? 3;
   const sleep = (ms: number): Promise<void> =>
-    opts.signal ? raceSignal(clock.sleep(ms), opts.signal) : clock.sleep(ms);
+    opts.signal ? untilAborted(clock.sleep(ms), opts.signal) : clock.sleep(ms);
   for (let attempt = 0; ; attempt++) {
     let waitMs: number;
     try {

@@ -9,7 +9,7 @@ import type {
   PipelineResponse,
   RestError,
 } from '@azure/core-rest-pipeline';
-import { CancelledError } from '../cancellation.js';
+import { CancelledError, untilAborted } from '../cancellation.js';
 import { ActionError, TimeoutError } from '../errors.js';
 import { networkErrorInWords } from '../http.js';
 
@@ -81,28 +81,6 @@ export function cancellationOf(signal: AbortSignal): Error {
 export function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal {
   const present = signals.filter((s): s is AbortSignal => s !== undefined);
   return present.length === 1 ? present[0]! : AbortSignal.any(present);
-}
-
-/** Reject as soon as the signal aborts, whether or not the work underneath notices. */
-export function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
-    work.catch(() => {});
-    return Promise.reject(signal.reason);
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }
 
 /**

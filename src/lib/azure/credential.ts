@@ -1,4 +1,5 @@
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
+import { untilAborted } from '../cancellation.js';
 import { ActionError, errorMessage } from '../errors.js';
 import { HttpError, httpRequestWithRetry, networkErrorInWords } from '../http.js';
 import type { Env } from '../inputs.js';
@@ -14,7 +15,6 @@ import {
   seconds,
   type TokenRequestContext,
   tokenRequestContext,
-  untilAborted,
 } from './bounds.js';
 import type { AzureInputs } from './inputs.js';
 

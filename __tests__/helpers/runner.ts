@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as core from '@actions/core';
+import { inputVariable, parseCommandFile } from '../../scripts/lib/bad-input-sweep/runner.js';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -25,28 +26,11 @@ export interface StepResult {
 
 /** The runner's rule for input variables: uppercase, spaces to underscores, hyphens kept. */
 export function inputEnv(inputs: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(inputs).map(([k, v]) => [`INPUT_${k.replace(/ /g, '_').toUpperCase()}`, v]),
-  );
+  return Object.fromEntries(Object.entries(inputs).map(([k, v]) => [inputVariable(k), v]));
 }
 
-/** Parse a GITHUB_OUTPUT file: `name<<delimiter` blocks, as @actions/core writes them. */
-export function parseOutputFile(text: string): Record<string, string> {
-  const outputs: Record<string, string> = {};
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const heredoc = /^([^=<]+)<<(.+)$/.exec(lines[i]!);
-    if (heredoc) {
-      const value: string[] = [];
-      for (i++; i < lines.length && lines[i] !== heredoc[2]; i++) value.push(lines[i]!);
-      outputs[heredoc[1]!] = value.join('\n');
-    } else if (lines[i]!.includes('=')) {
-      const at = lines[i]!.indexOf('=');
-      outputs[lines[i]!.slice(0, at)] = lines[i]!.slice(at + 1);
-    }
-  }
-  return outputs;
-}
+/** Parse a GITHUB_OUTPUT or GITHUB_STATE file as the runner does: the sweep's parser, one for both. */
+export const parseOutputFile = parseCommandFile;
 
 function splitLog(raw: string): { log: string; debug: string; masked: string[] } {
   const masked: string[] = [];

@@ -220,7 +220,7 @@ describe('rollback trusts no tag writer', () => {
     const result = await run({ action: 'rollback' });
     expect(result.exitCode).toBe(1);
     expect(errorLine(result)).toMatch(
-      /Refusing to roll back .* evil\.example\/x:1 is from registry evil\.example, and production runs from ghcr\.io.*Nothing was changed/,
+      /Refusing to roll back .* evil\.example\/x:1 is not from ghcr\.io\/.*, the repository production runs now.*Nothing was changed/,
     );
     expect(ds.image('production')).toBe(V2);
     expect(ds.image('staging')).toBe(START_IMAGE);

@@ -181,11 +181,13 @@ describe('rollback rules', () => {
     });
   });
 
-  test('record images: a valid reference from production registry or allowed-registries', () => {
+  test("record images: a valid reference of production's repository, or from allowed-registries", () => {
     const policy = { productionImage: 'ghcr.io/o/web:2', allowedRegistries: ['myacr.azurecr.io'] };
     expect(refuseRecordImage('ghcr.io/o/web:1', policy)).toBeUndefined();
     expect(refuseRecordImage('myacr.azurecr.io/web@sha256:' + 'a'.repeat(64), policy)).toBeUndefined();
-    expect(refuseRecordImage('evil.example/x:1', policy)).toMatch(/from registry evil\.example/);
+    expect(refuseRecordImage('evil.example/x:1', policy)).toMatch(/not from ghcr\.io\/o\/web/);
+    // Same host, someone else's repository: on a shared registry anyone can publish there.
+    expect(refuseRecordImage('ghcr.io/attacker/x:1', policy)).toMatch(/not from ghcr\.io\/o\/web/);
     expect(refuseRecordImage('GHCR.io/o/web:1 --privileged', policy)).toMatch(/not a valid image reference/);
     // Docker Hub short names are docker.io, however written.
     expect(

@@ -204,6 +204,9 @@ describe('capRetryAfter', () => {
     [{ 'retry-after': 'Wed, 09 Dec 2026 00:00:00 GMT' }, { 'retry-after': '60', 'retry-after-ms': '60000' }],
     [{ 'retry-after-ms': '900000' }, { 'retry-after-ms': '60000' }],
     [{ 'x-ms-retry-after-ms': '1500' }, { 'x-ms-retry-after-ms': '1500' }],
+    // Unreadable values are left for the SDK to ignore; they must not force the longest wait.
+    [{ 'retry-after': 'soon' }, { 'retry-after': 'soon' }],
+    [{ 'retry-after-ms': 'x' }, { 'retry-after-ms': 'x' }],
   ])('%j → %j', (headers, capped) => {
     const r = response(headers);
     capRetryAfter(r as never, 60_000, Date.parse('2026-12-07T00:00:00Z'));

@@ -246,6 +246,9 @@ describe('rollback rules', () => {
     expect(blocks(lease, 'n2', Date.parse('2026-11-26T10:00:00Z'))).toBe(true);
     expect(blocks(lease, 'n1', Date.parse('2026-11-26T10:00:00Z'))).toBe(false);
     expect(blocks(lease, 'n2', Date.parse('2026-11-26T10:10:01Z'))).toBe(false);
+    // A tag writer's lease "until 2099" would lock every run out: no holder writes past one lifetime.
+    const forged = { holder: 'x', nonce: 'x', expiresAt: Date.parse('2099-01-01T00:00:00Z') };
+    expect(blocks(forged, 'n2', Date.parse('2026-11-26T10:00:00Z'))).toBe(false);
   });
 });
 

@@ -14,6 +14,8 @@ import { formatLease, LEASE_TAG, type Lease, parseLease } from './record.js';
 export const LEASE_TTL_MS = 10 * 60_000;
 /** A run renews its lease this often while it holds it. */
 export const LEASE_RENEW_MS = 3 * 60_000;
+/** How far runners' clocks may disagree before a lease's expiry reads as forged. */
+const LEASE_CLOCK_SKEW_MS = 5 * 60_000;
 
 export interface LeaseOptions {
   holder: string;
@@ -38,7 +40,10 @@ export interface HeldLease {
 
 /** Whether `lease` blocks a run with `nonce` at `now`. */
 export function blocks(lease: Lease | undefined, nonce: string, now: number): boolean {
-  return lease !== undefined && lease.nonce !== nonce && lease.expiresAt > now;
+  // No real holder writes an expiry further ahead than one lifetime (plus clock skew): a lease that does
+  // is forged by a tag writer to lock everyone out, and blocks nothing.
+  const forged = lease !== undefined && lease.expiresAt > now + LEASE_TTL_MS + LEASE_CLOCK_SKEW_MS;
+  return lease !== undefined && !forged && lease.nonce !== nonce && lease.expiresAt > now;
 }
 
 /** Take the app's lease, waiting up to `waitMs`; throws naming the holder (or the lost writes) at the deadline. */

@@ -155,14 +155,16 @@ export function capRetryAfter(response: PipelineResponse, maxMs: number, nowMs =
   if (retryAfter !== undefined) {
     const trimmed = retryAfter.trim();
     const ms = /^\d+$/.test(trimmed) ? Number(trimmed) * 1000 : Date.parse(trimmed) - nowMs;
-    if (!Number.isFinite(ms) || ms > maxMs) {
+    // Only a long wait is cut; an unreadable value is left for the SDK to ignore (a garbage header
+    // must not force the longest wait).
+    if (Number.isFinite(ms) && ms > maxMs) {
       response.headers.set('retry-after', String(Math.floor(maxMs / 1000)));
       response.headers.set('retry-after-ms', String(maxMs));
     }
   }
   for (const name of RETRY_AFTER_MS_HEADERS) {
     const value = response.headers.get(name);
-    if (value !== undefined && !(Number(value) <= maxMs)) response.headers.set(name, String(maxMs));
+    if (value !== undefined && Number(value) > maxMs) response.headers.set(name, String(maxMs));
   }
 }
 

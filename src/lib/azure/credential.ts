@@ -153,7 +153,11 @@ export async function createAzureCredential(
   };
   if (inputs.credentialKind === 'azure-cli') {
     return new BoundedCredential(
-      new identity.AzureCliCredential(inputs.tenantId ? { tenantId: inputs.tenantId } : {}),
+      // `az` is a child process the token deadline cannot abort: it gets the same bound as its timeout.
+      new identity.AzureCliCredential({
+        ...(inputs.tenantId ? { tenantId: inputs.tenantId } : {}),
+        processTimeoutInMs: bounds.tokenDeadlineMs,
+      }),
       bounds,
       endpoint,
     );

@@ -105,6 +105,8 @@ describe('redactUrl: userinfo, query values and fragment hidden', () => {
     ['ftp://x', 'ftp://x'],
     ['https://u:p@h.test', 'https://***@h.test'],
     ['https//u:p@h.test/a?k=v&flag#frag', 'https//***@h.test/a?k=***&***#***'],
+    // A password with a slash: the URL does not parse, and all of it is still hidden.
+    ['https://user:pa/ss@host.test/x', 'https://***@host.test/x'],
   ])('as written: %s', (input, expected) => {
     expect(redactUrlAsWritten(input)).toBe(expected);
   });

@@ -30,10 +30,13 @@ export function redactUrl(url: string | URL): string {
  * values, and the fragment.
  */
 export function redactUrlAsWritten(text: string): string {
-  return text
-    .replace(/^([^/?#]*\/\/)[^/?#]*@/, `$1${HIDDEN}@`)
-    .replace(/\?[^#]*/, (query) => redactQuery(query))
-    .replace(/#.*$/s, `#${HIDDEN}`);
+  return (
+    text
+      // Up to the last `@` before the query: a password may itself hold `/` (it then fails to parse).
+      .replace(/^([^/?#]*\/\/)[^?#]*@/, `$1${HIDDEN}@`)
+      .replace(/\?[^#]*/, (query) => redactQuery(query))
+      .replace(/#.*$/s, `#${HIDDEN}`)
+  );
 }
 
 /** `?token=***&page=***`: parameter names kept, values hidden; '' stays ''. */

@@ -211,6 +211,38 @@ describe('file names from the tree never parse as options, and no tree config is
     rmSync(tree, { recursive: true, force: true });
   });
 
+  test("a tree's own .gitleaksignore stops the gitleaks scan (gitleaks always reads it)", async () => {
+    const leaky = mkdtempSync(join(tmpdir(), 'slotline-gitleaksignore-'));
+    try {
+      writeFileSync(join(leaky, 'config.txt'), 'token = x\n');
+      writeFileSync(join(leaky, '.gitleaksignore'), 'config.txt:generic-api-key:1\n');
+      const scan = securityScan(
+        {
+          root: leaky,
+          repoRoot: leaky,
+          scanners: ['gitleaks'],
+          failOn: 'critical',
+          reportOn: 'low',
+          allowlist: [],
+          categoryPrefix: 'ci/security',
+        },
+        {
+          exec: execFile,
+          which: whichOnPath(hostileBin),
+          today: '2026-11-26',
+          now: () => performance.now(),
+          log: () => {},
+        },
+      );
+      // A requested scanner that fails fails the action (main), naming why.
+      const report = await scan;
+      expect(report.scanners.find((x) => x.name === 'gitleaks')?.error).toMatch(/own \.gitleaksignore/);
+      expect(report.findings).toEqual([]);
+    } finally {
+      rmSync(leaky, { recursive: true, force: true });
+    }
+  });
+
   test('every scanner ran once over the tree', () => {
     expect(calls.map((c) => c.tool).sort()).toEqual([
       'bandit',

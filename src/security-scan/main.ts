@@ -7,7 +7,7 @@ import { type Exec, execFile, killAllGroups, scrubbedEnv } from '../lib/exec.js'
 import type { Env } from '../lib/inputs.js';
 import { runAction } from '../lib/runner/action.js';
 import { cancelOnSignals, type SignalSource } from '../lib/runner/cancellation.js';
-import { withGroup } from '../lib/runner/log.js';
+import { logInfo, logWarning, withGroup } from '../lib/runner/log.js';
 import { writeSummary } from '../lib/runner/summary.js';
 import { trustedPathEntries, type Which, whichOnPath } from '../lib/which.js';
 import { readAllowlistText } from './allowlist-source.js';
@@ -118,19 +118,20 @@ async function scanAndReport(
         which: deps.which([inputs.path, repoRoot]),
         today: deps.now().toISOString().slice(0, 10),
         now: () => performance.now(),
-        log: (line) => core.info(line),
+        // Scanner output carries file names and content from the tree: logged through the safe writers.
+        log: (line) => logInfo(line),
         env,
         signal,
       },
     ),
   );
   for (const s of report.scanners) {
-    core.info(
+    logInfo(
       s.error
         ? `${s.name}: FAILED: ${s.error}`
         : `${s.name} ${s.version ?? ''}: ${s.findings} finding(s) in ${Math.round(s.wallMs)} ms`,
     );
-    for (const note of s.notes) core.warning(note);
+    for (const note of s.notes) logWarning(note);
   }
 
   const { totalMs, scanPhaseMs, scannerMs } = report.timings;

@@ -190,6 +190,12 @@ export const SCANNERS: Record<ScannerName, ScannerSpec> = {
         config,
         `[extend]\nuseDefault = true\n${paths.length ? `\n[allowlist]\npaths = [\n${paths.join(',\n')}\n]\n` : ''}`,
       );
+      // gitleaks always also reads <source>/.gitleaksignore, whatever --gitleaks-ignore-path says: a pull
+      // request could silence its own leak with one. Refuse to run rather than let it.
+      if (ctx.inventory.files.includes('.gitleaksignore'))
+        throw new ScannerFailedError(
+          "gitleaks would obey the scanned tree's own .gitleaksignore (it always reads it): remove the file and use the allowlist input, or scan secrets with secretlint",
+        );
       const ignoreFile = join(ctx.tmpDir, 'gitleaksignore');
       await writeFile(ignoreFile, '');
       const result = await run(ctx, binary!, [
@@ -286,7 +292,9 @@ export const SCANNERS: Record<ScannerName, ScannerSpec> = {
       const workDir = join(ctx.tmpDir, 'npm-audit');
       await mkdir(workDir, { recursive: true });
       await copyFile(join(ctx.root, lockfile), join(workDir, basename(lockfile)));
-      await copyFile(join(ctx.root, 'package.json'), join(workDir, 'package.json')).catch(() => {});
+      // Only a package.json the inventory lists (it skips symlinks, which could lead anywhere).
+      if (ctx.inventory.files.includes('package.json'))
+        await copyFile(join(ctx.root, 'package.json'), join(workDir, 'package.json')).catch(() => {});
       // Two files: npm refuses to load one file as both.
       const userRc = join(ctx.tmpDir, 'npmrc-user');
       const globalRc = join(ctx.tmpDir, 'npmrc-global');

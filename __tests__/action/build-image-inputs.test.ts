@@ -141,6 +141,11 @@ describe('bad input: one line naming the input, exit 1, nothing run', () => {
     ['labels', { labels: 'org.opencontainers.image.vendor' }, /Input "labels" must be lines of key=value/],
     ['push', { push: 'yes' }, /Input "push" must be true or false, got "yes"/],
     ['tls-verify', { 'tls-verify': 'off' }, /Input "tls-verify" must be true or false, got "off"/],
+    [
+      'tls-verify',
+      { ...azure, registry: 'contoso.azurecr.io', 'tls-verify': 'false' },
+      /Input "tls-verify" must be true when signing in with registry-login acr-oidc/,
+    ],
     ['cache-from', { 'cache-from': 'type=gha' }, /Input "cache-from" must be a registry cache/],
     ['cache-to', { 'cache-to': 'type=local,dest=/tmp/cache' }, /Input "cache-to" must be a registry cache/],
     [

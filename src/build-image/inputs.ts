@@ -190,6 +190,13 @@ export async function parseInputs(env: Env): Promise<BuildImageInputs> {
   if (password !== undefined && username === undefined)
     input.fail('username', 'is required when password is set');
   const login = registryLogin(input, env, registry, username !== undefined);
+  // The ACR refresh token is a push credential: never handed to a registry whose certificate is not checked.
+  if (push && login.kind === 'acr-oidc' && !tlsVerify)
+    input.fail(
+      'tls-verify',
+      'must be true when signing in with registry-login acr-oidc: the ACR refresh token would go to an unverified server',
+      'false',
+    );
 
   return {
     builder,

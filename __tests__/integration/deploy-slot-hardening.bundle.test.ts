@@ -25,7 +25,9 @@ const SLOW_IN_PRODUCTION = 'ghcr.io/slotline-demo/web:3.0.0-slow-in-production';
 const FAILS_IN_PRODUCTION = 'ghcr.io/slotline-demo/web:3.0.0-fails-in-production';
 /** The runner's grace period between the first signal and SIGKILL (7.5 s + 2.5 s). */
 const RUNNER_GRACE_MS = 10_000;
-const OTHER_LEASE = `0b5e7c1e-other-run|2099-01-01T00:00:00.000Z|https://github.com/o/r/actions/runs/42 (job deploy)`;
+// Another run's lease, held for the next 9 minutes: a real holder never writes past one 10-minute lifetime
+// (one further ahead reads as forged and blocks nothing).
+const OTHER_LEASE = `0b5e7c1e-other-run|${new Date(Date.now() + 9 * 60_000).toISOString()}|https://github.com/o/r/actions/runs/42 (job deploy)`;
 
 function start(inputs: Record<string, string>, state?: Record<string, string>): BundleRun {
   return startBundle('deploy-slot', ds.inputs(inputs), ds.env(), {

@@ -83,6 +83,8 @@ function harness(mem: Memory = new MemoryPlatform()) {
 }
 
 const record = (mem: Memory) => readRecord(mem.tags, 'production');
+// Another run's lease, held for the next 5 minutes (a real holder never writes past one lifetime).
+const OTHER_LEASE = `other|${new Date(START + 5 * 60_000).toISOString()}|run 2`;
 const phase = (result: RunResult, name: string) => result.phases.find((p) => p.name === name);
 const count = (mem: Memory, call: RegExp) => mem.calls.filter((c) => call.test(c)).length;
 
@@ -245,7 +247,7 @@ describe('an interrupted release', () => {
     {
       at: 'lock',
       cancel: (h) => {
-        h.mem.tags[LEASE_TAG] = 'other|2099-01-01T00:00:00.000Z|run 2';
+        h.mem.tags[LEASE_TAG] = OTHER_LEASE;
         h.cancelOnLog((l) => l.startsWith('Waiting for the lease'));
       },
       production: V1,
@@ -319,7 +321,7 @@ describe('an interrupted release', () => {
           `release cancelled by SIGTERM before it held the lease on web: nothing was changed; production serves ${V1}.`,
         );
         // Another run's lease is never touched, and this run never wrote one.
-        expect(mem.tags[LEASE_TAG]).toBe('other|2099-01-01T00:00:00.000Z|run 2');
+        expect(mem.tags[LEASE_TAG]).toBe(OTHER_LEASE);
         expect(count(mem, /^mergeTags/)).toBe(0);
         return;
       }
@@ -379,6 +381,8 @@ describe("the action's entry, run(env, deps)", () => {
     const saved = /::save-state name=lease-nonce::n1/;
     const released = await step(actionDeps(new MemoryPlatform()));
     expect(released.log).toMatch(saved);
+    // Given back at the end: cleared, so the post step signs in nowhere.
+    expect(released.log).toMatch(/::save-state name=lease-nonce::\s*$/m);
     // ARM unreachable before the lease: the post step must find nothing to release (no sign-in, no call).
     const mem = new MemoryPlatform();
     mem.fail('tags', () => new Error('connect ECONNREFUSED 127.0.0.1:1'));

@@ -76,6 +76,8 @@ async function main(env: Env, deps: ActionDeps, signal: AbortSignal): Promise<vo
       holder: holderName(env),
       nonce,
     });
+    // The run gave its lease back: the post step has nothing to release and needs no sign-in.
+    if (result.phases.some((p) => p.name === 'unlock' && !p.failed)) saveState(LEASE_NONCE_STATE, '');
     const { spent } = deps;
     core.debug(
       `timing: run ${Math.round(performance.now() - started)} ms, azure ${Math.round(spent.azure.ms)} ms, probes ${Math.round(spent.probes)} ms, waits ${Math.round(spent.waits)} ms, process uptime ${Math.round(process.uptime() * 1000)} ms`,

@@ -74,12 +74,12 @@ export class HttpError extends Error {
   }
 }
 
-/** Undo Content-Encoding; a body that would decompress to more than `maxBytes` is refused (a gzip bomb). */
 /** A body over the cap, before or after decompression: not worth a retry. */
 export class ResponseTooLargeHttpError extends HttpError {}
 
 class BodyTooLarge extends Error {}
 
+/** Undo Content-Encoding; a body that would decompress to more than `maxBytes` is refused (a gzip bomb). */
 export function decodeBody(
   raw: Buffer,
   contentEncoding: string | undefined,
@@ -197,8 +197,6 @@ function cancellationReason(signal: AbortSignal): Error {
   const reason: unknown = signal.reason;
   return reason instanceof Error && reason.name !== 'AbortError' ? reason : new CancelledError('abort');
 }
-
-/** Network error codes in words; the code stays in brackets for searching. */
 
 /**
  * A network error as words plus its code, e.g. `connection refused (ECONNREFUSED)`; a timeout of ours

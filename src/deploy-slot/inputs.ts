@@ -1,4 +1,4 @@
-import { type AzureInputs, readAzureInputs } from '../lib/azure/inputs.js';
+import { type AzureInputs, readAppInputs, readAzureInputs, SLOT_NAME } from '../lib/azure/inputs.js';
 import { quoteExcerpt } from '../lib/excerpt.js';
 import { parseStatusList, type StatusMatcher } from '../lib/http-status.js';
 import { parseImageRef, registryProblem } from '../lib/image-ref.js';
@@ -40,10 +40,6 @@ export interface DeploySlotInputs {
 const REGISTRY_HOST =
   /^(?:localhost|[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+)(?::\d{1,5})?$/;
 
-// ARM: 1-90 characters, and Azure refuses a name that ends in a period.
-const RESOURCE_GROUP = /^[-\w._()]{0,89}[-\w()]$/;
-const APP_NAME = /^[A-Za-z0-9][A-Za-z0-9-]{0,58}[A-Za-z0-9]?$/;
-const SLOT = /^[A-Za-z0-9][A-Za-z0-9-]{0,58}$/;
 const SETTING_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
 const APP_SETTINGS_SCHEMA = {
@@ -97,19 +93,10 @@ export async function parseInputs(env: Env): Promise<DeploySlotInputs> {
   const reader = new InputReader(env);
   const azure = readAzureInputs(reader);
   const action = reader.enum('action', ACTIONS, 'release');
-  const resourceGroup = reader.required('resource-group');
-  if (!RESOURCE_GROUP.test(resourceGroup))
-    reader.fail(
-      'resource-group',
-      'must be a resource group name (1-90 letters, digits, _ - . ( ), not ending in a period)',
-      resourceGroup,
-    );
-  const appName = reader.required('app-name');
-  if (!APP_NAME.test(appName))
-    reader.fail('app-name', 'must be an App Service app name (2-60 letters, digits and hyphens)', appName);
+  const { resourceGroup, appName } = readAppInputs(reader);
   const slot = reader.string('slot', {
     default: 'staging',
-    pattern: SLOT,
+    pattern: SLOT_NAME,
     expected: 'a deployment slot name (letters, digits and hyphens)',
   })!;
   if (slot.toLowerCase() === 'production')
@@ -120,7 +107,7 @@ export async function parseInputs(env: Env): Promise<DeploySlotInputs> {
     );
   const targetSlot = reader.string('target-slot', {
     default: 'production',
-    pattern: SLOT,
+    pattern: SLOT_NAME,
     expected: "'production' or a deployment slot name",
   })!;
   if (targetSlot.toLowerCase() === slot.toLowerCase())

@@ -61,3 +61,25 @@ export function mermaidTimeline(opts: {
   lines.push('```', '');
   return lines.join('\n');
 }
+
+/** A Mermaid `xychart-beta` line chart: one line per series over shared x labels (Mermaid draws no legend). */
+export function mermaidLineChart(opts: {
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  x: readonly string[];
+  lines: readonly (readonly number[])[];
+}): string {
+  return [
+    '```mermaid',
+    'xychart-beta',
+    `  title ${mermaidLabel(opts.title)}`,
+    `  x-axis ${mermaidLabel(opts.xLabel)} [${opts.x.map(mermaidLabel).join(', ')}]`,
+    `  y-axis ${mermaidLabel(opts.yLabel)}`,
+    ...opts.lines.map(
+      (line) => `  line [${line.map((v) => (Number.isFinite(v) ? Number(v.toPrecision(4)) : 0)).join(', ')}]`,
+    ),
+    '```',
+    '',
+  ].join('\n');
+}

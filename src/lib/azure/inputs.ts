@@ -117,3 +117,24 @@ export function armScope(armEndpoint: string): string {
     ? 'https://management.azure.com/.default'
     : `${origin}/.default`;
 }
+
+// ARM: 1-90 characters, and Azure refuses a name that ends in a period.
+const RESOURCE_GROUP = /^[-\w._()]{0,89}[-\w()]$/;
+const APP_NAME = /^[A-Za-z0-9][A-Za-z0-9-]{0,58}[A-Za-z0-9]?$/;
+/** A deployment slot's name, as App Service allows it. */
+export const SLOT_NAME = /^[A-Za-z0-9][A-Za-z0-9-]{0,58}$/;
+
+/** The App Service app every Web action works on: `resource-group` and `app-name`, both required. */
+export function readAppInputs(reader: InputReader): { resourceGroup: string; appName: string } {
+  const resourceGroup = reader.required('resource-group');
+  if (!RESOURCE_GROUP.test(resourceGroup))
+    reader.fail(
+      'resource-group',
+      'must be a resource group name (1-90 letters, digits, _ - . ( ), not ending in a period)',
+      resourceGroup,
+    );
+  const appName = reader.required('app-name');
+  if (!APP_NAME.test(appName))
+    reader.fail('app-name', 'must be an App Service app name (2-60 letters, digits and hyphens)', appName);
+  return { resourceGroup, appName };
+}

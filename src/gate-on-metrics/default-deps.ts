@@ -54,7 +54,8 @@ export function defaultDeps(): GateActionDeps {
       return {
         list: async (resourceId, query, signal) => {
           try {
-            return await monitor.metrics.list(resourceId, {
+            // The client's path template is `/{resourceUri}/providers/…`: the id goes in without its leading slash.
+            return await monitor.metrics.list(resourceId.replace(/^\/+/, ''), {
               ...query,
               ...(signal ? { abortSignal: signal } : {}),
             });

@@ -221,7 +221,7 @@ function advance(outcome: CheckOutcome, check: GateCheck, m: CheckMeasurement, s
     outcome.reason = `${counts.fail} failed measurement(s), more than failure-limit ${settings.failureLimit}: ${m.result === 'fail' ? m.reason : 'see the table'}`;
   } else if (counts.consecutiveErrors > settings.consecutiveErrorLimit) {
     outcome.phase = 'error';
-    outcome.reason = `${counts.consecutiveErrors} query errors in a row, more than consecutive-error-limit ${settings.consecutiveErrorLimit}: ${m.reason}`;
+    outcome.reason = `${counts.consecutiveErrors} errors in a row, more than consecutive-error-limit ${settings.consecutiveErrorLimit}: ${m.reason}`;
   } else if (counts.inconclusive > settings.inconclusiveLimit) {
     outcome.phase = 'inconclusive';
     outcome.reason = `${counts.inconclusive} inconclusive measurement(s), more than inconclusive-limit ${settings.inconclusiveLimit}: ${m.result === 'inconclusive' ? m.reason : 'see the table'}`;

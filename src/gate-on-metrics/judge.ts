@@ -15,7 +15,7 @@ export interface ComparisonReport {
   pValue: number;
   /** Canary minus baseline: the Hodges-Lehmann shift, or the difference of the two proportions. */
   shift: number;
-  /** Confidence interval of the shift (one side infinite, or ±1, for a one-sided test). */
+  /** Confidence interval of the shift (one side infinite for a one-sided test; null in JSON). */
   interval: [number, number];
   confLevel: number;
   /** The shift the check allows, in the metric's unit (a relative max-increase times the baseline). */
@@ -60,7 +60,8 @@ export function formatValue(value: number, unit: MetricUnit | 'Ratio', signed = 
   const round = (v: number, digits: number) => Number(v.toFixed(digits)).toString();
   switch (unit) {
     case 'Ratio':
-      return `${sign}${round(value * 100, 2)}%`;
+      // A difference of two ratios is in percentage points, not a percentage of either.
+      return signed ? `${sign}${round(value * 100, 2)} pp` : `${round(value * 100, 2)}%`;
     case 'Percent':
       return `${sign}${round(value, 1)}%`;
     case 'Seconds':
@@ -124,7 +125,11 @@ function compareProportions(check: GateCheck, data: CheckData): ComparisonReport
     direction === 'increase' ? 'greater' : direction === 'decrease' ? 'less' : 'two-sided';
   const failed = (direction !== 'decrease' && lo > allowed) || (direction !== 'increase' && hi < -allowed);
   const interval: [number, number] =
-    direction === 'increase' ? [lo, 1] : direction === 'decrease' ? [-1, hi] : [lo, hi];
+    direction === 'increase'
+      ? [lo, Number.POSITIVE_INFINITY]
+      : direction === 'decrease'
+        ? [Number.NEGATIVE_INFINITY, hi]
+        : [lo, hi];
   return {
     test: 'proportions',
     method: 'fisher',
@@ -155,6 +160,27 @@ function compareRanks(check: GateCheck, canary: number[], baseline: number[]): C
   const alpha = comparison.alpha;
   const run = (alternative: Alternative, mu: number, level: number) =>
     mannWhitney(canary, baseline, { alternative, mu, confLevel: level });
+  if (new Set([...canary, ...baseline]).size === 1) {
+    // One value everywhere (R's wilcox.test gives no interval then): no shift, and nothing to fail.
+    return {
+      test: 'mann-whitney',
+      method: 'identical values',
+      alternative:
+        comparison.direction === 'increase'
+          ? 'greater'
+          : comparison.direction === 'decrease'
+            ? 'less'
+            : 'two-sided',
+      pValue: 1,
+      shift: 0,
+      interval: [0, 0],
+      confLevel: 1 - alpha,
+      allowed,
+      effectSize: { name: 'common-language', value: 0.5 },
+      samples: { canary: canary.length, baseline: baseline.length },
+      passed: true,
+    };
+  }
   let result: ReturnType<typeof mannWhitney>;
   let failed: boolean;
   if (comparison.direction === 'either') {
@@ -252,7 +278,7 @@ export function judgeCheck(check: GateCheck, data: CheckData): CheckMeasurement 
         measurement.comparison = report;
         if (!report.passed)
           reasons.push(
-            `${formatValue(report.shift, unit, true)} vs the baseline (${formatValue(value, unit)} vs ${formatValue(baselineValue, unit)}, p = ${formatP(report.pValue)}), more than the allowed ${check.compare.direction === 'decrease' ? '-' : '+'}${formatValue(report.allowed, unit)}`,
+            `${formatValue(report.shift, unit, true)} vs the baseline (${formatValue(value, unit)} vs ${formatValue(baselineValue, unit)}, ${pClause(report.pValue)}), more than the allowed ${check.compare.direction === 'decrease' ? '−' : '+'}${formatValue(report.allowed, unit, true).replace(/^\+/, '')}`,
           );
       }
     }
@@ -267,8 +293,13 @@ export function judgeCheck(check: GateCheck, data: CheckData): CheckMeasurement 
   return { ...measurement, result: 'pass', reason: parts.join(', ') };
 }
 
-/** A p-value for people: 4 significant digits, or `< 0.0001`. */
+/** A p-value for people: 2 significant digits, or `< 0.0001`. */
 export function formatP(p: number): string {
   if (p < 0.0001) return '< 0.0001';
   return Number(p.toPrecision(2)).toString();
+}
+
+/** `p = 0.012` or `p < 0.0001`, for sentences. */
+export function pClause(p: number): string {
+  return p < 0.0001 ? 'p < 0.0001' : `p = ${formatP(p)}`;
 }

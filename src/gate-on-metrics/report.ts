@@ -91,8 +91,9 @@ function row(m: Measurement, check: GateCheck, c: CheckMeasurement): string[] {
       ? '–'
       : `${c.canaryRequests}${c.baselineRequests === undefined ? '' : ` / ${c.baselineRequests}`}`;
   const cmp = c.comparison;
+  const bound = (v: number, infinite: string) => (Number.isFinite(v) ? formatValue(v, unit, true) : infinite);
   const shift = cmp
-    ? `${formatValue(cmp.shift, unit, true)} [${Number.isFinite(cmp.interval[0]) && Math.abs(cmp.interval[0]) !== 1 ? formatValue(cmp.interval[0], unit, true) : '−∞'}, ${Number.isFinite(cmp.interval[1]) && Math.abs(cmp.interval[1]) !== 1 ? formatValue(cmp.interval[1], unit, true) : '∞'}]`
+    ? `${formatValue(cmp.shift, unit, true)} [${bound(cmp.interval[0], '−∞')}, ${bound(cmp.interval[1], '∞')}]`
     : '–';
   const effect = cmp
     ? `${cmp.effectSize.name === 'cohens-h' ? 'h' : 'CL'} ${cmp.effectSize.value.toFixed(2)}`

@@ -1,10 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { aggregationValue, MetricStore } from '../../sandbox/dataplane/metric-store.js';
 import { recordRequest } from '../../sandbox/dataplane/request-metrics.js';
 import { _internal, detectRuntime } from '../../sandbox/dataplane/runtime.js';
+import { queryMetrics } from '../../sandbox/metrics/query.js';
 
 const SITE = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/web';
 const T0 = Date.UTC(2026, 10, 26, 9, 0, 0);
@@ -109,6 +110,115 @@ test('a metric with no data yields one series of timestamp-only points', () => {
     { timeMs: T0 + 1_000, bucket: undefined },
     { timeMs: T0 + 2_000, bucket: undefined },
   ]);
+});
+
+describe('Metrics_List: $filter splits, top and orderby as Azure applies them', () => {
+  // Requests from 12 instances: i-00 serves 1 request, i-01 2, … i-11 12; i-05's requests are all slow.
+  const store = new MetricStore(() => T0 + 60_000);
+  for (let i = 0; i < 12; i++)
+    for (let r = 0; r <= i; r++)
+      recordRequest(store, {
+        resourceId: SITE,
+        instance: `i-${String(i).padStart(2, '0')}`,
+        status: 200,
+        latencyMs: i === 5 ? 5_000 : 10,
+        bytesReceived: 0,
+        bytesSent: 0,
+        timeMs: T0 + r * 1000,
+      });
+  type Body = {
+    value: {
+      name: { value: string };
+      timeseries: {
+        metadatavalues: { name: { value: string }; value: string }[];
+        data: { total?: number }[];
+      }[];
+    }[];
+  };
+  const list = (params: Record<string, string>) =>
+    queryMetrics(
+      SITE,
+      'Microsoft.Web/sites',
+      'West Europe',
+      new URLSearchParams({
+        timespan: `${new Date(T0).toISOString()}/${new Date(T0 + 60_000).toISOString()}`,
+        interval: 'PT1S',
+        metricnames: 'Requests',
+        aggregation: 'Total',
+        ...params,
+      }),
+      store,
+      T0 + 60_000,
+    ) as unknown as Body;
+  const instances = (body: Body, metric = 0) =>
+    body.value[metric]!.timeseries.map((t) => t.metadatavalues.map((m) => m.value).join(','));
+
+  test("Instance eq '*': one series per instance, named by metadatavalues, at most 10 by default, largest total first", () => {
+    const body = list({ $filter: "Instance eq '*'" });
+    const series = body.value[0]!.timeseries;
+    expect(series).toHaveLength(10);
+    // Azure names the dimension in lower case, as in its GetMetric example ("tier").
+    expect(series[0]!.metadatavalues).toEqual([
+      { name: { value: 'instance', localizedValue: 'instance' }, value: 'i-11' },
+    ]);
+    expect(instances(body)).toEqual([
+      'i-11',
+      'i-10',
+      'i-09',
+      'i-08',
+      'i-07',
+      'i-06',
+      'i-05',
+      'i-04',
+      'i-03',
+      'i-02',
+    ]);
+    const totals = series.map((t) => t.data.reduce((sum, d) => sum + (d.total ?? 0), 0));
+    expect(totals).toEqual([12, 11, 10, 9, 8, 7, 6, 5, 4, 3]);
+  });
+
+  test('top and orderby (sum or an aggregation name, asc or desc); the default ranks by the first requested aggregation', () => {
+    expect(instances(list({ $filter: "Instance eq '*'", top: '3', orderby: 'sum asc' }))).toEqual([
+      'i-00',
+      'i-01',
+      'i-02',
+    ]);
+    expect(instances(list({ $filter: "Instance eq '*'", top: '2', orderby: 'Total desc' }))).toEqual([
+      'i-11',
+      'i-10',
+    ]);
+    expect(instances(list({ $filter: "Instance eq '*'", top: '20' }))).toHaveLength(12);
+    // Ranked by average response time: the slow instance first, whatever its request count.
+    const slow = list({
+      metricnames: 'HttpResponseTime',
+      aggregation: 'Average',
+      $filter: "Instance eq '*'",
+      top: '1',
+    });
+    expect(instances(slow)).toEqual(['i-05']);
+    expect(
+      instances(
+        list({
+          metricnames: 'Requests,HttpResponseTime',
+          $filter: "Instance eq '*'",
+          top: '1',
+          orderby: 'average desc',
+        }),
+        1,
+      ),
+    ).toEqual(['i-05']);
+  });
+
+  test('without a $filter top is ignored (one series); invalid top or orderby is a 400', () => {
+    const body = list({ top: '1' });
+    expect(body.value[0]!.timeseries).toHaveLength(1);
+    expect(body.value[0]!.timeseries[0]!.metadatavalues).toEqual([]);
+    expect(body.value[0]!.timeseries[0]!.data.reduce((sum, d) => sum + (d.total ?? 0), 0)).toBe(78);
+    expect(() => list({ $filter: "Instance eq '*'", top: '0' })).toThrow(/Invalid top '0'/);
+    expect(() => list({ $filter: "Instance eq '*'", top: 'ten' })).toThrow(/Invalid top/);
+    expect(() => list({ $filter: "Instance eq '*'", orderby: 'median asc' })).toThrow(/Invalid orderby/);
+    expect(() => list({ $filter: "Instance eq '*'", orderby: 'sum up' })).toThrow(/Invalid orderby/);
+  });
 });
 
 test.each([

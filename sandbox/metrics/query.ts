@@ -92,6 +92,50 @@ function aggregate(samples: MetricSample[], wanted: Aggregation[], timeStamp: st
   return bucket;
 }
 
+/** `top`: a whole number from 1 (Azure's default is 10). */
+function readTop(raw: string | null): number {
+  if (raw === null) return 10;
+  const top = Number(raw);
+  if (!/^\s*\d+\s*$/.test(raw) || !Number.isSafeInteger(top) || top < 1)
+    throw new HttpProblem(400, 'BadRequest', `Invalid top '${raw}': expected a whole number of 1 or more.`);
+  return top;
+}
+
+const ORDER_AGGREGATIONS: Record<string, Aggregation> = {
+  average: 'Average',
+  avg: 'Average',
+  mean: 'Average',
+  minimum: 'Minimum',
+  min: 'Minimum',
+  maximum: 'Maximum',
+  max: 'Maximum',
+  total: 'Total',
+  sum: 'Total',
+  count: 'Count',
+};
+
+/** `orderby`: one aggregation and an optional direction (`average asc`, `sum desc`, `Total`). */
+function readOrderby(raw: string | null): { by: Aggregation; direction: 'asc' | 'desc' } | undefined {
+  if (raw === null || raw.trim() === '') return undefined;
+  const [name = '', direction = 'desc', ...rest] = raw.trim().toLowerCase().split(/\s+/);
+  const by = ORDER_AGGREGATIONS[name];
+  if (!by || (direction !== 'asc' && direction !== 'desc') || rest.length > 0) {
+    throw new HttpProblem(
+      400,
+      'BadRequest',
+      `Invalid orderby '${raw}': expected one aggregation (average, minimum, maximum, total or sum, count) and asc or desc.`,
+    );
+  }
+  return { by, direction };
+}
+
+/** A series' rank: the aggregation over all its samples in the timespan; undefined without data. */
+function rankOf(samples: MetricSample[], by: Aggregation): number | undefined {
+  const whole = aggregate(samples, [by], '');
+  const key = by.toLowerCase() as keyof Omit<Bucket, 'timeStamp'>;
+  return whole[key];
+}
+
 /** Metrics_List: validate the query, group samples into buckets and series, shape the response as Azure Monitor does. */
 export function queryMetrics(
   resourceId: string,
@@ -156,8 +200,9 @@ export function queryMetrics(
   }
   const aggregationText = get('aggregation');
   const metadataOnly = (get('resulttype') ?? '').toLowerCase() === 'metadata';
-  const top = Number(get('top') ?? 10);
-  const orderby = (get('orderby') ?? '').toLowerCase().split(/\s+/);
+  const filterText = get('$filter') ?? get('filter');
+  const top = readTop(get('top'));
+  const orderby = readOrderby(get('orderby'));
   const displayInterval = full ? intervalText : intervalText;
   const value = definitions.map((d) => {
     const wanted: Aggregation[] = aggregationText
@@ -172,7 +217,7 @@ export function queryMetrics(
           return found;
         })
       : [d.primary];
-    const filter = parseFilter(get('$filter') ?? get('filter'), d.dimensions);
+    const filter = parseFilter(filterText, d.dimensions);
     const samples = source
       .samples(resourceId, d.name, start, end)
       .filter((s) =>
@@ -191,20 +236,24 @@ export function queryMetrics(
         name: { value: name.toLowerCase(), localizedValue: name.toLowerCase() },
         value: v,
       }));
-      if (metadataOnly) return { series: { metadatavalues }, rank: 0 };
+      if (metadataOnly)
+        return { series: { metadatavalues }, rank: rankOf(g.samples, orderby?.by ?? wanted[0]!) };
       const data: Bucket[] = [];
       for (let t = start; t < end; t += interval) {
         const inGrain = g.samples.filter((s) => s.timestamp >= t && s.timestamp < t + interval);
         data.push(aggregate(inGrain, wanted, formatTime(t)));
       }
-      const rankKey = orderby[0] as keyof Bucket | undefined;
-      const rank = rankKey
-        ? data.reduce((sum, b) => sum + (typeof b[rankKey] === 'number' ? (b[rankKey] as number) : 0), 0)
-        : 0;
-      return { series: { metadatavalues, data }, rank };
+      return { series: { metadatavalues, data }, rank: rankOf(g.samples, orderby?.by ?? wanted[0]!) };
     });
-    if (filter.split.length) {
-      series.sort((a, b) => (orderby[1] === 'asc' ? a.rank - b.rank : b.rank - a.rank));
+    // Azure applies top (and orderby) only to a query with a $filter: at most `top` series per metric,
+    // ranked over the whole timespan; series without data come last either way.
+    if (filterText) {
+      const direction = orderby?.direction === 'asc' ? 1 : -1;
+      series.sort((a, b) => {
+        if (a.rank === undefined || b.rank === undefined)
+          return a.rank === b.rank ? 0 : a.rank === undefined ? 1 : -1;
+        return direction * (a.rank - b.rank);
+      });
       series = series.slice(0, top);
     }
     return {

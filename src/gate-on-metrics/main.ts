@@ -36,17 +36,16 @@ export interface GateActionDeps {
   connect(inputs: GateInputs, env: Env): Promise<MonitorAccess>;
   now(): number;
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /** Where SIGINT and SIGTERM come from; the process unless a test injects its own. */
   signals: SignalSource;
 }
 
 export async function run(env: Env = process.env, deps?: GateActionDeps): Promise<void> {
-  // The Azure SDK loads with the deps, after the inputs are valid: a bad input fails fast.
-  const resolved = deps ?? (await import('./default-deps.js')).defaultDeps();
-  const cancellation = cancelOnSignals(resolved.signals, (signal, first) => {
+  const cancellation = cancelOnSignals(deps?.signals ?? process, (signal, first) => {
     if (first) core.info(`Received ${signal}: stopping the gate.`);
   });
   try {
-    await runAction('gate-on-metrics', SECRET_INPUTS, (e) => main(e, resolved, cancellation.signal), env);
+    await runAction('gate-on-metrics', SECRET_INPUTS, (e) => main(e, deps, cancellation.signal), env);
   } finally {
     cancellation.dispose();
   }
@@ -61,8 +60,10 @@ function logMeasurement(m: Measurement, inputs: GateInputs): void {
   logInfo(`Measurement ${m.index + 1}: ${parts.join('; ')}`);
 }
 
-async function main(env: Env, deps: GateActionDeps, signal: AbortSignal): Promise<void> {
+async function main(env: Env, injected: GateActionDeps | undefined, signal: AbortSignal): Promise<void> {
   const inputs = await parseInputs(env);
+  // The Azure code loads after the inputs are valid: a bad input fails without paying for it.
+  const deps = injected ?? (await import('./default-deps.js')).defaultDeps();
   const azure = await deps.connect(inputs, env);
   const subscription = inputs.azure.subscriptionId;
   const ref = { resourceGroup: inputs.resourceGroup, site: inputs.appName };

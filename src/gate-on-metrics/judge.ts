@@ -245,14 +245,14 @@ export function judgeCheck(check: GateCheck, data: CheckData): CheckMeasurement 
           baseline.length === 0 ||
           smallestRankP(canary.length, baseline.length) * sides >= check.compare.alpha
         )
-          inconclusive = `too few values to compare: ${canary.length} canary and ${baseline.length} baseline grains cannot show a shift at alpha ${check.compare.alpha}`;
+          inconclusive = `too few values to compare: ${canary.length} canary and ${baseline.length} baseline grains cannot show a shift at alpha ${check.compare.alpha}${canary.length > 0 && baseline.length > 0 ? ` (the smallest p-value they can give is ${formatP(smallestRankP(canary.length, baseline.length) * sides)})` : ''}`;
         else report = compareRanks(check, canary, baseline);
       }
       if (report) {
         measurement.comparison = report;
         if (!report.passed)
           reasons.push(
-            `${formatValue(report.shift, unit, true)} vs the baseline (${formatValue(value, unit)} vs ${formatValue(baselineValue, unit)}, p = ${formatP(report.pValue)}), more than the allowed ${check.compare.direction === 'decrease' ? '-' : '+'}${formatValue(report.allowed, unit)}`,
+            `${formatValue(report.shift, unit, true)} vs the baseline (${formatValue(value, unit)} vs ${formatValue(baselineValue, unit)}, ${pText(report.pValue)}), more than the allowed ${check.compare.direction === 'decrease' ? '-' : '+'}${formatValue(report.allowed, unit)}`,
           );
       }
     }
@@ -262,13 +262,19 @@ export function judgeCheck(check: GateCheck, data: CheckData): CheckMeasurement 
   const parts = [`${formatValue(value, unit)}`];
   if (measurement.comparison)
     parts.push(
-      `${formatValue(measurement.comparison.shift, unit, true)} vs the baseline, p = ${formatP(measurement.comparison.pValue)}`,
+      `${formatValue(measurement.comparison.shift, unit, true)} vs the baseline, ${pText(measurement.comparison.pValue)}`,
     );
   return { ...measurement, result: 'pass', reason: parts.join(', ') };
 }
 
-/** A p-value for people: 4 significant digits, or `< 0.0001`. */
+/** A p-value for people: 2 significant digits, or `< 0.0001`. */
 export function formatP(p: number): string {
   if (p < 0.0001) return '< 0.0001';
   return Number(p.toPrecision(2)).toString();
+}
+
+/** `p = 0.031`, or `p < 0.0001` (not `p = < 0.0001`). */
+function pText(p: number): string {
+  const text = formatP(p);
+  return text.startsWith('<') ? `p ${text}` : `p = ${text}`;
 }

@@ -266,7 +266,8 @@ export function normalizeChecks(
         direction: merged.direction ?? 'increase',
         alpha: merged.alpha ?? 0.05,
       };
-    } else if (merged['max-increase'] !== undefined || merged.direction !== undefined) {
+    } else if (given['max-increase'] !== undefined || given.direction !== undefined) {
+      // Only what the user wrote: a built-in's own allowance goes with `compare: none`.
       throw new InputError(`${where} sets max-increase or direction without compare: baseline.`);
     }
     if (!threshold && !compare)

@@ -226,7 +226,13 @@ function advance(outcome: CheckOutcome, check: GateCheck, m: CheckMeasurement, s
     outcome.phase = 'inconclusive';
     outcome.reason = `${counts.inconclusive} inconclusive measurement(s), more than inconclusive-limit ${settings.inconclusiveLimit}: ${m.result === 'inconclusive' ? m.reason : 'see the table'}`;
   } else if (counts.pass + counts.fail + counts.inconclusive >= settings.count) {
-    outcome.phase = 'pass';
-    outcome.reason = `${counts.pass} of ${settings.count} measurements passed`;
+    // Limits as high as count must not turn a check that never passed into a pass (Argo #4479).
+    if (counts.pass === 0) {
+      outcome.phase = counts.fail > 0 ? 'fail' : 'inconclusive';
+      outcome.reason = `none of ${settings.count} measurements passed (${counts.fail} failed, ${counts.inconclusive} inconclusive)`;
+    } else {
+      outcome.phase = 'pass';
+      outcome.reason = `${counts.pass} of ${settings.count} measurements passed`;
+    }
   }
 }

@@ -271,14 +271,14 @@ export function judgeCheck(check: GateCheck, data: CheckData): CheckMeasurement 
           baseline.length === 0 ||
           smallestRankP(canary.length, baseline.length) * sides >= check.compare.alpha
         )
-          inconclusive = `too few values to compare: ${canary.length} canary and ${baseline.length} baseline grains cannot show a shift at alpha ${check.compare.alpha}`;
+          inconclusive = `too few values to compare: ${canary.length} canary and ${baseline.length} baseline grains cannot show a shift at alpha ${check.compare.alpha}${canary.length > 0 && baseline.length > 0 ? ` (the smallest p-value they can give is ${formatP(smallestRankP(canary.length, baseline.length) * sides)})` : ''}`;
         else report = compareRanks(check, canary, baseline);
       }
       if (report) {
         measurement.comparison = report;
         if (!report.passed)
           reasons.push(
-            `${formatValue(report.shift, unit, true)} vs the baseline (${formatValue(value, unit)} vs ${formatValue(baselineValue, unit)}, ${pClause(report.pValue)}), more than the allowed ${check.compare.direction === 'decrease' ? '−' : '+'}${formatValue(report.allowed, unit, true).replace(/^\+/, '')}`,
+            `${formatValue(report.shift, unit, true)} vs the baseline (${formatValue(value, unit)} vs ${formatValue(baselineValue, unit)}, ${pClause(report.pValue)}), more than the allowed ${check.compare.direction === 'decrease' ? '-' : '+'}${formatValue(report.allowed, unit, true).replace(/^\+/, '')}`,
           );
       }
     }
@@ -288,7 +288,7 @@ export function judgeCheck(check: GateCheck, data: CheckData): CheckMeasurement 
   const parts = [`${formatValue(value, unit)}`];
   if (measurement.comparison)
     parts.push(
-      `${formatValue(measurement.comparison.shift, unit, true)} vs the baseline, p = ${formatP(measurement.comparison.pValue)}`,
+      `${formatValue(measurement.comparison.shift, unit, true)} vs the baseline, ${pClause(measurement.comparison.pValue)}`,
     );
   return { ...measurement, result: 'pass', reason: parts.join(', ') };
 }

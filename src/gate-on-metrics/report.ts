@@ -39,7 +39,11 @@ export function failureMessage(result: GateResult, inputs: Pick<GateInputs, 'app
       : result.verdict === 'error'
         ? 'could not read its metrics'
         : 'was inconclusive';
-  return `the gate on ${target(inputs)} ${what}: ${bad.map((c) => `${c.name}: ${c.reason}`).join('; ')}`;
+  // One line: the runner's error annotation (failAction) keeps only the first.
+  return `the gate on ${target(inputs)} ${what}: ${bad.map((c) => `${c.name}: ${c.reason}`).join('; ')}`.replace(
+    /\s*\n\s*/g,
+    ' ',
+  );
 }
 
 export function failedChecks(result: GateResult): string[] {

@@ -106,6 +106,9 @@ function shiftRoot(
 ): number {
   const low = differences[0]!;
   const high = differences[differences.length - 1]!;
+  // Both samples constant: every difference is the same, and so is the interval. (At that shift every
+  // observation ties and the statistic is undefined; R stops with an error there.)
+  if (low === high) return low;
   const f = (d: number) => shiftedStatistic(x, y, d, zq, alternative, correct);
   if (f(low) <= 0) return low;
   if (f(high) >= 0) return high;

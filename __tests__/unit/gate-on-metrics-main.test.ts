@@ -252,7 +252,9 @@ describe('run(env, deps) in process', () => {
     expect(errorLines(s)[0]).toContain('AuthorizationFailed');
     // The first measurement's two reads (slot and production, in parallel), and no second measurement.
     expect(azure.calls).toHaveLength(2);
-    expect(s.outputs['verdict']).toBeUndefined();
+    // The workflow still gets a verdict to branch on.
+    expect(s.outputs['verdict']).toBe('error');
+    expect(s.outputs['report']).toMatch(/^error: .*AuthorizationFailed/);
   });
 
   test('transient query failures are error measurements: after consecutive-error-limit the verdict is error', async () => {

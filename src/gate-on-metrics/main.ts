@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as core from '@actions/core';
 import { sitePath } from '../lib/azure/web.js';
 import { formatDuration } from '../lib/duration.js';
-import { CheckFailedError } from '../lib/errors.js';
+import { CheckFailedError, errorMessage } from '../lib/errors.js';
 import type { Env } from '../lib/inputs.js';
 import { runAction } from '../lib/runner/action.js';
 import { cancelOnSignals, type SignalSource } from '../lib/runner/cancellation.js';
@@ -77,13 +77,24 @@ async function main(env: Env, injected: GateActionDeps | undefined, signal: Abor
   logInfo(
     `Gating ${ids.canary}${ids.baseline ? ` against ${ids.baseline}` : ''}: ${inputs.checks.map((c) => c.name).join(', ')}; ${inputs.count} measurement(s) every ${formatDuration(inputs.intervalMs)}.`,
   );
-  const result = await runGate(inputs, {
-    now: deps.now,
-    sleep: deps.sleep,
-    read: (window, s) => readWindow(azure.list, plan, window, azure.isFatal, s),
-    onMeasurement: (m) => logMeasurement(m, inputs),
-    signal,
-  });
+  let result: GateResult;
+  try {
+    result = await runGate(inputs, {
+      now: deps.now,
+      sleep: deps.sleep,
+      read: (window, s) => readWindow(azure.list, plan, window, azure.isFatal, s),
+      onMeasurement: (m) => logMeasurement(m, inputs),
+      signal,
+    });
+  } catch (error) {
+    // A refusal no retry mends (no role, no such app): the workflow still gets a verdict to branch on.
+    if (!signal.aborted) {
+      core.setOutput('verdict', 'error');
+      core.setOutput('failed-checks', '');
+      core.setOutput('report', `error: ${errorMessage(error).split('\n')[0]}`);
+    }
+    throw error;
+  }
   await report(result, inputs, env);
 }
 

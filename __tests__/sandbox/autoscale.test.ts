@@ -288,7 +288,138 @@ test('trigger values come from recorded samples over the time-scaled window', ()
       60,
     ),
   ).toBe(80);
+  // Requests is a site metric: on the plan it is Azure's UnsupportedMetric, never a value.
   expect(triggerValue(store, { ...trigger('Requests', 'GreaterThan', 70) }, now, 2, 60)).toBeUndefined();
+});
+
+describe('the statistic combines per-instance values (time scale 60: PT1M grain = 1 s, PT5M window = 5 s)', () => {
+  const SITE = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/web';
+  const now = Date.UTC(2026, 10, 26, 0, 10, 0);
+  /** `perSecond[instance]` requests in each of the 5 seconds of the window. */
+  const requests = (perSecond: Record<string, number>, seconds = 5) => {
+    const store = new MetricStore(() => now);
+    for (let s = 1; s <= seconds; s++)
+      for (const [instance, n] of Object.entries(perSecond))
+        for (let i = 0; i < n; i++)
+          store.record(
+            { resourceId: SITE, metric: 'Requests', dimensions: { Instance: instance } },
+            1,
+            now - s * 1000,
+          );
+    return store;
+  };
+  const requestsRule = (over: Partial<MetricTrigger>): MetricTrigger => ({
+    ...trigger('Requests', 'GreaterThan', 20),
+    metricResourceUri: SITE,
+    ...over,
+  });
+
+  test("Average of Requests is the mean of the instances' request counts per grain, not 1", () => {
+    const store = requests({ a: 30, b: 20, c: 10 });
+    expect(triggerValue(store, requestsRule({}), now, 3, 60)).toBe(20);
+    expect(triggerValue(store, requestsRule({ timeAggregation: 'Total' }), now, 3, 60)).toBe(100);
+    expect(
+      triggerValue(store, requestsRule({ timeAggregation: 'Maximum', statistic: 'Max' }), now, 3, 60),
+    ).toBe(30);
+    expect(triggerValue(store, requestsRule({ statistic: 'Min' }), now, 3, 60)).toBe(10);
+    expect(triggerValue(store, requestsRule({ statistic: 'Sum' }), now, 3, 60)).toBe(60);
+    expect(triggerValue(store, requestsRule({ statistic: 'Count' }), now, 3, 60)).toBe(3);
+  });
+
+  test('an instance that served nothing counts as 0, and an idle app reads 0 rather than no data', () => {
+    // Two instances, only one of them busy: the average per instance is half its count.
+    expect(triggerValue(requests({ a: 30 }), requestsRule({}), now, 2, 60)).toBe(15);
+    expect(triggerValue(requests({ a: 30 }), requestsRule({ statistic: 'Min' }), now, 2, 60)).toBe(0);
+    // No traffic at all: a scale-in rule "Requests < 5" must be able to fire.
+    expect(triggerValue(requests({}), requestsRule({}), now, 2, 60)).toBe(0);
+  });
+
+  test("Max of CpuPercentage is the busiest instance's average, not the highest raw sample", () => {
+    const store = new MetricStore(() => now);
+    for (let s = 1; s <= 5; s++) {
+      const at = now - s * 1000;
+      const cpu = (instance: string, value: number, ms = 0) =>
+        store.record(
+          { resourceId: PLAN, metric: 'CpuPercentage', dimensions: { Instance: instance } },
+          value,
+          at + ms,
+        );
+      cpu('a', 80);
+      cpu('a', 100, 500);
+      cpu('b', 30);
+    }
+    const cpuRule = (statistic: MetricTrigger['statistic']) => ({
+      ...trigger('CpuPercentage', 'GreaterThan', 70),
+      statistic,
+      timeAggregation: 'Average' as const,
+    });
+    expect(triggerValue(store, cpuRule('Max'), now, 2, 60)).toBe(90);
+    expect(triggerValue(store, cpuRule('Min'), now, 2, 60)).toBe(30);
+    expect(triggerValue(store, cpuRule('Average'), now, 2, 60)).toBe(60);
+    // An average metric is not padded: an instance without samples is not an instance at 0 %.
+    expect(triggerValue(store, cpuRule('Average'), now, 4, 60)).toBe(60);
+    expect(triggerValue(new MetricStore(() => now), cpuRule('Average'), now, 2, 60)).toBeUndefined();
+  });
+
+  test("Sum with dividePerInstance is the load per instance (the default setting's rule)", () => {
+    const store = requests({ a: 30, b: 10 });
+    const sum = requestsRule({ statistic: 'Sum', timeAggregation: 'Total', dividePerInstance: true });
+    // 40 requests a grain, 200 over the window, shared by 2 instances.
+    expect(triggerValue(store, sum, now, 2, 60)).toBe(100);
+    expect(triggerValue(store, { ...sum, timeAggregation: 'Average' }, now, 2, 60)).toBe(20);
+    // Dividing by the current capacity: the same load on 4 instances is half as much each.
+    expect(triggerValue(store, sum, now, 4, 60)).toBe(50);
+    expect(triggerValue(store, { ...sum, dividePerInstance: false }, now, 2, 60)).toBe(200);
+  });
+
+  test('a plan metric recorded without an Instance dimension counts as one instance', () => {
+    const store = new MetricStore(() => now);
+    for (let s = 1; s <= 5; s++)
+      store.record({ resourceId: PLAN, metric: 'HttpQueueLength' }, s * 10, now - s * 1000);
+    expect(triggerValue(store, trigger('HttpQueueLength', 'GreaterThan', 100), now, 3, 60)).toBe(30);
+  });
+
+  test('an Average-of-Requests setting scales out under load spread over the instances', async () => {
+    let t = now;
+    const store = new MetricStore(() => t);
+    let capacity = 2;
+    const SETTING = '/subscriptions/s/resourceGroups/rg/providers/microsoft.insights/autoscalesettings/as';
+    const profile: AutoscaleProfile = {
+      name: 'default',
+      capacity: { minimum: '2', maximum: '10', default: '2' },
+      rules: [
+        rule(requestsRule({ threshold: 20 }), 'Increase'),
+        rule(requestsRule({ operator: 'LessThan', threshold: 5 }), 'Decrease'),
+      ],
+    };
+    const engine = new AutoscaleEngine({
+      metrics: store,
+      now: () => t,
+      timeScale: 60,
+      settings: () => [
+        { id: SETTING, properties: { enabled: true, targetResourceUri: PLAN, profiles: [profile] } },
+      ],
+      capacity: () => capacity,
+      setCapacity: async (_plan, n) => {
+        capacity = n;
+      },
+    });
+    // 50 requests a second round-robin over the current instances: 25 each on 2, about 16 each on 3.
+    for (let s = 0; s < 12; s++) {
+      for (let i = 0; i < 50; i++)
+        store.record(
+          { resourceId: SITE, metric: 'Requests', dimensions: { Instance: `i${i % capacity}` } },
+          1,
+          t,
+        );
+      t += 1_000;
+      await engine.tick();
+    }
+    expect(engine.actions(SETTING).map((a) => `${a.direction} ${a.from}->${a.to}`)).toEqual([
+      'Increase 2->3',
+    ]);
+    expect(capacity).toBe(3);
+  });
 });
 
 describe('the engine over recorded traffic (injected clock, time scale 60)', () => {

@@ -290,6 +290,8 @@ export interface ScaleDecision {
   reason: string;
   /** The cooldown of the rule that acted, in engine milliseconds. */
   cooldownMs?: number;
+  /** The scale-in target the flapping guard held back (Azure logs a Flapping event). */
+  heldTarget?: number;
   rules: RuleEvaluation[];
 }
 
@@ -397,12 +399,15 @@ export function evaluateAutoscale(
         );
       });
       if (projectedOut)
-        return decision(
-          ctx.capacity,
-          `scale-in held: ${projectedOut.ev.metricName} would trigger scale-out at ${target} instances`,
-          undefined,
-          rules,
-        );
+        return {
+          ...decision(
+            ctx.capacity,
+            `scale-in held: ${projectedOut.ev.metricName} would trigger scale-out at ${target} instances`,
+            undefined,
+            rules,
+          ),
+          heldTarget: target,
+        };
     }
     const first = ins[0]!;
     return decision(

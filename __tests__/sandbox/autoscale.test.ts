@@ -1,4 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
+import { ActivityLog } from '../../sandbox/activity-log.js';
 import {
   type AutoscaleProfile,
   activeProfile,
@@ -9,7 +10,7 @@ import {
   timeAggregate,
   triggerValue,
 } from '../../sandbox/dataplane/autoscale.js';
-import { AutoscaleEngine } from '../../sandbox/dataplane/autoscale-engine.js';
+import { AutoscaleEngine, type AutoscaleEngineDeps } from '../../sandbox/dataplane/autoscale-engine.js';
 import { MetricStore } from '../../sandbox/dataplane/metric-store.js';
 import { resolveTimeZone, wallClock, zonedTimeToUtc } from '../../sandbox/dataplane/timezones.js';
 
@@ -448,6 +449,7 @@ describe('the engine over recorded traffic (injected clock, time scale 60)', () 
     let now = Date.parse('2026-11-26T01:00:00Z');
     const store = new MetricStore(() => now);
     let capacity = 2;
+    const log = new ActivityLog(() => now);
     const engine = new AutoscaleEngine({
       metrics: store,
       now: () => now,
@@ -459,6 +461,7 @@ describe('the engine over recorded traffic (injected clock, time scale 60)', () 
       setCapacity: async (_plan, n) => {
         capacity = n;
       },
+      activityLog: log,
     });
     const second = async (requests: number) => {
       for (let i = 0; i < requests; i++)
@@ -507,5 +510,180 @@ describe('the engine over recorded traffic (injected clock, time scale 60)', () 
       filter: { ScaleDirection: 'Increase' },
     })[0]!;
     expect(scaleOuts.points[0]!.bucket!.total).toBe(2);
+    // Azure's activity log: each action initiated, then completed, with its counts and one correlation id.
+    await engine.settled();
+    const events = log.list();
+    expect(
+      events.map(
+        (e) =>
+          `${e.operationName.localizedValue} ${e.properties['OldInstancesCount']}->${e.properties['NewInstancesCount']}`,
+      ),
+    ).toEqual([
+      'Autoscale scale up initiated 2->3',
+      'Autoscale scale up completed 2->3',
+      'Autoscale scale up initiated 3->4',
+      'Autoscale scale up completed 3->4',
+      'Autoscale scale down initiated 4->3',
+      'Autoscale scale down completed 4->3',
+      'Autoscale scale down initiated 3->2',
+      'Autoscale scale down completed 3->2',
+    ]);
+    expect(events.every((e) => e.resourceId === SETTING && e.properties['ResourceName'] === PLAN)).toBe(true);
+    expect(events.every((e) => e.status.value === 'Succeeded')).toBe(true);
+    expect(events[0]!.correlationId).toBe(events[1]!.correlationId);
+    expect(events[0]!.correlationId).not.toBe(events[2]!.correlationId);
+    expect(events.map((e) => Date.parse(e.eventTimestamp))).toEqual(
+      actions.flatMap((a) => [a.timeMs, a.timeMs]),
+    );
+    expect(JSON.parse(events[0]!.properties['ActiveAutoscaleProfile']!).name).toBe('default');
+    expect(events[0]!.properties['LastScaleActionTime']).toBeUndefined();
+    expect(events[2]!.properties['LastScaleActionTime']).toBe(new Date(actions[0]!.timeMs).toUTCString());
+  });
+});
+
+describe('activity log events from the engine (injected clock, time scale 60)', () => {
+  const SETTING = '/subscriptions/s/resourceGroups/rg/providers/microsoft.insights/autoscalesettings/as';
+  const SITE = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/web';
+  const start = Date.parse('2026-11-26T01:00:00Z');
+
+  function harness(profiles: () => AutoscaleProfile[], over: Partial<AutoscaleEngineDeps> = {}) {
+    const h = {
+      now: start,
+      capacity: 3,
+      store: undefined as unknown as MetricStore,
+      log: undefined as unknown as ActivityLog,
+      engine: undefined as unknown as AutoscaleEngine,
+    };
+    h.store = new MetricStore(() => h.now);
+    h.log = new ActivityLog(() => h.now);
+    h.engine = new AutoscaleEngine({
+      metrics: h.store,
+      now: () => h.now,
+      timeScale: 60,
+      settings: () => [
+        { id: SETTING, properties: { enabled: true, targetResourceUri: PLAN, profiles: profiles() } },
+      ],
+      capacity: () => h.capacity,
+      setCapacity: async (_plan, n) => {
+        h.capacity = n;
+      },
+      activityLog: h.log,
+      ...over,
+    });
+    return h;
+  }
+  const cpu = (h: { store: MetricStore; now: number }, percent: number) => {
+    for (const instance of ['a', 'b', 'c'])
+      h.store.record(
+        { resourceId: PLAN, metric: 'CpuPercentage', dimensions: { Instance: instance } },
+        percent,
+        h.now,
+      );
+  };
+  const names = (log: ActivityLog) => log.list().map((e) => e.operationName.localizedValue);
+
+  test('"completed" comes when the plan runs the new count; a failed scale is a Failed "completed"', async () => {
+    let finish: (() => void) | undefined;
+    let fail = false;
+    const h = harness(
+      () => [{ ...defaultProfile, rules: [rule(trigger('CpuPercentage', 'GreaterThan', 70), 'Increase')] }],
+      {
+        setCapacity: (_plan, n) =>
+          new Promise<void>((resolve, reject) => {
+            finish = () => {
+              h.capacity = n;
+              if (fail) reject(new Error('no room for more containers'));
+              else resolve();
+            };
+          }),
+      },
+    );
+    cpu(h, 90);
+    h.now += 1_000;
+    await h.engine.tick();
+    expect(names(h.log)).toEqual(['Autoscale scale up initiated']);
+    h.now += 2_000;
+    finish!();
+    await h.engine.settled();
+    expect(names(h.log)).toEqual(['Autoscale scale up initiated', 'Autoscale scale up completed']);
+    expect(h.log.list()[1]!.eventTimestamp).toBe(new Date(start + 3_000).toISOString());
+    // After the cooldown (5 s), the next scale-out fails.
+    fail = true;
+    for (let s = 0; s < 6; s++) {
+      h.now += 1_000;
+      cpu(h, 90);
+      await h.engine.tick();
+    }
+    finish!();
+    await h.engine.settled();
+    const last = h.log.list().at(-1)!;
+    expect([last.operationName.localizedValue, last.status.value, last.level]).toEqual([
+      'Autoscale scale up completed',
+      'Failed',
+      'Error',
+    ]);
+    expect(last.properties).toEqual(
+      expect.objectContaining({ OldInstancesCount: '4', NewInstancesCount: '5' }),
+    );
+  });
+
+  test('a scale-in held by the flapping guard logs one Flapping event per episode', async () => {
+    const tight: AutoscaleProfile = {
+      ...defaultProfile,
+      rules: [
+        rule(trigger('CpuPercentage', 'GreaterThan', 35), 'Increase'),
+        rule(trigger('CpuPercentage', 'LessThan', 30), 'Decrease'),
+      ],
+    };
+    const h = harness(() => [tight]);
+    for (let s = 0; s < 8; s++) {
+      cpu(h, 25); // 25 % on 3 instances would be 37.5 % on 2: over 35, so the scale-in is held
+      h.now += 1_000;
+      await h.engine.tick();
+    }
+    expect(h.capacity).toBe(3);
+    expect(names(h.log)).toEqual(['Flapping']);
+    const flapping = h.log.list()[0]!;
+    expect(flapping.eventName.value).toBe('Flapping');
+    expect(flapping.properties).toEqual(
+      expect.objectContaining({ OldInstancesCount: '3', NewInstancesCount: '3' }),
+    );
+    expect(flapping.description).toMatch(/Intended new instance count '2'/);
+    // Load drops further: 10 % on 3 is 15 % on 2, so the scale-in happens; a later hold is a new episode.
+    for (let s = 0; s < 6; s++) {
+      cpu(h, 10);
+      h.now += 1_000;
+      await h.engine.tick();
+    }
+    await h.engine.settled();
+    expect(h.capacity).toBe(2);
+    expect(names(h.log)).toEqual([
+      'Flapping',
+      'Autoscale scale down initiated',
+      'Autoscale scale down completed',
+    ]);
+  });
+
+  test('a rule on a metric its resource lacks (Requests on the plan) logs Metric Failure once, then Metric Recovery', async () => {
+    let target = PLAN;
+    const requestsOn = (): AutoscaleProfile[] => [
+      {
+        ...defaultProfile,
+        rules: [rule({ ...trigger('Requests', 'GreaterThan', 100), metricResourceUri: target }, 'Increase')],
+      },
+    ];
+    const h = harness(requestsOn);
+    for (let s = 0; s < 5; s++) {
+      h.now += 1_000;
+      await h.engine.tick();
+    }
+    expect(names(h.log)).toEqual(['Metric Failure']);
+    const failure = h.log.list()[0]!;
+    expect([failure.eventName.value, failure.status.value]).toEqual(['MetricFailure', 'Failed']);
+    expect(failure.description).toMatch(/UnsupportedMetric: the metric 'Requests' is not defined/);
+    target = SITE;
+    h.now += 1_000;
+    await h.engine.tick();
+    expect(names(h.log)).toEqual(['Metric Failure', 'Metric Recovery']);
   });
 });

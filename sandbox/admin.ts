@@ -1,4 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  type ActivityLog,
+  AUTOSCALE_EVENTS,
+  type AutoscaleEventName,
+  autoscaleEvent,
+  type EventData,
+} from './activity-log.js';
 import type { DataPlane } from './dataplane/data-plane.js';
 import type { Fault, FaultInjector, FaultSpec } from './faults.js';
 import { HttpProblem, isObject, parseJsonBody, readBody, sendJson } from './http.js';
@@ -14,13 +21,15 @@ export interface AdminContext {
   identity: IdentityService;
   /** Samples pushed through `POST /metrics`. */
   metrics: InMemoryMetricsSource;
+  /** Events added through `POST /activity-log` land here, next to the autoscale engine's. */
+  activityLog: ActivityLog;
   connection: SandboxConnection;
   dataPlane?: DataPlane;
 }
 
 /**
- * The admin API (its own port, never ARM's): faults, GitHub run identities, minted tokens for tests and
- * pushed metric samples.
+ * The admin API (its own port, never ARM's): faults, GitHub run identities, minted tokens for tests,
+ * pushed metric samples and autoscale activity log events.
  */
 export async function handleAdmin(
   req: IncomingMessage,
@@ -144,6 +153,56 @@ export async function handleAdmin(
         ctx.metrics.record(s['resourceId'], s['metric'], samples);
       }
       return sendJson(res, 204, undefined);
+    }
+    if (path === '/activity-log' && req.method === 'POST') {
+      // Test-only: autoscale events as the engine writes them, without containers driving a real scale.
+      const body = parseJsonBody(await readBody(req));
+      const inputs = Array.isArray(body) ? body : [body];
+      const usage = `expected {"event": one of ${Object.keys(AUTOSCALE_EVENTS)
+        .map((e) => `"${e}"`)
+        .join(
+          ', ',
+        )}, "settingId": "...", "targetResourceUri": "...", "oldInstancesCount"?: n, "newInstancesCount"?: n, "timestamp"?: "ISO", "status"?: "Succeeded" | "Failed", "correlationId"?: "...", "description"?: "..."}`;
+      const events: EventData[] = [];
+      for (const input of inputs) {
+        if (
+          !isObject(input) ||
+          typeof input['event'] !== 'string' ||
+          !(input['event'] in AUTOSCALE_EVENTS) ||
+          typeof input['settingId'] !== 'string' ||
+          typeof input['targetResourceUri'] !== 'string'
+        )
+          return bad(usage);
+        const timeMs = input['timestamp'] === undefined ? Date.now() : Date.parse(String(input['timestamp']));
+        const count = (name: string) => input[name] === undefined || Number.isInteger(input[name]);
+        const status = input['status'];
+        if (
+          Number.isNaN(timeMs) ||
+          !count('oldInstancesCount') ||
+          !count('newInstancesCount') ||
+          (status !== undefined && status !== 'Succeeded' && status !== 'Failed')
+        )
+          return bad(usage);
+        events.push(
+          autoscaleEvent({
+            event: input['event'] as AutoscaleEventName,
+            settingId: input['settingId'],
+            targetResourceUri: input['targetResourceUri'],
+            timeMs,
+            ...(input['oldInstancesCount'] !== undefined
+              ? { oldInstancesCount: input['oldInstancesCount'] as number }
+              : {}),
+            ...(input['newInstancesCount'] !== undefined
+              ? { newInstancesCount: input['newInstancesCount'] as number }
+              : {}),
+            ...(status !== undefined ? { status: status as 'Succeeded' | 'Failed' } : {}),
+            ...(typeof input['correlationId'] === 'string' ? { correlationId: input['correlationId'] } : {}),
+            ...(typeof input['description'] === 'string' ? { description: input['description'] } : {}),
+          }),
+        );
+      }
+      for (const event of events) ctx.activityLog.add(event);
+      return sendJson(res, 201, { value: events });
     }
     sendJson(res, 404, { error: { code: 'NotFound', message: `no admin endpoint ${req.method} ${path}` } });
   } catch (error) {

@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { ACR_TOKEN_ISSUER, AcrService } from './acr.js';
+import { ActivityLog } from './activity-log.js';
 import { handleAdmin } from './admin.js';
 import { type ArmHooks, ArmService, defaultHooks } from './arm/service.js';
 import type { SandboxClock } from './clock.js';
@@ -60,7 +61,7 @@ export interface SandboxOptions {
   /** Where metric values come from; default: samples pushed through the admin endpoint. */
   metrics?: MetricsSource;
   /** Overrides for host names and instances (the data plane). */
-  hooks?: Partial<Omit<ArmHooks, 'metrics'>>;
+  hooks?: Partial<Omit<ArmHooks, 'metrics' | 'activityLog'>>;
   /** One line per request; never bodies, query strings or headers (they carry secrets). */
   log?: (line: string) => void;
   /**
@@ -76,6 +77,8 @@ export interface Sandbox {
   faults: FaultInjector;
   arm: ArmService;
   identity: IdentityService;
+  /** Azure's Activity Log (autoscale events), as ARM's `eventtypes/management/values` serves it. */
+  activityLog: ActivityLog;
   dataPlane?: DataPlane;
   stop(): Promise<void>;
 }
@@ -111,8 +114,10 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const pushedMetrics = new InMemoryMetricsSource();
   const faults = new FaultInjector(clock);
   const identity = new IdentityService(store, keys, clock);
+  // Azure's Activity Log: the autoscale engine writes it, ARM reads it, the admin API can add to it.
+  const activityLog = new ActivityLog(() => clock.now());
   const dataPlane = options.dataPlane
-    ? await DataPlane.create({ stateDir, tls, ...options.dataPlane, log })
+    ? await DataPlane.create({ stateDir, tls, ...options.dataPlane, log, activityLog })
     : undefined;
   // Metrics: the data plane's (from real traffic) plus whatever the admin endpoint pushed.
   const metrics: MetricsSource = options.metrics ?? {
@@ -121,8 +126,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       ...pushedMetrics.samples(id, name, start, end),
     ],
   };
-  const base = defaultHooks(metrics);
-  const hooks: ArmHooks = { ...base, ...dataPlane?.hooks(), ...options.hooks, metrics };
+  const base = defaultHooks(metrics, activityLog);
+  const hooks: ArmHooks = { ...base, ...dataPlane?.hooks(), ...options.hooks, metrics, activityLog };
   const arm = new ArmService(store, identity, faults, clock, hooks);
 
   const sockets = new Set<import('node:stream').Duplex>();
@@ -160,7 +165,15 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 
   const connection = {} as SandboxConnection;
   const admin = (req: IncomingMessage, res: ServerResponse, url: URL) =>
-    handleAdmin(req, res, url, { store, faults, identity, metrics: pushedMetrics, connection, dataPlane });
+    handleAdmin(req, res, url, {
+      store,
+      faults,
+      identity,
+      metrics: pushedMetrics,
+      activityLog,
+      connection,
+      dataPlane,
+    });
   const armServer = serve('arm', (req, res, url) => arm.handle(req, res, url));
   const loginServer = serve('login', (req, res, url) => identity.handle(req, res, url));
   const adminServer = serve('admin', admin);
@@ -230,6 +243,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     faults,
     arm,
     identity,
+    activityLog,
     ...(dataPlane ? { dataPlane } : {}),
     async stop() {
       await dataPlane?.stop();

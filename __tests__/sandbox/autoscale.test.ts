@@ -1,4 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
+import { ActivityLog } from '../../sandbox/activity-log.js';
 import {
   type AutoscaleProfile,
   activeProfile,
@@ -9,7 +10,7 @@ import {
   timeAggregate,
   triggerValue,
 } from '../../sandbox/dataplane/autoscale.js';
-import { AutoscaleEngine } from '../../sandbox/dataplane/autoscale-engine.js';
+import { AutoscaleEngine, type AutoscaleEngineDeps } from '../../sandbox/dataplane/autoscale-engine.js';
 import { MetricStore } from '../../sandbox/dataplane/metric-store.js';
 import { resolveTimeZone, wallClock, zonedTimeToUtc } from '../../sandbox/dataplane/timezones.js';
 
@@ -288,7 +289,138 @@ test('trigger values come from recorded samples over the time-scaled window', ()
       60,
     ),
   ).toBe(80);
+  // Requests is a site metric: on the plan it is Azure's UnsupportedMetric, never a value.
   expect(triggerValue(store, { ...trigger('Requests', 'GreaterThan', 70) }, now, 2, 60)).toBeUndefined();
+});
+
+describe('the statistic combines per-instance values (time scale 60: PT1M grain = 1 s, PT5M window = 5 s)', () => {
+  const SITE = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/web';
+  const now = Date.UTC(2026, 10, 26, 0, 10, 0);
+  /** `perSecond[instance]` requests in each of the 5 seconds of the window. */
+  const requests = (perSecond: Record<string, number>, seconds = 5) => {
+    const store = new MetricStore(() => now);
+    for (let s = 1; s <= seconds; s++)
+      for (const [instance, n] of Object.entries(perSecond))
+        for (let i = 0; i < n; i++)
+          store.record(
+            { resourceId: SITE, metric: 'Requests', dimensions: { Instance: instance } },
+            1,
+            now - s * 1000,
+          );
+    return store;
+  };
+  const requestsRule = (over: Partial<MetricTrigger>): MetricTrigger => ({
+    ...trigger('Requests', 'GreaterThan', 20),
+    metricResourceUri: SITE,
+    ...over,
+  });
+
+  test("Average of Requests is the mean of the instances' request counts per grain, not 1", () => {
+    const store = requests({ a: 30, b: 20, c: 10 });
+    expect(triggerValue(store, requestsRule({}), now, 3, 60)).toBe(20);
+    expect(triggerValue(store, requestsRule({ timeAggregation: 'Total' }), now, 3, 60)).toBe(100);
+    expect(
+      triggerValue(store, requestsRule({ timeAggregation: 'Maximum', statistic: 'Max' }), now, 3, 60),
+    ).toBe(30);
+    expect(triggerValue(store, requestsRule({ statistic: 'Min' }), now, 3, 60)).toBe(10);
+    expect(triggerValue(store, requestsRule({ statistic: 'Sum' }), now, 3, 60)).toBe(60);
+    expect(triggerValue(store, requestsRule({ statistic: 'Count' }), now, 3, 60)).toBe(3);
+  });
+
+  test('an instance that served nothing counts as 0, and an idle app reads 0 rather than no data', () => {
+    // Two instances, only one of them busy: the average per instance is half its count.
+    expect(triggerValue(requests({ a: 30 }), requestsRule({}), now, 2, 60)).toBe(15);
+    expect(triggerValue(requests({ a: 30 }), requestsRule({ statistic: 'Min' }), now, 2, 60)).toBe(0);
+    // No traffic at all: a scale-in rule "Requests < 5" must be able to fire.
+    expect(triggerValue(requests({}), requestsRule({}), now, 2, 60)).toBe(0);
+  });
+
+  test("Max of CpuPercentage is the busiest instance's average, not the highest raw sample", () => {
+    const store = new MetricStore(() => now);
+    for (let s = 1; s <= 5; s++) {
+      const at = now - s * 1000;
+      const cpu = (instance: string, value: number, ms = 0) =>
+        store.record(
+          { resourceId: PLAN, metric: 'CpuPercentage', dimensions: { Instance: instance } },
+          value,
+          at + ms,
+        );
+      cpu('a', 80);
+      cpu('a', 100, 500);
+      cpu('b', 30);
+    }
+    const cpuRule = (statistic: MetricTrigger['statistic']) => ({
+      ...trigger('CpuPercentage', 'GreaterThan', 70),
+      statistic,
+      timeAggregation: 'Average' as const,
+    });
+    expect(triggerValue(store, cpuRule('Max'), now, 2, 60)).toBe(90);
+    expect(triggerValue(store, cpuRule('Min'), now, 2, 60)).toBe(30);
+    expect(triggerValue(store, cpuRule('Average'), now, 2, 60)).toBe(60);
+    // An average metric is not padded: an instance without samples is not an instance at 0 %.
+    expect(triggerValue(store, cpuRule('Average'), now, 4, 60)).toBe(60);
+    expect(triggerValue(new MetricStore(() => now), cpuRule('Average'), now, 2, 60)).toBeUndefined();
+  });
+
+  test("Sum with dividePerInstance is the load per instance (the default setting's rule)", () => {
+    const store = requests({ a: 30, b: 10 });
+    const sum = requestsRule({ statistic: 'Sum', timeAggregation: 'Total', dividePerInstance: true });
+    // 40 requests a grain, 200 over the window, shared by 2 instances.
+    expect(triggerValue(store, sum, now, 2, 60)).toBe(100);
+    expect(triggerValue(store, { ...sum, timeAggregation: 'Average' }, now, 2, 60)).toBe(20);
+    // Dividing by the current capacity: the same load on 4 instances is half as much each.
+    expect(triggerValue(store, sum, now, 4, 60)).toBe(50);
+    expect(triggerValue(store, { ...sum, dividePerInstance: false }, now, 2, 60)).toBe(200);
+  });
+
+  test('a plan metric recorded without an Instance dimension counts as one instance', () => {
+    const store = new MetricStore(() => now);
+    for (let s = 1; s <= 5; s++)
+      store.record({ resourceId: PLAN, metric: 'HttpQueueLength' }, s * 10, now - s * 1000);
+    expect(triggerValue(store, trigger('HttpQueueLength', 'GreaterThan', 100), now, 3, 60)).toBe(30);
+  });
+
+  test('an Average-of-Requests setting scales out under load spread over the instances', async () => {
+    let t = now;
+    const store = new MetricStore(() => t);
+    let capacity = 2;
+    const SETTING = '/subscriptions/s/resourceGroups/rg/providers/microsoft.insights/autoscalesettings/as';
+    const profile: AutoscaleProfile = {
+      name: 'default',
+      capacity: { minimum: '2', maximum: '10', default: '2' },
+      rules: [
+        rule(requestsRule({ threshold: 20 }), 'Increase'),
+        rule(requestsRule({ operator: 'LessThan', threshold: 5 }), 'Decrease'),
+      ],
+    };
+    const engine = new AutoscaleEngine({
+      metrics: store,
+      now: () => t,
+      timeScale: 60,
+      settings: () => [
+        { id: SETTING, properties: { enabled: true, targetResourceUri: PLAN, profiles: [profile] } },
+      ],
+      capacity: () => capacity,
+      setCapacity: async (_plan, n) => {
+        capacity = n;
+      },
+    });
+    // 50 requests a second round-robin over the current instances: 25 each on 2, about 16 each on 3.
+    for (let s = 0; s < 12; s++) {
+      for (let i = 0; i < 50; i++)
+        store.record(
+          { resourceId: SITE, metric: 'Requests', dimensions: { Instance: `i${i % capacity}` } },
+          1,
+          t,
+        );
+      t += 1_000;
+      await engine.tick();
+    }
+    expect(engine.actions(SETTING).map((a) => `${a.direction} ${a.from}->${a.to}`)).toEqual([
+      'Increase 2->3',
+    ]);
+    expect(capacity).toBe(3);
+  });
 });
 
 describe('the engine over recorded traffic (injected clock, time scale 60)', () => {
@@ -317,6 +449,7 @@ describe('the engine over recorded traffic (injected clock, time scale 60)', () 
     let now = Date.parse('2026-11-26T01:00:00Z');
     const store = new MetricStore(() => now);
     let capacity = 2;
+    const log = new ActivityLog(() => now);
     const engine = new AutoscaleEngine({
       metrics: store,
       now: () => now,
@@ -328,6 +461,7 @@ describe('the engine over recorded traffic (injected clock, time scale 60)', () 
       setCapacity: async (_plan, n) => {
         capacity = n;
       },
+      activityLog: log,
     });
     const second = async (requests: number) => {
       for (let i = 0; i < requests; i++)
@@ -376,5 +510,180 @@ describe('the engine over recorded traffic (injected clock, time scale 60)', () 
       filter: { ScaleDirection: 'Increase' },
     })[0]!;
     expect(scaleOuts.points[0]!.bucket!.total).toBe(2);
+    // Azure's activity log: each action initiated, then completed, with its counts and one correlation id.
+    await engine.settled();
+    const events = log.list();
+    expect(
+      events.map(
+        (e) =>
+          `${e.operationName.localizedValue} ${e.properties['OldInstancesCount']}->${e.properties['NewInstancesCount']}`,
+      ),
+    ).toEqual([
+      'Autoscale scale up initiated 2->3',
+      'Autoscale scale up completed 2->3',
+      'Autoscale scale up initiated 3->4',
+      'Autoscale scale up completed 3->4',
+      'Autoscale scale down initiated 4->3',
+      'Autoscale scale down completed 4->3',
+      'Autoscale scale down initiated 3->2',
+      'Autoscale scale down completed 3->2',
+    ]);
+    expect(events.every((e) => e.resourceId === SETTING && e.properties['ResourceName'] === PLAN)).toBe(true);
+    expect(events.every((e) => e.status.value === 'Succeeded')).toBe(true);
+    expect(events[0]!.correlationId).toBe(events[1]!.correlationId);
+    expect(events[0]!.correlationId).not.toBe(events[2]!.correlationId);
+    expect(events.map((e) => Date.parse(e.eventTimestamp))).toEqual(
+      actions.flatMap((a) => [a.timeMs, a.timeMs]),
+    );
+    expect(JSON.parse(events[0]!.properties['ActiveAutoscaleProfile']!).name).toBe('default');
+    expect(events[0]!.properties['LastScaleActionTime']).toBeUndefined();
+    expect(events[2]!.properties['LastScaleActionTime']).toBe(new Date(actions[0]!.timeMs).toUTCString());
+  });
+});
+
+describe('activity log events from the engine (injected clock, time scale 60)', () => {
+  const SETTING = '/subscriptions/s/resourceGroups/rg/providers/microsoft.insights/autoscalesettings/as';
+  const SITE = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/web';
+  const start = Date.parse('2026-11-26T01:00:00Z');
+
+  function harness(profiles: () => AutoscaleProfile[], over: Partial<AutoscaleEngineDeps> = {}) {
+    const h = {
+      now: start,
+      capacity: 3,
+      store: undefined as unknown as MetricStore,
+      log: undefined as unknown as ActivityLog,
+      engine: undefined as unknown as AutoscaleEngine,
+    };
+    h.store = new MetricStore(() => h.now);
+    h.log = new ActivityLog(() => h.now);
+    h.engine = new AutoscaleEngine({
+      metrics: h.store,
+      now: () => h.now,
+      timeScale: 60,
+      settings: () => [
+        { id: SETTING, properties: { enabled: true, targetResourceUri: PLAN, profiles: profiles() } },
+      ],
+      capacity: () => h.capacity,
+      setCapacity: async (_plan, n) => {
+        h.capacity = n;
+      },
+      activityLog: h.log,
+      ...over,
+    });
+    return h;
+  }
+  const cpu = (h: { store: MetricStore; now: number }, percent: number) => {
+    for (const instance of ['a', 'b', 'c'])
+      h.store.record(
+        { resourceId: PLAN, metric: 'CpuPercentage', dimensions: { Instance: instance } },
+        percent,
+        h.now,
+      );
+  };
+  const names = (log: ActivityLog) => log.list().map((e) => e.operationName.localizedValue);
+
+  test('"completed" comes when the plan runs the new count; a failed scale is a Failed "completed"', async () => {
+    let finish: (() => void) | undefined;
+    let fail = false;
+    const h = harness(
+      () => [{ ...defaultProfile, rules: [rule(trigger('CpuPercentage', 'GreaterThan', 70), 'Increase')] }],
+      {
+        setCapacity: (_plan, n) =>
+          new Promise<void>((resolve, reject) => {
+            finish = () => {
+              h.capacity = n;
+              if (fail) reject(new Error('no room for more containers'));
+              else resolve();
+            };
+          }),
+      },
+    );
+    cpu(h, 90);
+    h.now += 1_000;
+    await h.engine.tick();
+    expect(names(h.log)).toEqual(['Autoscale scale up initiated']);
+    h.now += 2_000;
+    finish!();
+    await h.engine.settled();
+    expect(names(h.log)).toEqual(['Autoscale scale up initiated', 'Autoscale scale up completed']);
+    expect(h.log.list()[1]!.eventTimestamp).toBe(new Date(start + 3_000).toISOString());
+    // After the cooldown (5 s), the next scale-out fails.
+    fail = true;
+    for (let s = 0; s < 6; s++) {
+      h.now += 1_000;
+      cpu(h, 90);
+      await h.engine.tick();
+    }
+    finish!();
+    await h.engine.settled();
+    const last = h.log.list().at(-1)!;
+    expect([last.operationName.localizedValue, last.status.value, last.level]).toEqual([
+      'Autoscale scale up completed',
+      'Failed',
+      'Error',
+    ]);
+    expect(last.properties).toEqual(
+      expect.objectContaining({ OldInstancesCount: '4', NewInstancesCount: '5' }),
+    );
+  });
+
+  test('a scale-in held by the flapping guard logs one Flapping event per episode', async () => {
+    const tight: AutoscaleProfile = {
+      ...defaultProfile,
+      rules: [
+        rule(trigger('CpuPercentage', 'GreaterThan', 35), 'Increase'),
+        rule(trigger('CpuPercentage', 'LessThan', 30), 'Decrease'),
+      ],
+    };
+    const h = harness(() => [tight]);
+    for (let s = 0; s < 8; s++) {
+      cpu(h, 25); // 25 % on 3 instances would be 37.5 % on 2: over 35, so the scale-in is held
+      h.now += 1_000;
+      await h.engine.tick();
+    }
+    expect(h.capacity).toBe(3);
+    expect(names(h.log)).toEqual(['Flapping']);
+    const flapping = h.log.list()[0]!;
+    expect(flapping.eventName.value).toBe('Flapping');
+    expect(flapping.properties).toEqual(
+      expect.objectContaining({ OldInstancesCount: '3', NewInstancesCount: '3' }),
+    );
+    expect(flapping.description).toMatch(/Intended new instance count '2'/);
+    // Load drops further: 10 % on 3 is 15 % on 2, so the scale-in happens; a later hold is a new episode.
+    for (let s = 0; s < 6; s++) {
+      cpu(h, 10);
+      h.now += 1_000;
+      await h.engine.tick();
+    }
+    await h.engine.settled();
+    expect(h.capacity).toBe(2);
+    expect(names(h.log)).toEqual([
+      'Flapping',
+      'Autoscale scale down initiated',
+      'Autoscale scale down completed',
+    ]);
+  });
+
+  test('a rule on a metric its resource lacks (Requests on the plan) logs Metric Failure once, then Metric Recovery', async () => {
+    let target = PLAN;
+    const requestsOn = (): AutoscaleProfile[] => [
+      {
+        ...defaultProfile,
+        rules: [rule({ ...trigger('Requests', 'GreaterThan', 100), metricResourceUri: target }, 'Increase')],
+      },
+    ];
+    const h = harness(requestsOn);
+    for (let s = 0; s < 5; s++) {
+      h.now += 1_000;
+      await h.engine.tick();
+    }
+    expect(names(h.log)).toEqual(['Metric Failure']);
+    const failure = h.log.list()[0]!;
+    expect([failure.eventName.value, failure.status.value]).toEqual(['MetricFailure', 'Failed']);
+    expect(failure.description).toMatch(/UnsupportedMetric: the metric 'Requests' is not defined/);
+    target = SITE;
+    h.now += 1_000;
+    await h.engine.tick();
+    expect(names(h.log)).toEqual(['Metric Failure', 'Metric Recovery']);
   });
 });

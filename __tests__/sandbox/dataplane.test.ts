@@ -360,6 +360,39 @@ describe('autoscale', () => {
       observed.body as { value: { timeseries: { data: { maximum?: number; minimum?: number }[] }[] }[] }
     ).value[0]!.timeseries[0]!.data[0]!;
     expect([point.minimum, point.maximum]).toEqual([2, 3]);
+    // The same actions in Azure's Activity Log, each initiated then completed (once the containers ran).
+    const filter = `eventTimestamp ge '${new Date(now - 600_000).toISOString()}' and eventTimestamp le '${new Date(now + 60_000).toISOString()}' and resourceUri eq '${setting}'`;
+    const activity = async () => {
+      const reply = await call(
+        sb,
+        'GET',
+        `${sb.conn.armEndpoint}/subscriptions/${sb.conn.subscriptionId}/providers/Microsoft.Insights/eventtypes/management/values?api-version=2015-04-01&$filter=${encodeURIComponent(filter)}`,
+        { token },
+      );
+      const value = (
+        reply.body as {
+          value: { operationName: { localizedValue: string }; properties: Record<string, string> }[];
+        }
+      ).value;
+      return value
+        .map(
+          (e) =>
+            `${e.operationName.localizedValue} ${e.properties['OldInstancesCount']}->${e.properties['NewInstancesCount']}`,
+        )
+        .reverse();
+    };
+    const expected = [
+      'Autoscale scale up initiated 2->3',
+      'Autoscale scale up completed 2->3',
+      'Autoscale scale down initiated 3->2',
+      'Autoscale scale down completed 3->2',
+    ];
+    await waitFor(async () => (await activity()).length >= expected.length, {
+      timeoutMs: 20_000,
+      intervalMs: 500,
+      what: 'the scale-in to complete in the activity log',
+    });
+    expect(await activity()).toEqual(expected);
   }, 240_000);
 });
 

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { ActivityLog } from '../activity-log.js';
 import type { MetricsSource } from '../metrics/source.js';
 import type { StoredResource } from '../store.js';
 
@@ -15,6 +16,8 @@ export interface ArmHooks {
   /** The instances a site or slot runs on. Default: one per plan worker, with stable ids. */
   instancesFor(resource: StoredResource, plan: StoredResource | undefined): SiteInstance[];
   metrics: MetricsSource;
+  /** The Activity Log `eventtypes/management/values` reads (the autoscale engine writes it). */
+  activityLog: ActivityLog;
   /**
    * Runs while a swap's operation is in progress, before the documents are exchanged: the data plane
    * restarts and warms the source here. A rejection fails the operation and leaves both slots as they were.
@@ -27,7 +30,7 @@ export interface ArmHooks {
 }
 
 /** Stand-ins for the control plane alone (no containers): computed host names and stable instance ids. */
-export const defaultHooks = (metrics: MetricsSource): ArmHooks => ({
+export const defaultHooks = (metrics: MetricsSource, activityLog = new ActivityLog()): ArmHooks => ({
   hostNameFor: (site, slot) => `${slot ? `${site}-${slot}` : site}.azurewebsites.net`.toLowerCase(),
   instancesFor: (resource, plan) => {
     const count = Number((plan?.sku as { capacity?: number } | undefined)?.capacity ?? 1);
@@ -38,4 +41,5 @@ export const defaultHooks = (metrics: MetricsSource): ArmHooks => ({
     }));
   },
   metrics,
+  activityLog,
 });

@@ -1,5 +1,6 @@
 import { parseDuration } from '../iso8601.js';
-import { aggregationValue, type Bucket, type MetricStore } from './metric-store.js';
+import { METRIC_CATALOG, type MetricDefinition } from '../metrics/catalog.js';
+import { aggregationValue, type MetricStore } from './metric-store.js';
 import { resolveTimeZone, wallClock, zonedTimeToUtc } from './timezones.js';
 
 /** The parts of an autoscale setting (Microsoft.Insights/autoscalesettings, 2022-10-01) the engine uses. */
@@ -119,9 +120,48 @@ export function compare(value: number, operator: MetricTrigger['operator'], thre
   }
 }
 
-function statisticOf(bucket: Bucket, statistic: MetricTrigger['statistic']): number {
-  const map = { Average: 'average', Min: 'minimum', Max: 'maximum', Sum: 'total', Count: 'count' } as const;
-  return aggregationValue(bucket, map[statistic]);
+/** Combine the per-instance values of one time grain, by the rule's statistic. */
+export function combineInstances(
+  values: readonly number[],
+  statistic: MetricTrigger['statistic'],
+): number | undefined {
+  if (values.length === 0) return undefined;
+  switch (statistic) {
+    case 'Average':
+      return values.reduce((a, b) => a + b, 0) / values.length;
+    case 'Min':
+      return Math.min(...values);
+    case 'Max':
+      return Math.max(...values);
+    case 'Sum':
+      return values.reduce((a, b) => a + b, 0);
+    case 'Count':
+      return values.length;
+  }
+}
+
+/** The resource type of an ARM id (`…/providers/Microsoft.Web/sites/x/slots/y` → `microsoft.web/sites/slots`). */
+function resourceTypeOf(resourceId: string): string | undefined {
+  const tail = resourceId.split(/\/providers\//i).pop();
+  if (!tail || tail === resourceId) return undefined;
+  const parts = tail.split('/');
+  const types = [parts[0]];
+  for (let i = 1; i < parts.length; i += 2) types.push(parts[i]);
+  return types.join('/').toLowerCase();
+}
+
+/**
+ * The metric's definition for the rule's resource: `undefined` when the resource type has a catalog that
+ * lacks the metric (Azure's UnsupportedMetric, e.g. `Requests` on a plan); `null` when the sandbox has no
+ * catalog for the type at all (then the metric is read as an average).
+ */
+export function metricDefinitionFor(
+  resourceUri: string,
+  metricName: string,
+): MetricDefinition | undefined | null {
+  const catalog = METRIC_CATALOG[resourceTypeOf(resourceUri) ?? ''];
+  if (!catalog) return null;
+  return catalog.metrics.find((d) => d.name.toLowerCase() === metricName.toLowerCase());
 }
 
 /** Combine per-grain values over the window, by the trigger's time aggregation. */
@@ -154,8 +194,17 @@ export function scaledMs(duration: string, timeScale: number): number {
 }
 
 /**
- * The trigger's metric over its time window ending at `nowMs`: per time grain the statistic across
- * instances, then the time aggregation across grains. Undefined when there is no data at all.
+ * The trigger's metric over its time window ending at `nowMs`, as Azure documents it:
+ * 1. per time grain and instance, the metric's own (primary) aggregation: for `Requests` (Total) the
+ *    instance's request count in the grain, for `CpuPercentage` (Average) the instance's average;
+ * 2. per time grain, the rule's `statistic` combines those per-instance values (Average, Min, Max, Sum,
+ *    Count = instances reporting);
+ * 3. `timeAggregation` combines the grains over the window;
+ * 4. `dividePerInstance` divides the result by the current instance count.
+ * For Total/Count metrics an instance without samples in a grain served nothing: it counts as 0, and the
+ * instances of a grain are padded with zeros up to `capacity` (so an idle app reads 0, not "no data").
+ * A series without an `Instance` dimension counts as one instance. Undefined when there is no value at
+ * all, or when the metric is not defined for the resource (see `metricDefinitionFor`).
  */
 export function triggerValue(
   store: MetricStore,
@@ -164,26 +213,48 @@ export function triggerValue(
   capacity: number,
   timeScale = 1,
 ): number | undefined {
+  const definition = metricDefinitionFor(trigger.metricResourceUri, trigger.metricName);
+  if (definition === undefined) return undefined;
+  const primary = definition?.primary ?? 'Average';
+  const additive = primary === 'Total' || primary === 'Count';
   const grainMs = scaledMs(trigger.timeGrain, timeScale);
   const windowMs = scaledMs(trigger.timeWindow, timeScale);
   const filter: Record<string, string> = {};
   for (const d of trigger.dimensions ?? [])
     if (d.Operator === 'Equals' && d.Values.length === 1) filter[d.DimensionName] = d.Values[0]!;
-  const [series] = store.query({
+  const perInstance = store.query({
     resourceId: trigger.metricResourceUri,
     metric: trigger.metricName,
     fromMs: nowMs - windowMs,
     toMs: nowMs,
     grainMs,
     filter,
+    splitBy: 'Instance',
   });
-  const values = (series?.points ?? [])
-    .filter((p) => p.bucket)
-    .map((p) => statisticOf(p.bucket!, trigger.statistic));
+  const grains = Math.max(0, ...perInstance.map((s) => s.points.length));
+  const values: number[] = [];
+  for (let i = 0; i < grains; i++) {
+    const instances: number[] = [];
+    for (const series of perInstance) {
+      const bucket = series.points[i]?.bucket;
+      if (bucket) instances.push(aggregationValue(bucket, AGGREGATION_NAME[primary]));
+    }
+    if (additive) while (instances.length < capacity) instances.push(0);
+    const combined = combineInstances(instances, trigger.statistic);
+    if (combined !== undefined) values.push(combined);
+  }
   const value = timeAggregate(values, trigger.timeAggregation);
   if (value === undefined) return undefined;
   return trigger.dividePerInstance ? value / Math.max(1, capacity) : value;
 }
+
+const AGGREGATION_NAME = {
+  Average: 'average',
+  Minimum: 'minimum',
+  Maximum: 'maximum',
+  Total: 'total',
+  Count: 'count',
+} as const;
 
 export function nextCapacity(current: number, action: ScaleAction): number {
   const value = Number(action.value ?? '1');
@@ -219,6 +290,8 @@ export interface ScaleDecision {
   reason: string;
   /** The cooldown of the rule that acted, in engine milliseconds. */
   cooldownMs?: number;
+  /** The scale-in target the flapping guard held back (Azure logs a Flapping event). */
+  heldTarget?: number;
   rules: RuleEvaluation[];
 }
 
@@ -314,9 +387,11 @@ export function evaluateAutoscale(
   if (ins.length > 0 && ins.every((x) => x.ev.triggered)) {
     const target = Math.max(...ins.map((x) => clamp(nextCapacity(ctx.capacity, x.rule.scaleAction))));
     if (target < ctx.capacity) {
-      // Flapping guard: per-instance averages rise by current/target after scaling in.
+      // Flapping guard: per-instance values (an Average across instances, or a value divided per
+      // instance) rise by current/target after scaling in.
       const projectedOut = outs.find((x) => {
-        if (x.ev.value === undefined || x.rule.metricTrigger.statistic !== 'Average') return false;
+        const t = x.rule.metricTrigger;
+        if (x.ev.value === undefined || (t.statistic !== 'Average' && !t.dividePerInstance)) return false;
         return compare(
           (x.ev.value * ctx.capacity) / target,
           x.rule.metricTrigger.operator,
@@ -324,12 +399,15 @@ export function evaluateAutoscale(
         );
       });
       if (projectedOut)
-        return decision(
-          ctx.capacity,
-          `scale-in held: ${projectedOut.ev.metricName} would trigger scale-out at ${target} instances`,
-          undefined,
-          rules,
-        );
+        return {
+          ...decision(
+            ctx.capacity,
+            `scale-in held: ${projectedOut.ev.metricName} would trigger scale-out at ${target} instances`,
+            undefined,
+            rules,
+          ),
+          heldTarget: target,
+        };
     }
     const first = ins[0]!;
     return decision(

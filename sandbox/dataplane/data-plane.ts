@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { ActivityLog } from '../activity-log.js';
 import type { ArmHooks, SiteInstance } from '../arm/service.js';
 import { STATE_DIR_LABEL } from '../container-storage.js';
 import type { ResourceStore, StoreChange, StoredResource } from '../store.js';
@@ -42,6 +43,8 @@ export interface DataPlaneOptions {
   runtime?: ContainerRuntime;
   now?: () => number;
   log?: (line: string) => void;
+  /** Where the autoscale engine writes Azure's autoscale events (the ARM Activity Log reads it). */
+  activityLog?: ActivityLog;
 }
 
 const SITE_TYPE = 'microsoft.web/sites';
@@ -142,6 +145,8 @@ export class DataPlane {
   private readonly now: () => number;
   private readonly log: (line: string) => void;
   private readonly sampler: PlanMetricsSampler;
+  /** Per plan (lowercase id), the reconciles its last capacity change started. */
+  private readonly planReconciles = new Map<string, Promise<boolean[]>>();
   private stopped = false;
   /** Aborted by stop(): every pending start, wait, ping and drain ends. */
   private readonly stopping = new AbortController();
@@ -168,6 +173,7 @@ export class DataPlane {
         (this.store?.list('Microsoft.Insights/autoscaleSettings') ?? []) as unknown as AutoscaleSettingDoc[],
       capacity: (planId) => this.planCapacity(planId),
       setCapacity: async (planId, capacity) => this.setPlanCapacity(planId, capacity),
+      ...(opts.activityLog ? { activityLog: opts.activityLog } : {}),
       log: this.log,
     });
     this.sampler = new PlanMetricsSampler({
@@ -377,15 +383,19 @@ export class DataPlane {
     return typeof capacity === 'number' ? capacity : undefined;
   }
 
+  /** Change the plan's capacity; resolves once its sites and slots run it, rejects if one cannot. */
   private async setPlanCapacity(planId: string, capacity: number): Promise<void> {
     const plan = this.store?.get(planId);
     if (!plan) return;
     const sku = { ...(plan.sku ?? {}), capacity };
+    // The store's change event starts the reconciles (onChange) before put returns.
     this.store!.put({
       ...plan,
       sku,
       properties: { ...plan.properties, numberOfWorkers: capacity, currentNumberOfWorkers: capacity },
     });
+    const results = await (this.planReconciles.get(planId.toLowerCase()) ?? Promise.resolve([]));
+    if (results.includes(false)) throw new Error(`the plan could not run ${capacity} instance(s)`);
   }
 
   private capacityFor(resource: StoredResource): number {
@@ -393,11 +403,14 @@ export class DataPlane {
     return (planId ? this.planCapacity(planId) : undefined) ?? 1;
   }
 
-  private async reconcile(unit: Unit, resource: StoredResource): Promise<void> {
+  /** Bring a site or slot to its config and capacity; false (and a log line) when that failed. */
+  private async reconcile(unit: Unit, resource: StoredResource): Promise<boolean> {
     try {
       await unit.fleet.reconcile(slotConfigOf(resource), this.capacityFor(resource));
+      return true;
     } catch (error) {
       this.log(`${resource.name}: ${(error as Error).message}`);
+      return false;
     }
   }
 
@@ -429,11 +442,13 @@ export class DataPlane {
       const before = (change.before?.sku as { capacity?: number } | undefined)?.capacity;
       const after = (change.after.sku as { capacity?: number } | undefined)?.capacity;
       if (before === after) return;
+      const reconciles: Promise<boolean>[] = [];
       for (const unit of this.units.values()) {
         const doc = this.store?.get(unit.resourceId);
         if (doc && this.planIdOf(doc)?.toLowerCase() === change.id.toLowerCase())
-          void this.reconcile(unit, doc);
+          reconciles.push(this.reconcile(unit, doc));
       }
+      this.planReconciles.set(change.id.toLowerCase(), Promise.all(reconciles));
     }
   }
 

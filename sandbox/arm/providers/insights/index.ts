@@ -1,14 +1,16 @@
 import { type ArmContext, RG, type Routes, SANDBOX_LOCATIONS, SUB } from '../../context.js';
+import { ACTIVITY_LOG_API_VERSIONS, ActivityLogs } from './activity-log.js';
 import { AUTOSCALE_TYPE, Autoscale } from './autoscale.js';
 import { Metrics } from './metrics.js';
 
 const AUTOSCALE = `${RG}/providers/microsoft\\.insights/autoscalesettings`;
 const MONITOR = '(/subscriptions/.+)/providers/microsoft\\.insights';
 
-/** Microsoft.Insights: autoscale settings and Azure Monitor metrics. Returns the autoscale part, whose validation the seeding reuses. */
+/** Microsoft.Insights: autoscale settings, Azure Monitor metrics and the Activity Log. Returns the autoscale part, whose validation the seeding reuses. */
 export function registerInsights(routes: Routes, ctx: ArmContext): Autoscale {
   const autoscale = new Autoscale(ctx);
   const metrics = new Metrics(ctx);
+  const activityLogs = new ActivityLogs(ctx);
   routes.add('GET', `${SUB}/providers/microsoft\\.insights/autoscalesettings`, (c) =>
     autoscale.list(c, AUTOSCALE_TYPE, `/subscriptions/${c.m[1]}/`, (a) => autoscale.autoscaleBody(a)),
   );
@@ -22,6 +24,13 @@ export function registerInsights(routes: Routes, ctx: ArmContext): Autoscale {
   routes.add('GET', `${MONITOR}/metrics`, (c) => metrics.answer(c, 'metrics'));
   routes.add('GET', `${MONITOR}/metricdefinitions`, (c) => metrics.answer(c, 'definitions'));
   routes.add('GET', `${MONITOR}/metricnamespaces`, (c) => metrics.answer(c, 'namespaces'));
+  // Any signed-in caller: the answer holds only events on resources where the caller has a role.
+  routes.add(
+    'GET',
+    `${SUB}/providers/microsoft\\.insights/eventtypes/management/values`,
+    (c) => activityLogs.events(c),
+    { anyCaller: true },
+  );
   const monitorVersions = ['2024-02-01', '2023-10-01', '2021-05-01', '2018-01-01'];
   ctx.providers.push({
     namespace: 'Microsoft.Insights',
@@ -33,6 +42,7 @@ export function registerInsights(routes: Routes, ctx: ArmContext): Autoscale {
       },
       { resourceType: 'metrics', locations: [...SANDBOX_LOCATIONS], apiVersions: monitorVersions },
       { resourceType: 'metricDefinitions', locations: [...SANDBOX_LOCATIONS], apiVersions: monitorVersions },
+      { resourceType: 'eventtypes', locations: [], apiVersions: [...ACTIVITY_LOG_API_VERSIONS] },
       {
         resourceType: 'metricNamespaces',
         locations: [...SANDBOX_LOCATIONS],

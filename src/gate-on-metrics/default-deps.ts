@@ -54,7 +54,9 @@ export function defaultDeps(): GateActionDeps {
       return {
         list: async (resourceId, query, signal) => {
           try {
-            return await monitor.metrics.list(resourceId, {
+            // The client's path template is `/{+resourceUri}/providers/…`: a leading slash would make it
+            // `//subscriptions/…`, which a URL parser reads as a host named `subscriptions`.
+            return await monitor.metrics.list(resourceId.replace(/^\/+/, ''), {
               ...query,
               ...(signal ? { abortSignal: signal } : {}),
             });

@@ -93,7 +93,8 @@ describe('the sweep plan', () => {
     const inputs = new Set(quick.map((t) => `${t.action}/${t.input}`));
     const all = new Set(trials.map((t) => `${t.action}/${t.input}`));
     expect([...all].filter((i) => !inputs.has(i))).toEqual([]);
-    expect(quick.length).toBeLessThanOrEqual(400);
+    // About 6 trials per input: 490 over five actions' 82 inputs with gate-on-metrics (was 400 over four).
+    expect(quick.length).toBeLessThanOrEqual(500);
   });
 });
 

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, test } from '@jest/globals';
 import { parse } from 'yaml';
 import { parseInputs as buildImageInputs } from '../../src/build-image/inputs.js';
 import { parseInputs as deploySlotInputs } from '../../src/deploy-slot/inputs.js';
+import { parseInputs as gateOnMetricsInputs } from '../../src/gate-on-metrics/inputs.js';
 import { parseInputs as securityScanInputs } from '../../src/security-scan/inputs.js';
 import { parseInputs as smokeTestInputs } from '../../src/smoke-test/inputs.js';
 import { inputEnv, repoRoot } from '../helpers/runner.js';
@@ -41,6 +42,17 @@ const parsers: Record<
       'resource-group': 'rg',
       'app-name': 'web',
       image: 'ghcr.io/org/web:1.2.3',
+    },
+  },
+  'gate-on-metrics': {
+    parse: gateOnMetricsInputs,
+    base: {
+      'subscription-id': '00000000-0000-4000-8000-000000000000',
+      'tenant-id': '11111111-1111-4111-8111-111111111111',
+      'client-id': '22222222-2222-4222-8222-222222222222',
+      'client-secret': 'not-a-real-secret',
+      'resource-group': 'rg',
+      'app-name': 'web',
     },
   },
   'security-scan': { parse: (env) => securityScanInputs(env, scanDir), base: {} },
@@ -106,6 +118,11 @@ const ALTERNATIVES: Record<string, string> = {
   'build-image/builder': 'buildah',
   'deploy-slot/slot': 'preview',
   'deploy-slot/health-timeout': '90s',
+  'gate-on-metrics/slot': 'canary',
+  'gate-on-metrics/interval': '30s',
+  'gate-on-metrics/count': '3',
+  'gate-on-metrics/ingestion-delay': '5m',
+  'gate-on-metrics/on-inconclusive': 'neutral',
   'security-scan/fail-on': 'critical',
   'smoke-test/wait-timeout': '30s',
   'smoke-test/concurrency': '2',

@@ -6,7 +6,6 @@ import {
   grainValues,
   type MetricsResponse,
   readResponse,
-  timeline,
   windowTotal,
   windowValue,
 } from '../../src/gate-on-metrics/series.js';
@@ -163,29 +162,5 @@ describe('grainValues', () => {
     // The window's ratio is Σerrors / Σrequests, not a mean of the grain ratios.
     const ratio = windowTotal(data, 'Http5xx') / windowTotal(data, 'Requests');
     expect(ratio).toBeCloseTo(10 / 220, 12);
-    expect(timeline(data, 'Http5xx', 'Total', 'Requests')).toEqual([
-      { time: T0, value: 6 / 110 },
-      { time: T0 + MINUTE, value: 0 },
-      { time: T0 + 2 * MINUTE, value: 4 / 90 },
-    ]);
-  });
-
-  test('timeline: an Average per grain over all instances, grains without data left out', () => {
-    const data = resource({
-      HttpResponseTime: [
-        averages([0.1, 0.2], 10, 'a'),
-        {
-          instance: 'b',
-          buckets: [
-            { time: T0, total: 3, count: 10, average: 0.3 },
-            { time: T0 + MINUTE, total: 0, count: 0 },
-          ],
-        },
-      ],
-    });
-    const points = timeline(data, 'HttpResponseTime', 'Average');
-    expect(points.map((p) => p.time)).toEqual([T0, T0 + MINUTE]);
-    expect(points[0]!.value).toBeCloseTo(0.2, 12);
-    expect(points[1]!.value).toBeCloseTo(0.2, 12);
   });
 });

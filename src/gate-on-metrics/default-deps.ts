@@ -54,7 +54,8 @@ export function defaultDeps(): GateActionDeps {
       return {
         list: async (resourceId, query, signal) => {
           try {
-            // The client's path template is `/{resourceUri}/providers/…`: the id goes in without its leading slash.
+            // The client's path template is `/{+resourceUri}/providers/…`: a leading slash would make it
+            // `//subscriptions/…`, which a URL parser reads as a host named `subscriptions`.
             return await monitor.metrics.list(resourceId.replace(/^\/+/, ''), {
               ...query,
               ...(signal ? { abortSignal: signal } : {}),

@@ -173,34 +173,3 @@ export function grainValues(
     }
   return values;
 }
-
-/**
- * The metric per grain across instances, for the chart: a ratio of sums, an Average of all
- * observations, a Total summed. Grains with no observation are left out.
- */
-export function timeline(
-  data: ResourceData,
-  metric: string,
-  aggregation: Aggregation,
-  per?: string,
-): { time: number; value: number }[] {
-  const times = new Set<number>();
-  for (const series of seriesOf(data, metric)) for (const b of series.buckets) times.add(b.time);
-  const points: { time: number; value: number }[] = [];
-  for (const time of [...times].sort((a, b) => a - b)) {
-    const slice = (name: string): ResourceData =>
-      new Map([
-        [
-          name.toLowerCase(),
-          seriesOf(data, name).map((s) => ({ ...s, buckets: s.buckets.filter((b) => b.time === time) })),
-        ],
-      ]);
-    let value: number | undefined;
-    if (per !== undefined) {
-      const denominator = windowTotal(slice(per), per);
-      value = denominator > 0 ? windowTotal(slice(metric), metric) / denominator : undefined;
-    } else value = windowValue(slice(metric), metric, aggregation);
-    if (value !== undefined) points.push({ time, value });
-  }
-  return points;
-}

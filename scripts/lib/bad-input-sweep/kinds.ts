@@ -552,6 +552,39 @@ export const ACTION_PLANS: Record<string, ActionPlan> = {
       'allowed-registries': { kind: 'registry-host' },
     },
   },
+  'gate-on-metrics': {
+    // No network answers in the sweep, so a valid run fails at its first Azure call. One measurement a
+    // second with no tolerated query errors keeps that failure within the trial's time.
+    base: {
+      ...AZURE_BASE,
+      'resource-group': 'rg-sweep',
+      'app-name': 'app-sweep',
+      interval: '1s',
+      count: '1',
+      'consecutive-error-limit': '0',
+    },
+    workspace: {},
+    inputs: {
+      ...azureInputs(),
+      // ARM allows a resource group name to start with a hyphen.
+      'resource-group': { kind: 'resource-group', accepts: ['option-like', 'option-like-long'] },
+      'app-name': { kind: 'app-name' },
+      slot: { kind: 'slot-name' },
+      baseline: { kind: 'enum' },
+      checks: { kind: 'yaml-list' },
+      interval: { kind: 'duration' },
+      count: { kind: 'integer' },
+      'initial-delay': { kind: 'duration' },
+      window: { kind: 'duration' },
+      // 0 is each limit's default: no failed, inconclusive or errored measurement tolerated.
+      'failure-limit': { kind: 'integer', accepts: ['zero'] },
+      'inconclusive-limit': { kind: 'integer', accepts: ['zero'] },
+      'consecutive-error-limit': { kind: 'integer', accepts: ['zero'] },
+      'ingestion-delay': { kind: 'duration' },
+      grain: { kind: 'enum' },
+      'on-inconclusive': { kind: 'enum' },
+    },
+  },
   'security-scan': {
     base: { scanners: 'shellcheck' },
     workspace: { 'run.sh': '#!/bin/sh\necho "hello"\n' },

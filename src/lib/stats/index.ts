@@ -1,19 +1,4 @@
-export {
-  type Alternative,
-  type MannWhitneyOptions,
-  type MannWhitneyResult,
-  mannWhitney,
-  shiftedStatistic,
-} from './mann-whitney.js';
+export { type Alternative, mannWhitney, shiftedStatistic } from './mann-whitney.js';
 export { erfc, normalCdf, normalQuantile, normalSf } from './normal.js';
-export {
-  type Count,
-  type FisherResult,
-  fisherExact,
-  newcombeInterval,
-  type TwoProportionResult,
-  twoProportionTest,
-  wilsonInterval,
-} from './proportions.js';
-export { averageRanks, tieSum } from './ranks.js';
+export { fisherExact, newcombeInterval, twoProportionTest, wilsonInterval } from './proportions.js';
 export { wilcoxonCdf, wilcoxonDistribution, wilcoxonQuantile, wilcoxonSf } from './wilcoxon-distribution.js';

@@ -50,7 +50,7 @@ async function secretInputsOf(action: string): Promise<readonly string[]> {
 
 test('every action has been found', () => {
   expect(actions).toEqual(
-    expect.arrayContaining(['build-image', 'deploy-slot', 'security-scan', 'smoke-test']),
+    expect.arrayContaining(['build-image', 'deploy-slot', 'security-scan', 'smoke-test', 'verify-autoscale']),
   );
 });
 

@@ -370,6 +370,15 @@ describe('bad inputs: one line naming the input, exit 1, no Azure call', () => {
       .split('\n')
       .slice(from + 1, to);
 
+  test('(the brackets see a valid run: its sign-in, site and settings requests)', async () => {
+    const before = await mark();
+    expect((await verify()).exitCode).toBe(0);
+    const lines = served(before, await mark()).join('\n');
+    expect(lines).toMatch(/login POST \/.*\/oauth2\/v2\.0\/token 200/);
+    expect(lines).toMatch(/arm GET \/subscriptions\/.*\/sites\/[^/ ]+ 200/);
+    expect(lines).toMatch(/arm GET \/subscriptions\/.*\/autoscalesettings 200/i);
+  });
+
   test.each([
     ['malformed policy YAML', { policy: 'require: [cpu' }, /^Input "policy" must be valid YAML/],
     [

@@ -24,7 +24,14 @@ function filesUnder(dir: string): string[] {
 
 test('there are actions to check', () => {
   expect(actionNames).toEqual(
-    expect.arrayContaining(['build-image', 'deploy-slot', 'gate-on-metrics', 'security-scan', 'smoke-test']),
+    expect.arrayContaining([
+      'build-image',
+      'deploy-slot',
+      'gate-on-metrics',
+      'security-scan',
+      'smoke-test',
+      'verify-autoscale',
+    ]),
   );
 });
 

@@ -8,6 +8,7 @@ import { parseInputs as deploySlotInputs } from '../../src/deploy-slot/inputs.js
 import { parseInputs as gateOnMetricsInputs } from '../../src/gate-on-metrics/inputs.js';
 import { parseInputs as securityScanInputs } from '../../src/security-scan/inputs.js';
 import { parseInputs as smokeTestInputs } from '../../src/smoke-test/inputs.js';
+import { parseInputs as verifyAutoscaleInputs } from '../../src/verify-autoscale/inputs.js';
 import { inputEnv, repoRoot } from '../helpers/runner.js';
 
 // One source for each input's default: action.yml. The runner always passes a declared default, but the
@@ -57,6 +58,14 @@ const parsers: Record<
   },
   'security-scan': { parse: (env) => securityScanInputs(env, scanDir), base: {} },
   'smoke-test': { parse: smokeTestInputs, base: { url: 'https://app.example.test' } },
+  'verify-autoscale': {
+    parse: verifyAutoscaleInputs,
+    base: {
+      'subscription-id': '00000000-0000-4000-8000-000000000000',
+      'resource-group': 'rg',
+      'app-name': 'web',
+    },
+  },
 };
 
 /** Comparable form of a parsed value: URLs, sets, maps and patterns by content. */
@@ -126,4 +135,6 @@ const ALTERNATIVES: Record<string, string> = {
   'security-scan/fail-on': 'critical',
   'smoke-test/wait-timeout': '30s',
   'smoke-test/concurrency': '2',
+  // mode has one valid value until observe mode is built.
+  'verify-autoscale/arm-endpoint': 'https://management.usgovcloudapi.net',
 };

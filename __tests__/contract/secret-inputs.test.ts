@@ -50,7 +50,14 @@ async function secretInputsOf(action: string): Promise<readonly string[]> {
 
 test('every action has been found', () => {
   expect(actions).toEqual(
-    expect.arrayContaining(['build-image', 'deploy-slot', 'gate-on-metrics', 'security-scan', 'smoke-test']),
+    expect.arrayContaining([
+      'build-image',
+      'deploy-slot',
+      'gate-on-metrics',
+      'security-scan',
+      'smoke-test',
+      'verify-autoscale',
+    ]),
   );
 });
 

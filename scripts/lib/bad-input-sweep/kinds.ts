@@ -611,6 +611,19 @@ export const ACTION_PLANS: Record<string, ActionPlan> = {
       timeout: { kind: 'duration' },
     },
   },
+  'verify-autoscale': {
+    // No DNS answers in the sweep's network namespace: a valid run fails at sign-in, after validation.
+    base: { ...AZURE_BASE, 'resource-group': 'rg-sweep', 'app-name': 'app-sweep' },
+    workspace: {},
+    inputs: {
+      ...azureInputs(),
+      // ARM allows a resource group name to start with a hyphen.
+      'resource-group': { kind: 'resource-group', accepts: ['option-like', 'option-like-long'] },
+      'app-name': { kind: 'app-name' },
+      mode: { kind: 'enum' },
+      policy: { kind: 'yaml-map' },
+    },
+  },
   'smoke-test': {
     // The loopback server answers every check: a valid run passes at once, whatever wait-timeout says.
     // A short wait-timeout: a valid URL that does not answer (no DNS here) fails in a second.

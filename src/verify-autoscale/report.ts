@@ -1,0 +1,184 @@
+import { formatDuration } from '../lib/duration.js';
+import { markdownTable } from '../lib/markdown.js';
+import {
+  type AutoscaleProfile,
+  type AutoscaleSetting,
+  errorsIn,
+  FINDINGS,
+  type Finding,
+  profileLabel,
+  type ScaleRule,
+} from './findings.js';
+import type { Policy } from './policy.js';
+
+/** What policy mode learned: the app, its plan, the settings that target the plan, and the findings. */
+export interface PolicyResult {
+  appName: string;
+  resourceGroup: string;
+  siteId: string;
+  planId: string;
+  settings: AutoscaleSetting[];
+  findings: Finding[];
+  passed: boolean;
+}
+
+const ICON: Record<Finding['severity'], string> = { error: '❌', warning: '⚠️' };
+
+const lastSegment = (id: string) => id.split('/').pop() ?? id;
+
+function where(f: Finding): string {
+  const parts = [f.profile === undefined ? undefined : profileLabel(f.profile)];
+  if (f.rule) parts.push(`rules[${f.rule.index}] ${f.rule.metric}`);
+  return parts.filter(Boolean).join(' · ') || '–';
+}
+
+/** The step's failure line: the error findings' ids, where they are, and how many warnings came with them. */
+export function failureMessage(result: PolicyResult): string {
+  const errors = errorsIn(result.findings);
+  const warnings = result.findings.length - errors.length;
+  const ids = errors.map((f) => `${f.id}${f.profile === undefined ? '' : ` (${where(f)})`}`);
+  return `the autoscale setting of plan ${lastSegment(result.planId)} breaks the policy: ${errors.length} error finding(s): ${ids.join(', ')}${warnings ? `; ${warnings} warning(s)` : ''}. The job summary and the findings output say how to fix each.`;
+}
+
+/** One log line per finding. */
+export function findingLine(f: Finding): string {
+  return `${f.id} ${f.severity}${f.setting ? ` ${f.setting}` : ''}${f.profile === undefined ? '' : ` · ${where(f)}`}: ${f.message}. Fix: ${f.fix}`;
+}
+
+/** Text outside a table on one line, without Markdown or HTML that could change the page. */
+function plain(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').replace(/[<>`|*_[\]]/g, (c) => `\\${c}`);
+}
+
+function schedule(profile: AutoscaleProfile): string {
+  if (profile.recurrence) {
+    const s = profile.recurrence.schedule;
+    const times = s.hours.flatMap((h) =>
+      (s.minutes.length ? s.minutes : [0]).map(
+        (m) => `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}`,
+      ),
+    );
+    return `weekly ${s.days.map((d) => d.slice(0, 3)).join(' ')} from ${times.join(', ')} (${s.timeZone || 'no time zone'})`;
+  }
+  if (profile.fixedDate)
+    return `${profile.fixedDate.start} to ${profile.fixedDate.end} (${profile.fixedDate.timeZone || 'UTC'})`;
+  return 'default (when no other profile applies)';
+}
+
+const SYMBOL: Record<string, string> = {
+  GreaterThan: '>',
+  GreaterThanOrEqual: '≥',
+  LessThan: '<',
+  LessThanOrEqual: '≤',
+  Equals: '=',
+  NotEquals: '≠',
+};
+
+function source(uri: string, result: PolicyResult): string {
+  if (uri.toLowerCase() === result.planId.toLowerCase()) return 'plan';
+  if (uri.toLowerCase() === result.siteId.toLowerCase()) return 'app';
+  return lastSegment(uri);
+}
+
+function ruleRow(profile: AutoscaleProfile, rule: ScaleRule, index: number, result: PolicyResult): unknown[] {
+  const t = rule.metricTrigger;
+  const a = rule.scaleAction;
+  const sign = a.direction === 'Increase' ? '+' : a.direction === 'Decrease' ? '−' : '';
+  const amount =
+    a.type === 'ChangeCount'
+      ? `${sign}${a.value ?? 1}`
+      : a.type === 'PercentChangeCount'
+        ? `${sign}${a.value ?? 0}%`
+        : a.type === 'ExactCount'
+          ? `= ${a.value ?? '?'}`
+          : a.type;
+  return [
+    profileLabel(profile.name),
+    index,
+    `${t.metricName} (${source(t.metricResourceUri, result)}${t.metricNamespace ? `, ${t.metricNamespace}` : ', no namespace'})`,
+    `${t.timeAggregation} over ${t.timeWindow} (${t.statistic}${t.dividePerInstance ? ' per instance' : ''}, grain ${t.timeGrain}) ${SYMBOL[t.operator] ?? t.operator} ${t.threshold}`,
+    `${amount}, cooldown ${a.cooldown}`,
+  ];
+}
+
+function policyLine(p: Policy): string {
+  const h = p.businessHours;
+  return `Policy: ${p.minInstances} to ${p.maxInstances} instances; requires ${p.require.join(', ') || 'nothing'}; business hours ${h.days.map((d) => d.slice(0, 3)).join(' ')} ${h.start}–${h.end}${h.timeZone ? ` ${h.timeZone}` : ''} with at least ${h.minInstances}; thresholds ${p.minThresholdGap} points apart; cooldown at least ${formatDuration(p.minCooldownMs)}; at most ${p.maxScaleStep} instance(s) per step.`;
+}
+
+export function summaryMarkdown(result: PolicyResult, policy: Policy, reportPath: string): string {
+  const errors = errorsIn(result.findings).length;
+  const warnings = result.findings.length - errors;
+  const app = `${plain(result.appName)} (plan ${plain(lastSegment(result.planId))})`;
+  const out = [
+    `## ${result.passed ? '✅' : '❌'} verify-autoscale: ${result.passed ? 'pass' : 'fail'}`,
+    '',
+    result.passed
+      ? `**Pass.** The autoscale setting of ${app} meets the policy${warnings ? `, with ${warnings} warning(s)` : ''}.`
+      : `**Fail.** The autoscale setting of ${app} breaks the policy: ${errors} error(s)${warnings ? `, ${warnings} warning(s)` : ''}.`,
+    '',
+    plain(policyLine(policy)),
+    '',
+    '### Findings',
+    '',
+    result.findings.length === 0
+      ? 'None.\n'
+      : markdownTable(
+          ['', 'id', 'finding', 'setting', 'where', 'what', 'fix'],
+          result.findings.map((f) => [
+            ICON[f.severity],
+            f.id,
+            FINDINGS[f.id].title,
+            f.setting ?? '–',
+            where(f),
+            f.message,
+            f.fix,
+          ]),
+        ),
+  ];
+  for (const setting of result.settings) {
+    out.push(
+      `### Setting ${plain(setting.name)}${setting.enabled ? '' : ' (disabled)'}`,
+      '',
+      markdownTable(
+        ['profile', 'schedule', 'minimum', 'default', 'maximum', 'rules'],
+        setting.profiles.map((p) => [
+          profileLabel(p.name),
+          schedule(p),
+          p.capacity.minimum,
+          p.capacity.default,
+          p.capacity.maximum,
+          p.rules.length,
+        ]),
+      ),
+      markdownTable(
+        ['profile', '#', 'metric (from)', 'when', 'action'],
+        setting.profiles.flatMap((p) => p.rules.map((r, i) => ruleRow(p, r, i, result))),
+      ),
+    );
+  }
+  out.push(
+    'Observe mode (load the app and watch it scale) is not built yet: this run checked the policy only.',
+    '',
+    `The setting(s) and the findings: \`${reportPath}\` (the \`report\` output).`,
+  );
+  return `${out.join('\n')}\n`;
+}
+
+/** The report file of policy mode: enough to judge the settings again. */
+export function reportDocument(result: PolicyResult, policy: Policy): unknown {
+  return {
+    version: 1,
+    mode: 'policy',
+    passed: result.passed,
+    app: {
+      resourceGroup: result.resourceGroup,
+      name: result.appName,
+      id: result.siteId,
+      planId: result.planId,
+    },
+    policy,
+    settings: result.settings,
+    findings: result.findings,
+  };
+}

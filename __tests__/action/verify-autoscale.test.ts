@@ -1,9 +1,11 @@
 import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
 import type { AutoscaleSettingResource } from '@azure/arm-monitor';
 import { expect, test } from '@jest/globals';
 import { toSetting } from '../../src/verify-autoscale/default-deps.js';
 import type { AutoscaleSetting } from '../../src/verify-autoscale/findings.js';
 import { type AppIds, run, type VerifyAutoscaleDeps } from '../../src/verify-autoscale/main.js';
+import { virtualClock } from '../helpers/clock.js';
 import { runInProcess, type StepResult } from '../helpers/runner.js';
 
 // verify-autoscale's run() in this process with Azure scripted: where it looks for the setting, what it
@@ -33,6 +35,11 @@ function scripted(app: AppIds, byGroup: Record<string, AutoscaleSetting[]>) {
   const calls: string[] = [];
   const deps: VerifyAutoscaleDeps = {
     signals: new EventEmitter() as unknown as VerifyAutoscaleDeps['signals'],
+    now: () => 0,
+    sleep: async () => {},
+    loadGenerator: async () => {
+      throw new Error('policy mode drives no load');
+    },
     connect: async () => {
       calls.push('connect');
       return {
@@ -43,6 +50,12 @@ function scripted(app: AppIds, byGroup: Record<string, AutoscaleSetting[]>) {
         listSettings: async (group) => {
           calls.push(`list ${group}`);
           return byGroup[group] ?? [];
+        },
+        metrics: async () => {
+          throw new Error('policy mode reads no metrics');
+        },
+        events: async () => {
+          throw new Error('policy mode reads no Activity Log');
         },
       };
     },
@@ -131,4 +144,115 @@ test("toSetting: Azure Monitor's resource as plain JSON, fixed dates as ISO text
     ],
   });
   expect(toSetting({ ...resource, enabled: false }).enabled).toBe(false);
+});
+
+test('observe mode: outputs, the report file and a summary with the chart and the scale actions', async () => {
+  const clock = virtualClock(1_000_000);
+  const start = clock.now();
+  const scaled: AutoscaleSetting = {
+    ...setting('mine', PLAN),
+    profiles: [
+      {
+        name: 'Default',
+        capacity: { minimum: '2', maximum: '10', default: '2' },
+        rules: [
+          {
+            metricTrigger: {
+              metricName: 'Requests',
+              metricNamespace: 'microsoft.web/sites',
+              metricResourceUri: SITE,
+              timeGrain: 'PT1M',
+              statistic: 'Average',
+              timeWindow: 'PT5M',
+              timeAggregation: 'Average',
+              operator: 'GreaterThan',
+              threshold: 20,
+            },
+            scaleAction: { direction: 'Increase', type: 'ChangeCount', value: '1', cooldown: 'PT5M' },
+          },
+        ],
+      },
+    ],
+  };
+  const { deps } = scripted(
+    { siteId: SITE, planId: PLAN, defaultHostName: 'web.example.test' },
+    { 'plans-rg': [scaled] },
+  );
+  const loads: string[] = [];
+  const capacity = (t: number) => (t - start >= 2000 ? 3 : 2);
+  const observeDeps: VerifyAutoscaleDeps = {
+    ...deps,
+    now: clock.now,
+    sleep: clock.sleep,
+    loadGenerator: async () => (o) => {
+      loads.push(o.url);
+      const report = {
+        durationMs: o.durationMs,
+        stoppedBy: 'duration',
+        requests: 40,
+        errors: 0,
+        errorsByKind: {},
+        requestsPerSecond: 10,
+        latency: { p50Ms: 1, p95Ms: 2, p99Ms: 3 },
+        intervals: [{ startMs: 0, requests: 10, errors: 0, latency: { p95Ms: 2 } }],
+      };
+      const done = clock.sleep(o.durationMs).then(() => report);
+      return { done, stop: () => done };
+    },
+    connect: async (inputs, env) => ({
+      ...(await deps.connect(inputs, env)),
+      metrics: async (read) => {
+        const points = [];
+        for (let t = Math.floor(read.fromMs / 1000) * 1000; t <= Math.min(read.toMs, clock.now()); t += 1000)
+          points.push({ t, maximum: capacity(t), average: capacity(t), total: 5 });
+        return { grainMs: 1000, series: [{ metric: read.metrics[0]!, points }] };
+      },
+      events: async () => [
+        {
+          t: start + 2000,
+          name: 'Autoscale scale up completed',
+          direction: 'Increase',
+          phase: 'completed',
+          from: 2,
+          to: 3,
+          status: 'Succeeded',
+          profile: 'Default',
+        },
+      ],
+    }),
+  };
+  const step = await runInProcess(() => run(undefined, observeDeps), {
+    ...INPUTS,
+    mode: 'observe',
+    duration: '4s',
+    'sample-interval': '1s',
+    users: '5',
+  });
+  expect(errorLines(step)).toEqual([]);
+  expect(loads).toEqual(['https://web.example.test/']);
+  expect(step.outputs).toEqual({
+    passed: 'true',
+    findings: '[]',
+    'max-capacity': '3',
+    'scale-out-seconds': '2',
+    'scale-in-seconds': '',
+    report: expect.stringMatching(/autoscale-report\.json$/),
+  });
+  const report = JSON.parse(readFileSync(step.outputs['report']!, 'utf8'));
+  expect(report).toMatchObject({
+    mode: 'observe',
+    passed: true,
+    scalingTest: { expectCapacity: 3, maxCapacity: 3 },
+  });
+  expect(report.policy).toBeUndefined();
+  expect(report.scalingTest.timeline).toHaveLength(4);
+  expect(report.scalingTest.scaleActions[0]).toMatchObject({
+    name: 'Autoscale scale up completed',
+    from: 2,
+    to: 3,
+  });
+  expect(step.summary).toContain('xychart-beta');
+  expect(step.summary).toContain('### Scale actions');
+  expect(step.summary).toContain('| Autoscale scale up completed | 2 | 3 | Succeeded | Default |');
+  expect(step.summary).toMatch(/\*\*Pass\.\*\* web \(plan shared-plan\) scaled as expected/);
 });

@@ -135,6 +135,7 @@ const ALTERNATIVES: Record<string, string> = {
   'security-scan/fail-on': 'critical',
   'smoke-test/wait-timeout': '30s',
   'smoke-test/concurrency': '2',
-  // mode has one valid value until observe mode is built.
-  'verify-autoscale/arm-endpoint': 'https://management.usgovcloudapi.net',
+  'verify-autoscale/mode': 'observe',
+  'verify-autoscale/users': '50',
+  'verify-autoscale/sample-interval': '10s',
 };

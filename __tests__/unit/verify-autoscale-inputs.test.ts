@@ -128,23 +128,93 @@ describe('policy', () => {
 });
 
 describe('mode', () => {
-  test('policy is the default and the only mode built', async () => {
-    expect((await parse({ mode: 'policy' })).mode).toBe('policy');
+  test('policy is the default; observe and both are accepted', async () => {
+    expect((await parse()).mode).toBe('policy');
+    expect((await parse({ mode: 'observe' })).mode).toBe('observe');
+    expect((await parse({ mode: 'both' })).mode).toBe('both');
   });
 
-  test.each(['observe', 'both'])(
-    '%s is an input error saying observe mode is not built yet',
-    async (mode) => {
-      expect(await failure({ mode })).toMatch(
-        /^Input "mode" must be policy for now: observe mode .* is not built yet, got "(observe|both)"\.$/,
-      );
-    },
-  );
-
-  test('anything else is an input error too', async () => {
-    expect(await failure({ mode: 'Policy' })).toMatch(
-      /^Input "mode" must be policy .*not built yet\), got "Policy"\.$/,
+  test('anything else is an input error naming the three', async () => {
+    expect(await failure({ mode: 'Policy' })).toBe(
+      'Input "mode" must be one of policy, observe, both, got "Policy".',
     );
+  });
+});
+
+describe('observe inputs', () => {
+  test('defaults: built-in load, 1000 users, 1s think time, 5m, scale out within 10m, samples every 30s', async () => {
+    expect((await parse()).observe).toEqual({
+      load: 'builtin',
+      users: 1000,
+      thinkTimeMs: 1000,
+      rampUpMs: 0,
+      durationMs: 300_000,
+      scaleOutWithinMs: 600_000,
+      sampleIntervalMs: 30_000,
+    });
+  });
+
+  test('every input read', async () => {
+    const { observe } = await parse({
+      mode: 'observe',
+      load: 'external',
+      'target-url': 'https://web.example.test/api',
+      users: '100000',
+      'think-time': '0s',
+      'ramp-up': '10s',
+      duration: '30s',
+      'expect-capacity': '4',
+      'scale-out-within': '2m',
+      'scale-in-within': 'PT5M',
+      'sample-interval': '1s',
+    });
+    expect({ ...observe, targetUrl: observe.targetUrl?.href }).toEqual({
+      load: 'external',
+      targetUrl: 'https://web.example.test/api',
+      users: 100_000,
+      thinkTimeMs: 0,
+      rampUpMs: 10_000,
+      durationMs: 30_000,
+      expectCapacity: 4,
+      scaleOutWithinMs: 120_000,
+      scaleInWithinMs: 300_000,
+      sampleIntervalMs: 1000,
+    });
+  });
+
+  test.each([
+    ['users 0', { users: '0' }, /^Input "users" must be a whole number from 1 to 100000, got "0"\.$/],
+    ['users over 100000', { users: '100001' }, /^Input "users" must be a whole number from 1 to 100000/],
+    ['a bad duration', { duration: '5 minutes' }, /^Input "duration" must be a duration such as 30s/],
+    ['a duration under a second', { duration: '500ms' }, /^Input "duration" must be .*at least 1s/],
+    [
+      'ramp-up as long as the load',
+      { duration: '1m', 'ramp-up': '1m' },
+      /^Input "ramp-up" must be shorter than duration/,
+    ],
+    [
+      'expect-capacity 0',
+      { 'expect-capacity': '0' },
+      /^Input "expect-capacity" must be a whole number from 1 to 1000/,
+    ],
+    ['an unknown load', { load: 'wrk' }, /^Input "load" must be one of builtin, external, got "wrk"\.$/],
+    [
+      'a target that is no URL',
+      { 'target-url': 'web' },
+      /^Input "target-url" must be an absolute http or https URL/,
+    ],
+    [
+      'sample-interval over 10m',
+      { 'sample-interval': '11m' },
+      /^Input "sample-interval" must be .*at most 600s/,
+    ],
+    [
+      'a huge scale-in-within',
+      { 'scale-in-within': '99999h' },
+      /^Input "scale-in-within" must be .*at most 21600s/,
+    ],
+  ])('%s is an input error naming the input, on one line', async (_what, inputs, expected) => {
+    expect(await failure(inputs)).toMatch(expected);
   });
 });
 

@@ -102,6 +102,16 @@ export const FINDINGS = {
   AS042: { severity: 'error', title: 'scale-out and scale-in thresholds too close (flapping)' },
   AS043: { severity: 'error', title: 'cooldown below the policy minimum' },
   AS044: { severity: 'error', title: 'scale step above the policy maximum' },
+  // Observe mode: what happened under load, and why it did not scale.
+  AS050: { severity: 'error', title: 'capacity did not reach expect-capacity within scale-out-within' },
+  AS051: { severity: 'error', title: 'the scale-out metric never crossed its threshold' },
+  AS052: { severity: 'error', title: 'a cooldown was running when the metric crossed' },
+  AS053: { severity: 'error', title: 'the plan was at its maximum' },
+  AS054: { severity: 'error', title: 'no active rule could scale out' },
+  AS055: { severity: 'error', title: 'capacity did not return to the minimum within scale-in-within' },
+  AS056: { severity: 'warning', title: 'the load saw errors' },
+  AS057: { severity: 'error', title: 'the autoscale engine could not read a metric (Metric Failure)' },
+  AS058: { severity: 'error', title: 'the metric crossed its threshold but the engine did not scale' },
 } as const satisfies Record<string, { severity: Severity; title: string }>;
 
 export type FindingId = keyof typeof FINDINGS;

@@ -1,5 +1,5 @@
 import { formatDuration } from '../lib/duration.js';
-import { markdownTable } from '../lib/markdown.js';
+import { markdownTable, mermaidLineChart } from '../lib/markdown.js';
 import {
   type AutoscaleProfile,
   type AutoscaleSetting,
@@ -9,6 +9,8 @@ import {
   profileLabel,
   type ScaleRule,
 } from './findings.js';
+import type { Mode, VerifyAutoscaleInputs } from './inputs.js';
+import type { ObserveResult } from './observe.js';
 import type { Policy } from './policy.js';
 
 /** What policy mode learned: the app, its plan, the settings that target the plan, and the findings. */
@@ -33,11 +35,17 @@ function where(f: Finding): string {
 }
 
 /** The step's failure line: the error findings' ids, where they are, and how many warnings came with them. */
-export function failureMessage(result: PolicyResult): string {
+export function failureMessage(result: PolicyResult, mode: Mode = 'policy'): string {
   const errors = errorsIn(result.findings);
   const warnings = result.findings.length - errors.length;
   const ids = errors.map((f) => `${f.id}${f.profile === undefined ? '' : ` (${where(f)})`}`);
-  return `the autoscale setting of plan ${lastSegment(result.planId)} breaks the policy: ${errors.length} error finding(s): ${ids.join(', ')}${warnings ? `; ${warnings} warning(s)` : ''}. The job summary and the findings output say how to fix each.`;
+  const what =
+    mode === 'policy'
+      ? 'breaks the policy'
+      : mode === 'observe'
+        ? 'did not scale as expected'
+        : 'breaks the policy or did not scale as expected';
+  return `the autoscale setting of plan ${lastSegment(result.planId)} ${what}: ${errors.length} error finding(s): ${ids.join(', ')}${warnings ? `; ${warnings} warning(s)` : ''}. The job summary and the findings output say ${mode === 'policy' ? 'how to fix each' : 'why and how to fix each'}.`;
 }
 
 /** One log line per finding. */
@@ -106,7 +114,13 @@ function policyLine(p: Policy): string {
   return `Policy: ${p.minInstances} to ${p.maxInstances} instances; requires ${p.require.join(', ') || 'nothing'}; business hours ${h.days.map((d) => d.slice(0, 3)).join(' ')} ${h.start}–${h.end}${h.timeZone ? ` ${h.timeZone}` : ''} with at least ${h.minInstances}; thresholds ${p.minThresholdGap} points apart; cooldown at least ${formatDuration(p.minCooldownMs)}; at most ${p.maxScaleStep} instance(s) per step.`;
 }
 
-export function summaryMarkdown(result: PolicyResult, policy: Policy, reportPath: string): string {
+export function summaryMarkdown(
+  result: PolicyResult,
+  inputs: Pick<VerifyAutoscaleInputs, 'mode' | 'policy'>,
+  reportPath: string,
+  observed?: ObserveResult,
+): string {
+  const { policy, mode } = inputs;
   const errors = errorsIn(result.findings).length;
   const warnings = result.findings.length - errors;
   const app = `${plain(result.appName)} (plan ${plain(lastSegment(result.planId))})`;
@@ -114,11 +128,10 @@ export function summaryMarkdown(result: PolicyResult, policy: Policy, reportPath
     `## ${result.passed ? '✅' : '❌'} verify-autoscale: ${result.passed ? 'pass' : 'fail'}`,
     '',
     result.passed
-      ? `**Pass.** The autoscale setting of ${app} meets the policy${warnings ? `, with ${warnings} warning(s)` : ''}.`
-      : `**Fail.** The autoscale setting of ${app} breaks the policy: ${errors} error(s)${warnings ? `, ${warnings} warning(s)` : ''}.`,
+      ? `**Pass.** ${mode === 'observe' ? `${app} scaled as expected` : mode === 'both' ? `The autoscale setting of ${app} meets the policy and the plan scaled as expected` : `The autoscale setting of ${app} meets the policy`}${warnings ? `, with ${warnings} warning(s)` : ''}.`
+      : `**Fail.** ${mode === 'observe' ? `${app} did not scale as expected` : mode === 'both' ? `The autoscale setting of ${app} breaks the policy or did not scale as expected` : `The autoscale setting of ${app} breaks the policy`}: ${errors} error(s)${warnings ? `, ${warnings} warning(s)` : ''}.`,
     '',
-    plain(policyLine(policy)),
-    '',
+    ...(mode === 'observe' ? [] : [plain(policyLine(policy)), '']),
     '### Findings',
     '',
     result.findings.length === 0
@@ -157,19 +170,104 @@ export function summaryMarkdown(result: PolicyResult, policy: Policy, reportPath
       ),
     );
   }
+  if (observed) out.push(...observeMarkdown(observed));
   out.push(
-    'Observe mode (load the app and watch it scale) is not built yet: this run checked the policy only.',
-    '',
-    `The setting(s) and the findings: \`${reportPath}\` (the \`report\` output).`,
+    `${observed ? 'The scaling test result (timeline, scale actions, findings)' : 'The setting(s) and the findings'}: \`${reportPath}\` (the \`report\` output).`,
   );
   return `${out.join('\n')}\n`;
 }
 
-/** The report file of policy mode: enough to judge the settings again. */
-export function reportDocument(result: PolicyResult, policy: Policy): unknown {
+const cell = (v: number | null | undefined) => (v === null || v === undefined ? '–' : v);
+
+/** Observe mode's part of the summary: the figures, a chart of capacity and load, the scale actions. */
+export function observeMarkdown(o: ObserveResult): string[] {
+  const out = [
+    '### Scaling test',
+    '',
+    plain(
+      `${o.load === 'builtin' ? `Built-in load at ${o.targetUrl}` : 'External load'}; profile ${o.profile === undefined ? 'none' : profileLabel(o.profile)}; capacity ${o.startCapacity ?? '?'} at the start, at most ${o.maxCapacity ?? '?'}, ${o.endCapacity ?? '?'} at the end; expected ${o.expectCapacity}${o.scaleOutSeconds === undefined ? ' (not reached)' : ` after ${o.scaleOutSeconds} s`}${o.scaleInSeconds === undefined ? '' : `; back to ${o.minimum} ${o.scaleInSeconds} s after the load`}.`,
+    ),
+    '',
+  ];
+  if (o.client)
+    out.push(
+      plain(
+        `Client: ${o.client.requests} requests (${o.client.requestsPerSecond}/s), ${o.client.errors} errors, p50 ${o.client.latency.p50Ms ?? '–'} ms, p95 ${o.client.latency.p95Ms ?? '–'} ms, p99 ${o.client.latency.p99Ms ?? '–'} ms.`,
+      ),
+      '',
+    );
+  if (o.timeline.length > 1) {
+    const scale = Math.max(1, ...o.timeline.map((e) => e.clientRequests ?? e.requests ?? 0));
+    const top = Math.max(1, ...o.timeline.map((e) => e.capacity ?? 0));
+    out.push(
+      mermaidLineChart({
+        title: `Capacity and load (load scaled to ${top} = ${scale} requests per interval)`,
+        xLabel: 'seconds',
+        yLabel: 'instances',
+        x: o.timeline.map((e) => String(e.atSeconds)),
+        lines: [
+          o.timeline.map((e) => e.capacity ?? 0),
+          o.timeline.map((e) => Number((((e.clientRequests ?? e.requests ?? 0) * top) / scale).toFixed(2))),
+        ],
+      }),
+      '',
+    );
+  }
+  out.push(
+    markdownTable(
+      [
+        't (s)',
+        'load',
+        'capacity',
+        'CPU %',
+        'requests',
+        'client requests',
+        'client errors',
+        'client p95 (ms)',
+        'scale out',
+        'scale in',
+      ],
+      o.timeline.map((e) => [
+        e.atSeconds,
+        e.load ? 'on' : 'off',
+        cell(e.capacity),
+        cell(e.cpuPercent),
+        cell(e.requests),
+        cell(e.clientRequests),
+        cell(e.clientErrors),
+        cell(e.clientP95Ms),
+        e.scaleOut,
+        e.scaleIn,
+      ]),
+    ),
+    '### Scale actions',
+    '',
+    o.scaleActions.length === 0
+      ? 'None in the Activity Log.\n'
+      : markdownTable(
+          ['time', 'event', 'from', 'to', 'status', 'profile'],
+          o.scaleActions.map((e) => [
+            new Date(e.t).toISOString(),
+            e.name,
+            cell(e.from),
+            cell(e.to),
+            e.status ?? '–',
+            e.profile === undefined ? '–' : profileLabel(e.profile),
+          ]),
+        ),
+  );
+  return out;
+}
+
+/** The report file: in policy mode enough to judge the settings again; with observe, the scaling test result. */
+export function reportDocument(
+  result: PolicyResult,
+  inputs: Pick<VerifyAutoscaleInputs, 'mode' | 'policy' | 'observe'>,
+  observed?: ObserveResult,
+): unknown {
   return {
     version: 1,
-    mode: 'policy',
+    mode: inputs.mode,
     passed: result.passed,
     app: {
       resourceGroup: result.resourceGroup,
@@ -177,8 +275,18 @@ export function reportDocument(result: PolicyResult, policy: Policy): unknown {
       id: result.siteId,
       planId: result.planId,
     },
-    policy,
+    ...(inputs.mode === 'observe' ? {} : { policy: inputs.policy }),
     settings: result.settings,
     findings: result.findings,
+    ...(observed
+      ? {
+          scalingTest: {
+            ...observed,
+            findings: undefined,
+            options: { ...inputs.observe, targetUrl: observed.targetUrl },
+            scaleActions: observed.scaleActions.map((e) => ({ ...e, time: new Date(e.t).toISOString() })),
+          },
+        }
+      : {}),
   };
 }

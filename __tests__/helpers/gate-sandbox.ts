@@ -76,6 +76,8 @@ export interface GateSandboxOptions {
   appSettings?: Partial<Record<GateSlot, Record<string, string>>>;
   /** Default 60: a minute is a second. */
   timeScale?: number;
+  /** Profiles of an autoscale setting `web-autoscale` on the plan (ARM shape); none without. */
+  autoscaleProfiles?: Record<string, unknown>[];
 }
 
 export const GATE_IMAGE = 'localhost/slotline/testapp:gate';
@@ -118,6 +120,18 @@ export async function startGateSandbox(opts: GateSandboxOptions = {}): Promise<G
               ],
             },
           ],
+          ...(opts.autoscaleProfiles
+            ? {
+                autoscaleSettings: [
+                  {
+                    name: 'web-autoscale',
+                    targetPlan: planName,
+                    enabled: true,
+                    profiles: opts.autoscaleProfiles,
+                  },
+                ],
+              }
+            : {}),
         },
       ],
     },

@@ -177,6 +177,14 @@ export function summaryMarkdown(
   return `${out.join('\n')}\n`;
 }
 
+function carried(values: readonly (number | null)[]): number[] {
+  let last = values.find((v) => v !== null) ?? 0;
+  return values.map((v) => {
+    if (v !== null) last = v;
+    return last;
+  });
+}
+
 const cell = (v: number | null | undefined) => (v === null || v === undefined ? '–' : v);
 
 /** Observe mode's part of the summary: the figures, a chart of capacity and load, the scale actions. */
@@ -206,7 +214,8 @@ export function observeMarkdown(o: ObserveResult): string[] {
         yLabel: 'instances',
         x: o.timeline.map((e) => String(e.atSeconds)),
         lines: [
-          o.timeline.map((e) => e.capacity ?? 0),
+          // An interval without a reading keeps the last capacity read: the plan did not drop to 0.
+          carried(o.timeline.map((e) => e.capacity)),
           o.timeline.map((e) => Number((((e.clientRequests ?? e.requests ?? 0) * top) / scale).toFixed(2))),
         ],
       }),

@@ -165,7 +165,8 @@ test("the sandbox's default setting (the seed's) passes: no error finding, outpu
   expect(step.summary).toMatch(
     /\| Default \| 0 \| CpuPercentage \(plan, microsoft\.web\/serverfarms\) \| Average over PT10M .* > 70 \| \+1, cooldown PT5M \|/,
   );
-  expect(step.summary).toContain('not built yet');
+  // Policy mode drives no load: no scaling test in the summary, no observe figures in the outputs.
+  expect(step.summary).not.toContain('### Scaling test');
   expect(step.masked).toContain(sb.conn.clientSecret);
   expect(step.log).not.toContain(sb.conn.clientSecret);
   expect(step.summary).not.toContain(sb.conn.clientSecret);
@@ -397,9 +398,24 @@ describe('bad inputs: one line naming the input, exit 1, no Azure call', () => {
       /^Input "policy" min-cooldown must be a duration such as 5m, 10m or PT5M, got "soon"\.$/,
     ],
     [
-      'observe mode',
-      { mode: 'observe' },
-      /^Input "mode" must be policy for now: observe mode .*not built yet/,
+      'users 0',
+      { mode: 'observe', users: '0' },
+      /^Input "users" must be a whole number from 1 to 100000, got "0"\.$/,
+    ],
+    [
+      'users over 100000',
+      { mode: 'observe', users: '100001' },
+      /^Input "users" must be a whole number from 1 to 100000, got "100001"\.$/,
+    ],
+    [
+      'a bad load duration',
+      { mode: 'observe', duration: '5 minutes' },
+      /^Input "duration" must be a duration such as 30s, 5m, 1h30m or PT5M, got "5 minutes"\.$/,
+    ],
+    [
+      'an unknown mode',
+      { mode: 'watch' },
+      /^Input "mode" must be one of policy, observe, both, got "watch"\.$/,
     ],
   ])('%s', async (_what, extra, expected) => {
     const before = await mark();

@@ -256,3 +256,47 @@ test('observe mode: outputs, the report file and a summary with the chart and th
   expect(step.summary).toContain('| Autoscale scale up completed | 2 | 3 | Succeeded | Default |');
   expect(step.summary).toMatch(/\*\*Pass\.\*\* web \(plan shared-plan\) scaled as expected/);
 });
+
+test('both: the policy findings, then the observe findings; the step fails on either', async () => {
+  const clock = virtualClock(1_000_000);
+  const { deps, calls } = scripted(
+    { siteId: SITE, planId: PLAN, defaultHostName: 'web.example.test' },
+    {
+      'plans-rg': [setting('mine', PLAN)],
+    },
+  );
+  const both: VerifyAutoscaleDeps = {
+    ...deps,
+    now: clock.now,
+    sleep: clock.sleep,
+    connect: async (inputs, env) => ({
+      ...(await deps.connect(inputs, env)),
+      metrics: async (read) => ({
+        grainMs: 1000,
+        series: [
+          { metric: read.metrics[0]!, points: [{ t: read.fromMs, maximum: 1, average: 1, total: 0 }] },
+        ],
+      }),
+      events: async () => [],
+    }),
+  };
+  const step = await runInProcess(() => run(undefined, both), {
+    ...INPUTS,
+    mode: 'both',
+    load: 'external',
+    duration: '2s',
+    'scale-out-within': '3s',
+    'sample-interval': '1s',
+  });
+  expect(calls).toEqual(['connect', 'readApp', 'list plans-rg', 'list web-rg']);
+  const ids = (JSON.parse(step.outputs['findings']!) as { id: string }[]).map((f) => f.id);
+  // The one profile holds 1 instance and has no rule: the policy's AS010, AS011 and AS022; under load it
+  // cannot reach 2, because of its maximum (AS053) and its missing scale-out rule (AS054).
+  expect(ids).toEqual(['AS010', 'AS011', 'AS022', 'AS050', 'AS053', 'AS054']);
+  expect(step.outputs['max-capacity']).toBe('1');
+  expect(errorLines(step)).toEqual([
+    '::error::verify-autoscale: the autoscale setting of plan shared-plan breaks the policy or did not scale as expected: 6 error finding(s): AS010 (Default), AS011 (Default), AS022, AS050 (Default), AS053 (Default), AS054 (Default). The job summary and the findings output say why and how to fix each.',
+  ]);
+  // It watched until scale-out-within, not longer.
+  expect(clock.now() - 1_000_000).toBe(3000);
+});

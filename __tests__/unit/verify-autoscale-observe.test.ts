@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { toScaleEvent } from '../../src/verify-autoscale/default-deps.js';
+import { metricsReader, toScaleEvent } from '../../src/verify-autoscale/default-deps.js';
 import { activeProfile, diagnose, type Observed } from '../../src/verify-autoscale/diagnose.js';
 import type { AutoscaleProfile, AutoscaleSetting, ScaleRule } from '../../src/verify-autoscale/findings.js';
 import type { ObserveOptions } from '../../src/verify-autoscale/inputs.js';
@@ -657,5 +657,90 @@ describe('observe: the loop with a virtual clock, a scripted Monitor and a scrip
     await expect(observe(ctx(), w.deps)).rejects.toThrow('Monitor is down');
     expect(n).toBeGreaterThanOrEqual(3);
     expect(w.stopped()).toBe(1);
+  });
+});
+
+describe('metricsReader', () => {
+  const INPUTS = {
+    armEndpoint: 'https://management.azure.com',
+    authorityHost: 'https://login.microsoftonline.com',
+    subscriptionId: '00000000-0000-4000-8000-000000000000',
+  } as unknown as Parameters<typeof metricsReader>[1];
+  const read: MetricsRead = {
+    resourceId: `/${SITE.slice(1)}`,
+    namespace: 'microsoft.web/sites',
+    metrics: ['Requests'],
+    aggregation: 'Total',
+    fromMs: Date.parse('2026-12-07T10:00:00.500Z'),
+    toMs: Date.parse('2026-12-07T10:00:10Z'),
+    grainMs: 1000,
+    splitBy: 'Instance',
+  };
+
+  test('whole grains, the split as a filter, series by instance; a refused sub-minute grain falls back to PT1M for good', async () => {
+    const calls: Record<string, unknown>[] = [];
+    const monitor = {
+      metrics: {
+        list: async (resource: string, options: Record<string, unknown>) => {
+          calls.push({ resource, ...options });
+          if (options['interval'] === 'PT1S')
+            throw Object.assign(new Error('Invalid interval'), { statusCode: 400 });
+          return {
+            value: [
+              {
+                name: { value: 'Requests' },
+                timeseries: [
+                  {
+                    metadatavalues: [{ name: { value: 'instance' }, value: 'i0' }],
+                    data: [{ timeStamp: new Date('2026-12-07T10:00:00Z'), total: 7 }],
+                  },
+                ],
+              },
+            ],
+          };
+        },
+      },
+    } as unknown as Parameters<typeof metricsReader>[0];
+    const readMetrics = metricsReader(monitor, INPUTS);
+    const first = await readMetrics(read);
+    expect(first).toEqual({
+      grainMs: 60_000,
+      series: [
+        {
+          metric: 'Requests',
+          dimension: 'i0',
+          points: [
+            {
+              t: Date.parse('2026-12-07T10:00:00Z'),
+              total: 7,
+              average: null,
+              maximum: null,
+              minimum: null,
+              count: null,
+            },
+          ],
+        },
+      ],
+    });
+    expect(calls.map((c) => [c['resource'], c['interval'], c['timespan'], c['filter']])).toEqual([
+      [SITE.slice(1), 'PT1S', '2026-12-07T10:00:00.000Z/2026-12-07T10:00:10.000Z', "Instance eq '*'"],
+      [SITE.slice(1), 'PT1M', '2026-12-07T10:00:00.000Z/2026-12-07T10:01:00.000Z', "Instance eq '*'"],
+    ]);
+    await readMetrics(read);
+    expect(calls.at(-1)!['interval']).toBe('PT1M');
+    expect(calls).toHaveLength(3);
+  });
+
+  test('another refusal is not retried at another grain: a 403 is the role hint', async () => {
+    const monitor = {
+      metrics: {
+        list: async () => {
+          throw Object.assign(new Error('no'), { statusCode: 403, code: 'AuthorizationFailed' });
+        },
+      },
+    } as unknown as Parameters<typeof metricsReader>[0];
+    await expect(metricsReader(monitor, INPUTS)({ ...read, grainMs: 60_000 })).rejects.toThrow(
+      /^ARM refused the call \(403 AuthorizationFailed\): .*no role that allows it/,
+    );
   });
 });

@@ -278,9 +278,12 @@ export async function observe(
       const now = deps.now();
       const done = now >= loadEndMs && (scaleOutAt !== undefined || now >= outDeadline);
       if (done) break;
-      if (scaleOutAt === undefined && now >= outDeadline && load) {
-        deps.log('scale-out-within has passed without reaching expect-capacity: stopping the load.');
-        await load.stop();
+      if (scaleOutAt === undefined && now >= outDeadline) {
+        // The verdict is in: no need to load (or watch) any longer.
+        deps.log(
+          `scale-out-within has passed without reaching expect-capacity: ${load ? 'stopping the load' : 'done watching'}.`,
+        );
+        if (load) await load.stop();
         loadEndMs = Math.min(loadEndMs, now);
         continue;
       }

@@ -9,6 +9,7 @@ import {
   type MetricsRead,
   observe,
 } from '../../src/verify-autoscale/observe.js';
+import { condensed } from '../../src/verify-autoscale/report.js';
 import {
   buildTimeline,
   capacityAtFn,
@@ -743,4 +744,36 @@ describe('metricsReader', () => {
       /^ARM refused the call \(403 AuthorizationFailed\): .*no role that allows it/,
     );
   });
+});
+
+test('condensed: a long timeline as at most 60 rows, merging neighbours', () => {
+  const entry = (i: number) => ({
+    atSeconds: i,
+    load: i < 100,
+    capacity: i === 50 ? 4 : i % 2 ? null : 2,
+    cpuPercent: i % 2 ? 10 : 20,
+    requests: 5,
+    scaleOut: i === 50 ? 1 : 0,
+    scaleIn: 0,
+    clientRequests: 3,
+    clientErrors: i === 51 ? 1 : 0,
+    clientP95Ms: i === 51 ? 900 : 10,
+  });
+  const long = Array.from({ length: 200 }, (_, i) => entry(i));
+  const rows = condensed(long, 60);
+  expect(rows).toHaveLength(50);
+  expect(rows[12]).toEqual({
+    atSeconds: 48,
+    load: true,
+    capacity: 4,
+    cpuPercent: 15,
+    requests: 20,
+    scaleOut: 1,
+    scaleIn: 0,
+    clientRequests: 12,
+    clientErrors: 1,
+    clientP95Ms: 900,
+  });
+  expect(rows.at(-1)!.load).toBe(false);
+  expect(condensed(long.slice(0, 60), 60)).toEqual(long.slice(0, 60));
 });

@@ -12,6 +12,7 @@ import {
 import type { Mode, VerifyAutoscaleInputs } from './inputs.js';
 import type { ObserveResult } from './observe.js';
 import type { Policy } from './policy.js';
+import type { TimelineEntry } from './timeline.js';
 
 /** What policy mode learned: the app, its plan, the settings that target the plan, and the findings. */
 export interface PolicyResult {
@@ -177,6 +178,37 @@ export function summaryMarkdown(
   return `${out.join('\n')}\n`;
 }
 
+const MAX_ROWS = 60;
+
+const sum = (values: (number | null)[]) =>
+  values.every((v) => v === null) ? null : values.reduce<number>((a, v) => a + (v ?? 0), 0);
+const most = (values: (number | null)[]) =>
+  values.every((v) => v === null) ? null : Math.max(...values.map((v) => v ?? 0));
+
+/** At most `max` entries: consecutive intervals merged (capacity and p95 their highest, counts summed, CPU averaged). */
+export function condensed(timeline: readonly TimelineEntry[], max: number): TimelineEntry[] {
+  if (timeline.length <= max) return [...timeline];
+  const size = Math.ceil(timeline.length / max);
+  const out: TimelineEntry[] = [];
+  for (let i = 0; i < timeline.length; i += size) {
+    const group = timeline.slice(i, i + size);
+    const cpu = group.map((e) => e.cpuPercent).filter((v): v is number => v !== null);
+    out.push({
+      atSeconds: group[0]!.atSeconds,
+      load: group.some((e) => e.load),
+      capacity: most(group.map((e) => e.capacity)),
+      cpuPercent: cpu.length ? Number((cpu.reduce((a, b) => a + b, 0) / cpu.length).toFixed(1)) : null,
+      requests: sum(group.map((e) => e.requests)),
+      scaleOut: group.reduce((a, e) => a + e.scaleOut, 0),
+      scaleIn: group.reduce((a, e) => a + e.scaleIn, 0),
+      clientRequests: sum(group.map((e) => e.clientRequests)),
+      clientErrors: sum(group.map((e) => e.clientErrors)),
+      clientP95Ms: most(group.map((e) => e.clientP95Ms)),
+    });
+  }
+  return out;
+}
+
 function carried(values: readonly (number | null)[]): number[] {
   let last = values.find((v) => v !== null) ?? 0;
   return values.map((v) => {
@@ -204,24 +236,31 @@ export function observeMarkdown(o: ObserveResult): string[] {
       ),
       '',
     );
-  if (o.timeline.length > 1) {
-    const scale = Math.max(1, ...o.timeline.map((e) => e.clientRequests ?? e.requests ?? 0));
-    const top = Math.max(1, ...o.timeline.map((e) => e.capacity ?? 0));
+  // A long run at a short interval has thousands of intervals: the summary shows at most 60 rows.
+  const timeline = condensed(o.timeline, MAX_ROWS);
+  if (timeline.length > 1) {
+    const scale = Math.max(1, ...timeline.map((e) => e.clientRequests ?? e.requests ?? 0));
+    const top = Math.max(1, ...timeline.map((e) => e.capacity ?? 0));
     out.push(
       mermaidLineChart({
         title: `Capacity and load (load scaled to ${top} = ${scale} requests per interval)`,
         xLabel: 'seconds',
         yLabel: 'instances',
-        x: o.timeline.map((e) => String(e.atSeconds)),
+        x: timeline.map((e) => String(e.atSeconds)),
         lines: [
           // An interval without a reading keeps the last capacity read: the plan did not drop to 0.
-          carried(o.timeline.map((e) => e.capacity)),
-          o.timeline.map((e) => Number((((e.clientRequests ?? e.requests ?? 0) * top) / scale).toFixed(2))),
+          carried(timeline.map((e) => e.capacity)),
+          timeline.map((e) => Number((((e.clientRequests ?? e.requests ?? 0) * top) / scale).toFixed(2))),
         ],
       }),
       '',
     );
   }
+  if (timeline.length < o.timeline.length)
+    out.push(
+      `${o.timeline.length} intervals, shown as ${timeline.length} groups of ${Math.ceil(o.timeline.length / MAX_ROWS)}; the report has every interval.`,
+      '',
+    );
   out.push(
     markdownTable(
       [
@@ -236,7 +275,7 @@ export function observeMarkdown(o: ObserveResult): string[] {
         'scale out',
         'scale in',
       ],
-      o.timeline.map((e) => [
+      timeline.map((e) => [
         e.atSeconds,
         e.load ? 'on' : 'off',
         cell(e.capacity),

@@ -18,7 +18,7 @@ const shared = {
   },
 };
 
-export const unitFolders = ['unit', 'action', 'contract'];
+export const unitFolders = ['unit', 'action', 'contract', 'workflow-runner'];
 const e2eFolders = ['integration', 'sandbox'];
 
 export default {

@@ -5,6 +5,7 @@
 // https://docs.github.com/en/actions/reference/workflows-and-actions/expressions
 import { data, Evaluator, Lexer, Parser } from '@actions/expressions';
 import type { FunctionDefinition } from '@actions/expressions/funcs/info';
+import { TokenType as ExpressionToken } from '@actions/expressions/lexer';
 import { truthy } from '@actions/expressions/result';
 import {
   isBasicExpression,
@@ -49,6 +50,11 @@ export function evaluate(expression: string, contexts: Contexts, status?: Status
   const functions = status ? statusFunctions(status) : [];
   try {
     const { tokens } = new Lexer(expression).lex();
+    // The lexer unescapes only the first '' of a string literal (String.replace with a string); every one
+    // is an escaped quote. https://docs.github.com/en/actions/reference/workflows-and-actions/expressions#literals
+    for (const token of tokens)
+      if (token.type === ExpressionToken.STRING && token.lexeme.length >= 2)
+        token.value = token.lexeme.slice(1, -1).replace(/''/g, "'");
     const ast = new Parser(tokens, Object.keys(contexts), functions).parse();
     const dictionary = JSON.parse(JSON.stringify(contexts), data.reviver) as data.Dictionary;
     const result = new Evaluator(ast, dictionary, new Map(functions.map((f) => [f.name, f]))).evaluate();

@@ -771,7 +771,7 @@ class JobExecution {
       const r = await body(stepEnv);
       outputs = r.outputs;
       if (r.error) this.error(`${name}: ${r.error}`);
-      if (r.timedOut) this.error(`${name}: timed out`);
+      if (r.timedOut) this.error(`${name}: the step exceeded its timeout-minutes and was cancelled`);
       else if (r.exitCode !== 0) this.error(`${name}: process completed with exit code ${r.exitCode}`);
       outcome = r.exitCode === 0 && !r.timedOut && !r.error ? 'success' : 'failure';
     } catch (error) {

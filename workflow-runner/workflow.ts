@@ -42,6 +42,13 @@ export function child(token: TemplateToken | undefined, key: string): TemplateTo
   return token !== undefined && isMapping(token) ? token.find(key) : undefined;
 }
 
+/** The key token of an entry (its line is where the entry starts). */
+export function keyToken(token: TemplateToken | undefined, key: string): TemplateToken | undefined {
+  if (token === undefined || !isMapping(token)) return undefined;
+  for (const pair of token) if (isString(pair.key) && pair.key.value === key) return pair.key;
+  return undefined;
+}
+
 export function keys(token: TemplateToken | undefined): string[] {
   if (token === undefined || !isMapping(token)) return [];
   return [...token].map(({ key }) => (isString(key) ? key.value : String(key)));
@@ -218,7 +225,7 @@ export async function check(wf: LoadedWorkflow, workspace: string, depth = 1): P
   if (depth > 10) return [`${wf.rel}: reusable workflows nest deeper than GitHub's 10 levels`];
   for (const key of keys(wf.raw))
     if (!WORKFLOW_KEYS.has(key))
-      problems.push(`${where(wf, child(wf.raw, key))}: unsupported workflow key ${key}`);
+      problems.push(`${where(wf, keyToken(wf.raw, key))}: unsupported workflow key ${key}`);
   for (const job of wf.template.jobs) {
     const id = job.id.value;
     const raw = rawJob(wf, id);
@@ -226,7 +233,7 @@ export async function check(wf: LoadedWorkflow, workspace: string, depth = 1): P
     for (const key of keys(raw))
       if (!allowed.has(key))
         problems.push(
-          `${where(wf, child(raw, key))}: job ${id}: ${FEATURE_NAMES[key] ?? `key ${key}`} not supported`,
+          `${where(wf, keyToken(raw, key))}: job ${id}: ${FEATURE_NAMES[key] ?? `key ${key}`} not supported`,
         );
     if (job.type === 'reusableWorkflowJob') {
       const ref = (job as ReusableWorkflowJob).ref.value;
@@ -245,7 +252,7 @@ export async function check(wf: LoadedWorkflow, workspace: string, depth = 1): P
       const rawStep = steps[i]!;
       for (const key of keys(rawStep))
         if (!STEP_KEYS.has(key))
-          problems.push(`${where(wf, child(rawStep, key))}: step key ${key} not supported`);
+          problems.push(`${where(wf, keyToken(rawStep, key))}: step key ${key} not supported`);
       const uses = child(rawStep, 'uses');
       if (!('run' in step) && uses === undefined)
         problems.push(`${where(wf, rawStep)}: unsupported step kind`);

@@ -1,0 +1,127 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from '@jest/globals';
+import { refused, run } from './helpers.js';
+
+describe('a local node24 JavaScript action', () => {
+  // https://docs.github.com/en/actions/reference/workflows-and-actions/metadata-syntax#inputs (INPUT_<NAME>,
+  // upper-cased, spaces to underscores; defaults), #runspre, #runspost ("post runs at the end of the job"),
+  // #runspost-if, and workflow-commands#sending-values-to-the-pre-and-post-actions (GITHUB_STATE → STATE_*).
+  test('inputs with defaults, pre steps first, post steps last in reverse order with their state', async () => {
+    const r = await run('action');
+    expect(r.result.success).toBe(false);
+    expect(r.text).toContain('main: hello first (extra=from-default, run-id=1, state pre=ran)');
+    expect(r.text).toContain('main: hi second (extra=from-default, run-id=1, state pre=ran)');
+    expect(r.text).toContain('node v24.');
+    expect(r.text).toContain('outputs=hello first / hi second');
+    expect(r.at('pre for skipped')).toBeLessThan(r.at('main: hello first'));
+    expect(r.at('main: hello third')).toBeLessThan(r.at('post for third (pre=ran)'));
+    expect(r.at('post for third')).toBeLessThan(r.at('post for second'));
+    expect(r.at('post for second')).toBeLessThan(r.at('post for first'));
+    // The skipped step's main never ran, so it has no post step.
+    expect(r.text).not.toContain('post for skipped');
+    expect(r.text).not.toContain('main: hello skipped');
+    expect(r.result.annotations).toContainEqual({
+      level: 'error',
+      job: 'act',
+      message: 'greet was asked to fail',
+    });
+  });
+
+  test('a required input that is not given is refused before anything runs', async () => {
+    const { message, lines } = await refused('missing-input');
+    expect(message).toMatch(
+      /missing-input\.yml:6: input 'who' required by \.\/__tests__\/fixtures\/workflow-actions\/greet/,
+    );
+    expect(lines).toEqual([]);
+  });
+});
+
+describe('reusable workflows', () => {
+  // https://docs.github.com/en/actions/how-tos/reuse-automations/reuse-workflows (inputs, secrets, inherit,
+  // outputs through jobs.<id>.outputs; env of the caller is not propagated; id-token must be granted by the caller).
+  test('with, secrets (explicit and inherit), outputs to needs, caller env not passed', async () => {
+    const connection = join(process.env.TMPDIR ?? '/tmp', `slotline-wr-connection-${process.pid}.json`);
+    writeFileSync(
+      connection,
+      JSON.stringify({ oidcRequestUrl: 'https://127.0.0.1:9/github/x', oidcRequestToken: 'bearer-123' }),
+    );
+    const r = await run('reusable-caller', {
+      secrets: { KEY: 'explicit-key', DEPLOY_KEY: 'inherited-key' },
+      connection,
+    });
+    expect(r.result.success).toBe(true);
+    expect(r.text).toContain('deploying to staging retries=2 key=*** other=[]');
+    expect(r.text).toContain('deploying to production retries=5 key=*** other=[]');
+    expect(r.text).toContain('urls https://staging.example https://production.example success');
+    expect(r.text).not.toContain('caller env A=[caller-only]');
+    expect(r.text).not.toMatch(/explicit-key|inherited-key|bearer-123/);
+    // The explicit caller grants id-token: write; the inheriting one has no permissions, so none.
+    const explicit = r.lines.slice(r.at('▶ explicit/deploy'), r.at('✓ explicit/deploy'));
+    const inherited = r.lines.slice(r.at('▶ inherited/deploy'), r.at('✓ inherited/deploy'));
+    expect(explicit.join('\n')).toContain('oidc=[https://127.0.0.1:9/github/x]');
+    expect(inherited.join('\n')).toContain('oidc=[none]');
+    expect(r.result.jobs.map((j) => j.key)).toEqual([
+      'explicit/deploy',
+      'explicit',
+      'inherited/deploy',
+      'inherited',
+      'report',
+    ]);
+  });
+
+  // https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax#onworkflow_calloutputs
+  test('on.workflow_call.outputs come from jobs.<id>.outputs', async () => {
+    const r = await run('reusable-called', {
+      event: 'workflow_call',
+      inputs: { target: 'qa' },
+      secrets: { DEPLOY_KEY: 'k' },
+    });
+    expect(r.result.success).toBe(true);
+    expect(r.result.outputs).toEqual({ url: 'https://qa.example' });
+  });
+});
+
+describe('permissions, environment and concurrency', () => {
+  // https://docs.github.com/en/actions/reference/security/oidc ("you must set id-token: write") and
+  // https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax#permissions
+  // https://docs.github.com/en/actions/how-tos/write-workflows/choose-when-workflows-run/control-workflow-concurrency
+  test('only id-token: write (or write-all) jobs get ACTIONS_ID_TOKEN_REQUEST_*; one group runs one job at a time', async () => {
+    const connection = join(process.env.TMPDIR ?? '/tmp', `slotline-wr-connection-p-${process.pid}.json`);
+    writeFileSync(
+      connection,
+      JSON.stringify({ oidcRequestUrl: 'https://127.0.0.1:9/oidc', oidcRequestToken: 'tok-456' }),
+    );
+    const r = await run('permissions', { connection });
+    expect(r.result.success).toBe(true);
+    expect(r.text).toContain('url=[https://127.0.0.1:9/oidc] token=[***]');
+    expect(r.text).toContain('no-oidc url=[none]');
+    expect(r.text).toContain('write-all url=[https://127.0.0.1:9/oidc]');
+    expect(r.text).not.toContain('tok-456');
+    expect(r.text).toContain("environment 'production': auto-approved");
+    expect(r.at('✓ login ')).toBeLessThan(r.at('▶ no-oidc'));
+  });
+
+  test('without --connection the OIDC variables are absent and the run says so', async () => {
+    const r = await run('permissions');
+    expect(r.text).toContain('url=[none] token=[none]');
+    expect(r.text).toContain('no --connection');
+  });
+});
+
+describe('what the runner refuses', () => {
+  test('an unknown action, naming it and its file:line, before any step runs', async () => {
+    const { message, lines } = await refused('refused-unknown-action');
+    expect(message).toMatch(/refused-unknown-action\.yml:7: unknown action someone\/unknown-action@v1/);
+    expect(lines).toEqual([]);
+  });
+
+  test('a matrix strategy and a container job', async () => {
+    expect((await refused('refused-matrix')).message).toMatch(
+      /refused-matrix\.yml:5: job test: matrix strategies/,
+    );
+    expect((await refused('refused-container')).message).toMatch(
+      /refused-container\.yml:5: job test: container jobs/,
+    );
+  });
+});

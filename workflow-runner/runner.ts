@@ -877,9 +877,16 @@ class JobExecution {
     const name = uses.split('@')[0]!.toLowerCase();
     const standIn = STAND_INS[name]!;
     this.print(`    stand-in for ${uses}: ${standIn.differs}`);
+    const inputs = evaluateStringMap(child(raw, 'with'), this.contexts(stepEnv));
+    for (const input of Object.keys(inputs))
+      if (!standIn.inputs.includes(input))
+        this.print(`    warning: input '${input}' has no effect on the stand-in`);
+    const env: Record<string, string> = { ...this.env, ...stepEnv };
     const { outputs } = await standIn.run({
-      inputs: evaluateStringMap(child(raw, 'with'), this.contexts(stepEnv)),
+      inputs,
+      env,
       workspace: this.run_.root,
+      store: this.run_.temporary,
       print: (line) => this.print(`    │ ${line}`),
     });
     return { exitCode: 0, timedOut: false, outputs, state: {} };

@@ -109,6 +109,27 @@ describe('permissions, environment and concurrency', () => {
   });
 });
 
+describe('stand-ins for third-party actions', () => {
+  // Each stand-in's difference from the real action is in workflow-runner/README.md. Artifacts:
+  // https://docs.github.com/en/actions/tutorials/store-and-share-data (a job downloads what an earlier job uploaded).
+  test('checkout, upload/download-artifact, upload-sarif and azure/login', async () => {
+    const connection = join(process.env.TMPDIR ?? '/tmp', `slotline-wr-connection-s-${process.pid}.json`);
+    writeFileSync(
+      connection,
+      JSON.stringify({ oidcRequestUrl: 'https://127.0.0.1:9/oidc', oidcRequestToken: 'stand-in-token' }),
+    );
+    const r = await run('stand-ins', { connection });
+    expect(r.result.success).toBe(true);
+    expect(r.text).toContain('stand-in for actions/checkout@');
+    expect(r.text).toContain('│ artifact body');
+    expect(r.text).toMatch(/SARIF .*r\.sarif: 1 run\(s\), 1 result\(s\)/);
+    expect(r.text).toContain('OIDC login for client c in tenant t');
+    // Without id-token: write the login fails, as azure/login does when it cannot get a token.
+    expect(r.text).toContain('login without id-token failure');
+    expect(r.text).not.toContain("input 'persist-credentials' has no effect");
+  });
+});
+
 describe('what the runner refuses', () => {
   test('an unknown action, naming it and its file:line, before any step runs', async () => {
     const { message, lines } = await refused('refused-unknown-action');

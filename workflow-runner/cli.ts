@@ -3,7 +3,7 @@
 // Runs a workflow locally as GitHub would (README.md). Exit 0 when the workflow succeeded, 1 otherwise
 // (also when it is refused), 2 on a usage error.
 import { Masker } from './commands.js';
-import { type RunOptions, runWorkflow } from './runner.js';
+import { type RunOptions, runWorkflow, stopRunningSteps } from './runner.js';
 import { Refused } from './workflow.js';
 
 const USAGE =
@@ -54,6 +54,13 @@ try {
   console.error(`${(error as Error).message}\n${USAGE}`);
   process.exit(2);
 }
+// Steps run in their own process groups, so Ctrl-C does not reach them: stop them before leaving.
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.on(signal, () => {
+    stopRunningSteps('SIGKILL');
+    console.error(`workflow runner: ${signal}, running steps stopped`);
+    process.exit(130);
+  });
 const masker = new Masker();
 for (const value of Object.values(opts.secrets ?? {})) masker.add(value);
 try {

@@ -117,6 +117,19 @@ class Semaphore {
   }
 }
 
+/** Process groups of the steps running now: stopped on Ctrl-C (each step runs in its own group). */
+const activeGroups = new Set<number>();
+
+export function stopRunningSteps(signal: NodeJS.Signals = 'SIGTERM'): void {
+  for (const pid of activeGroups) {
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 const DOCS = 'https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax';
@@ -177,6 +190,11 @@ export class WorkflowRun {
     const inputs = this.topInputs(wf, event);
     this.github = this.githubContext(wf, event, inputs);
     this.print(`workflow ${wf.rel} (event ${event}, workspace ${this.workspace})`);
+    const runName = child(wf.raw, 'run-name');
+    if (runName)
+      this.print(
+        `run-name: ${asString(evaluateToken(runName, { github: this.github, inputs, vars: this.vars }))}`,
+      );
     const outcome = await this.runWorkflow(wf, { inputs, secrets: this.opts.secrets ?? {}, prefix: '' });
     const success = outcome.result === 'success';
     const durationMs = Date.now() - started;
@@ -304,6 +322,18 @@ export class WorkflowRun {
       secrets: call.secrets,
     };
     const env = evaluateStringMap(child(wf.raw, 'env'), base);
+    // Workflow-level concurrency: this invocation runs one instance of each workflow, so the group never waits.
+    const concurrency = child(wf.raw, 'concurrency');
+    if (concurrency) {
+      const value = evaluateToken(concurrency, base);
+      const group =
+        value && typeof value === 'object' && !Array.isArray(value)
+          ? asString(value.group ?? '')
+          : asString(value);
+      this.print(
+        `  ${call.prefix || wf.rel}: workflow concurrency group '${group}' (no other run of it in this invocation)`,
+      );
+    }
     const byId = new Map(wf.template.jobs.map((job) => [job.id.value, job]));
     const done = new Map<string, Promise<JobOutcome>>();
     const ancestors = (id: string, seen = new Set<string>()): Set<string> => {
@@ -1027,7 +1057,9 @@ class JobExecution {
       child.on('error', (error) => {
         this.print(`    │ ${error.message}`);
       });
+      if (child.pid) activeGroups.add(child.pid);
       child.on('close', (code) => {
+        if (child.pid) activeGroups.delete(child.pid);
         clearTimeout(timer);
         clearTimeout(killer);
         done({ exitCode: code, timedOut });

@@ -682,6 +682,12 @@ class JobExecution {
       const entry = { manifest: resolved.manifest, state: {} as Record<string, string> };
       actions.set(i, entry);
       if (!resolved.manifest.runs.pre) continue;
+      // A local action's pre step does not run on GitHub: the job sets up before the repository is checked
+      // out (actions/runner ADR 0361). The runner prints a warning; so does this one.
+      if (uses.value.startsWith('./')) {
+        this.print(`  warning: \`pre\` execution is not supported for local action from '${uses.value}'`);
+        continue;
+      }
       await this.step(
         `Pre ${this.stepName(raw, i)}`,
         raw,

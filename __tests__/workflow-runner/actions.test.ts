@@ -4,6 +4,7 @@ import { describe, expect, test } from '@jest/globals';
 import { refused, run } from './helpers.js';
 
 describe('a local node24 JavaScript action', () => {
+  // actions/runner docs/adrs/0361-wrapper-action.md (pre runs in step order at job setup, never for ./ actions),
   // https://docs.github.com/en/actions/reference/workflows-and-actions/metadata-syntax#inputs (INPUT_<NAME>,
   // upper-cased, spaces to underscores; defaults), #runspre, #runspost ("post runs at the end of the job"),
   // #runspost-if, and workflow-commands#sending-values-to-the-pre-and-post-actions (GITHUB_STATE → STATE_*).
@@ -14,8 +15,16 @@ describe('a local node24 JavaScript action', () => {
     expect(r.text).toContain('main: hi second (extra=from-default, run-id=1, state pre=ran)');
     expect(r.text).toContain('node v24.');
     expect(r.text).toContain('outputs=hello first / hi second');
-    expect(r.at('pre for skipped')).toBeLessThan(r.at('main: hello first'));
-    expect(r.at('main: hello third')).toBeLessThan(r.at('post for third (pre=ran)'));
+    // Pre steps run first, in step order, for every step (its if is evaluated later), but not for ./ actions.
+    expect(r.at('pre for first')).toBeLessThan(r.at('pre for second'));
+    expect(r.at('pre for second')).toBeLessThan(r.at('main: hello first'));
+    expect(r.text).not.toContain('pre for third');
+    expect(r.text).not.toContain('pre for skipped');
+    expect(r.text).toContain(
+      "`pre` execution is not supported for local action from './__tests__/fixtures/workflow-actions/greet'",
+    );
+    expect(r.text).toContain('main: hello third (extra=from-default, run-id=1, state pre=undefined)');
+    expect(r.at('main: hello third')).toBeLessThan(r.at('post for third (pre=undefined)'));
     expect(r.at('post for third')).toBeLessThan(r.at('post for second'));
     expect(r.at('post for second')).toBeLessThan(r.at('post for first'));
     // The skipped step's main never ran, so it has no post step.

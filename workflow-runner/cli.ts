@@ -1,14 +1,25 @@
 // npm run workflow -- <file> [--event NAME] [--input k=v]… [--var k=v]… [--secret k=v]… [--connection FILE]
-//                           [--workspace DIR] [--report FILE]
+//                           [--workspace DIR] [--report FILE] [--approve]
 // Runs a workflow locally as GitHub would (README.md). Exit 0 when the workflow succeeded, 1 otherwise
 // (also when it is refused), 2 on a usage error.
+import { createInterface } from 'node:readline/promises';
 import { Masker } from './commands.js';
 import { type RunOptions, runWorkflow, stopRunningSteps } from './runner.js';
 import { Refused } from './workflow.js';
 
 const USAGE =
   'usage: npm run workflow -- <workflow.yml> [--event NAME] [--input k=v]… [--var k=v]… [--secret k=v]… ' +
-  '[--connection connection.json] [--workspace DIR] [--report FILE]';
+  '[--connection connection.json] [--workspace DIR] [--report FILE] [--approve]';
+
+/** --approve: one y/N question on the terminal per environment gate. */
+async function ask(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
+}
 
 function parseArgs(argv: string[]): RunOptions {
   const opts: RunOptions = { file: '', inputs: {}, vars: {}, secrets: {} };
@@ -37,6 +48,7 @@ function parseArgs(argv: string[]): RunOptions {
     } else if (arg === '--connection') opts.connection = next();
     else if (arg === '--workspace') opts.workspace = next();
     else if (arg === '--report') opts.report = next();
+    else if (arg === '--approve') opts.approve = ask;
     else if (arg === '--help' || arg === '-h') {
       console.log(USAGE);
       process.exit(0);

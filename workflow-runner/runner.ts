@@ -55,6 +55,11 @@ export interface RunOptions {
   write?: (line: string) => void;
   /** Jobs running at once (default 2). */
   maxParallel?: number;
+  /**
+   * Asks whether a job may deploy to an environment (--approve); absent: every environment is
+   * auto-approved. A rejected job fails without running a step, as a rejected deployment review does.
+   */
+  approve?: (question: string) => Promise<boolean>;
 }
 
 export interface StepRecord {
@@ -529,6 +534,22 @@ export class WorkflowRun {
     return { result: outcome.result, outputs };
   }
 
+  private approvals: Promise<unknown> = Promise.resolve();
+
+  /** The environment gate: auto-approved, or one question at a time with --approve. */
+  async approval(key: string, environment: string): Promise<boolean> {
+    const ask = this.opts.approve;
+    if (!ask) {
+      this.print(`[${key}]  environment '${environment}': auto-approved (local runner, no protection rules)`);
+      return true;
+    }
+    const answer = this.approvals.then(() => ask(`[${key}] deploy to environment '${environment}'? [y/N] `));
+    this.approvals = answer.catch(() => false);
+    const approved = await answer;
+    this.print(`[${key}]  environment '${environment}': ${approved ? 'approved' : 'rejected'}`);
+    return approved;
+  }
+
   record(
     key: string,
     name: string,
@@ -626,8 +647,9 @@ class JobExecution {
     this.defaults = { ...defaults(wf.raw), ...defaults(raw) };
   }
 
+  /** A line inside the job, prefixed with its key: jobs run side by side and their lines interleave. */
   private print(line: string): void {
-    this.run_.print(line);
+    this.run_.print(`[${this.key}]${line}`);
   }
 
   private contexts(extraEnv: Record<string, string> = {}): Contexts {
@@ -649,7 +671,7 @@ class JobExecution {
     const name =
       asString(evaluateToken(child(this.raw, 'name'), this.contexts()) ?? this.job.id.value) ||
       this.job.id.value;
-    this.print(`▶ ${this.key}${name !== this.job.id.value ? ` (${name})` : ''}`);
+    this.run_.print(`▶ ${this.key}${name !== this.job.id.value ? ` (${name})` : ''}`);
     Object.assign(this.env, evaluateStringMap(child(this.raw, 'env'), this.contexts()));
     const timeout = evaluateToken(child(this.raw, 'timeout-minutes'), this.contexts());
     this.deadline = started + (typeof timeout === 'number' ? timeout : 360) * 60_000;
@@ -660,7 +682,14 @@ class JobExecution {
         value && typeof value === 'object' && !Array.isArray(value)
           ? asString(value.name ?? '')
           : asString(value);
-      this.print(`  environment '${envName}': auto-approved (local runner, no protection rules)`);
+      if (!(await this.run_.approval(this.key, envName))) {
+        this.error(`deployment to environment '${envName}' was rejected`);
+        this.failed = true;
+        const duration = Date.now() - started;
+        this.run_.print(`✗ ${this.key} failure (${seconds(duration)})`);
+        this.run_.record(this.key, name, 'failure', duration, this.records, this.summary);
+        return { result: 'failure', outputs: {} };
+      }
     }
     if (this.idToken) {
       const { url, token } = this.run_.oidc;
@@ -759,7 +788,7 @@ class JobExecution {
       outputs[name] = value;
     }
     const duration = Date.now() - started;
-    this.print(`${result === 'success' ? '✓' : '✗'} ${this.key} ${result} (${seconds(duration)})`);
+    this.run_.print(`${result === 'success' ? '✓' : '✗'} ${this.key} ${result} (${seconds(duration)})`);
     this.run_.record(this.key, name, result, duration, this.records, this.summary);
     return { result, outputs };
   }

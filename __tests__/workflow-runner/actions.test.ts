@@ -111,6 +111,21 @@ describe('permissions, environment and concurrency', () => {
     expect(r.at('✓ login ')).toBeLessThan(r.at('▶ no-oidc'));
   });
 
+  // https://docs.github.com/en/actions/how-tos/deploy/configure-and-manage-deployments/review-deployments
+  // (a rejected job fails). --approve asks; without it every environment is auto-approved.
+  test('with --approve a rejected environment fails the job before any step; an approved one runs', async () => {
+    const questions: string[] = [];
+    const rejected = await run('permissions', { approve: async (q) => (questions.push(q), false) });
+    expect(questions).toEqual(["[login] deploy to environment 'production'? [y/N] "]);
+    expect(rejected.job('login')?.result).toBe('failure');
+    expect(rejected.job('login')?.steps).toEqual([]);
+    expect(rejected.text).not.toContain('login done');
+    expect(rejected.result.success).toBe(false);
+    const approved = await run('permissions', { approve: async () => true });
+    expect(approved.text).toContain("environment 'production': approved");
+    expect(approved.result.success).toBe(true);
+  });
+
   test('without --connection the OIDC variables are absent and the run says so', async () => {
     const r = await run('permissions');
     expect(r.text).toContain('url=[none] token=[none]');

@@ -115,7 +115,12 @@ describe('permissions, environment and concurrency', () => {
   // (a rejected job fails). --approve asks; without it every environment is auto-approved.
   test('with --approve a rejected environment fails the job before any step; an approved one runs', async () => {
     const questions: string[] = [];
-    const rejected = await run('permissions', { approve: async (q) => (questions.push(q), false) });
+    const rejected = await run('permissions', {
+      approve: async (question) => {
+        questions.push(question);
+        return false;
+      },
+    });
     expect(questions).toEqual(["[login] deploy to environment 'production'? [y/N] "]);
     expect(rejected.job('login')?.result).toBe('failure');
     expect(rejected.job('login')?.steps).toEqual([]);

@@ -418,7 +418,13 @@ export class WorkflowRun {
     const releaseGroup = await this.concurrency(wf, raw, key, { ...ctx, secrets: call.secrets });
     try {
       const ownPermissions = child(raw, 'permissions') ?? child(wf.raw, 'permissions');
-      const granted = grantsIdToken(ownPermissions ? evaluateToken(ownPermissions, ctx) : undefined) ?? false;
+      // A job without permissions (its own or its workflow's) gets the default token, which has no
+      // id-token; in a called workflow it gets the caller job's, which it can only lower.
+      // https://docs.github.com/en/actions/how-tos/reuse-automations/reuse-workflows#access-and-permissions
+      const granted =
+        grantsIdToken(ownPermissions ? evaluateToken(ownPermissions, ctx) : undefined) ??
+        call.idTokenCap ??
+        false;
       const idToken = granted && (call.idTokenCap ?? true);
       if (job.type === 'reusableWorkflowJob')
         return await this.runCaller(wf, job as ReusableWorkflowJob, raw, call, ctx, key, idToken);

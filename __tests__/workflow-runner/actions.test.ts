@@ -66,17 +66,23 @@ describe('reusable workflows', () => {
     expect(r.text).not.toContain('caller env A=[caller-only]');
     expect(r.text).not.toMatch(/explicit-key|inherited-key|bearer-123/);
     // The explicit caller grants id-token: write; the inheriting one has no permissions, so none.
-    const explicit = r.lines.slice(r.at('▶ explicit/deploy'), r.at('✓ explicit/deploy'));
-    const inherited = r.lines.slice(r.at('▶ inherited/deploy'), r.at('✓ inherited/deploy'));
-    expect(explicit.join('\n')).toContain('oidc=[https://127.0.0.1:9/github/x]');
-    expect(inherited.join('\n')).toContain('oidc=[none]');
-    expect(r.result.jobs.map((j) => j.key)).toEqual([
-      'explicit/deploy',
-      'explicit',
-      'inherited/deploy',
-      'inherited',
-      'report',
-    ]);
+    expect(r.lines).toContain('[explicit/deploy]    │ oidc=[https://127.0.0.1:9/github/x]');
+    expect(r.lines).toContain('[inherited/deploy]    │ oidc=[none]');
+    // A called job without permissions of its own gets the caller job's.
+    expect(r.lines).toContain('[explicit/plain]    │ plain job oidc=[https://127.0.0.1:9/github/x]');
+    expect(r.lines).toContain('[inherited/plain]    │ plain job oidc=[none]');
+    expect(r.result.jobs.map((j) => [j.key, j.result])).toEqual(
+      expect.arrayContaining([
+        ['explicit/deploy', 'success'],
+        ['explicit/plain', 'success'],
+        ['explicit', 'success'],
+        ['inherited/deploy', 'success'],
+        ['inherited/plain', 'success'],
+        ['inherited', 'success'],
+        ['report', 'success'],
+      ]),
+    );
+    expect(r.result.jobs).toHaveLength(7);
   });
 
   // https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax#onworkflow_calloutputs

@@ -360,7 +360,8 @@ export class WorkflowRun {
         const status: Status = {
           success: results.every((r) => r === 'success'),
           failure: results.some((r) => r === 'failure'),
-          cancelled: results.some((r) => r === 'cancelled'),
+          // cancelled() is true when the workflow run is cancelled, which one local invocation never is.
+          cancelled: false,
         };
         const needs: Record<string, Json> = {};
         for (const need of job.needs ?? []) needs[need.value] = outcomes.get(need.value)! as unknown as Json;
@@ -633,6 +634,8 @@ class JobExecution {
   private readonly posts: PostStep[] = [];
   private summary = '';
   private failed = false;
+  /** Set when the job's timeout-minutes passes: GitHub then cancels the job. */
+  private cancelled = false;
   private deadline = Number.POSITIVE_INFINITY;
   private counter = 0;
   private readonly defaults: { shell?: string; 'working-directory'?: string };
@@ -663,13 +666,34 @@ class JobExecution {
       ...this.ctx,
       env: { ...this.env, ...extraEnv },
       steps: this.steps,
-      job: { status: this.failed ? 'failure' : 'success', container: {}, services: {} },
+      job: { status: this.jobStatus(), container: {}, services: {} },
       runner: this.run_.runner,
     };
   }
 
+  private jobStatus(): Result {
+    return this.cancelled ? 'cancelled' : this.failed ? 'failure' : 'success';
+  }
+
+  /**
+   * For steps: success() while nothing failed, failure() after a failure, cancelled() once the job timed
+   * out (then neither success() nor failure(), so only always() and cancelled() steps run).
+   * https://docs.github.com/en/actions/reference/workflows-and-actions/expressions#status-check-functions
+   */
   private status(): Status {
-    return { success: !this.failed, failure: this.failed, cancelled: false };
+    return {
+      success: this.jobStatus() === 'success',
+      failure: this.jobStatus() === 'failure',
+      cancelled: this.cancelled,
+    };
+  }
+
+  /** timeout-minutes of the job: once it has passed, the job is cancelled. */
+  private checkJobTimeout(): boolean {
+    if (this.cancelled || Date.now() < this.deadline) return false;
+    this.cancelled = true;
+    this.error('the job exceeded its timeout-minutes and was cancelled');
+    return true;
   }
 
   async run(): Promise<JobOutcome> {
@@ -780,7 +804,7 @@ class JobExecution {
         undefined,
       );
     }
-    const result: Result = this.failed ? 'failure' : 'success';
+    const result: Result = this.jobStatus();
     // Job outputs, evaluated at the end of the job; one that contains a secret is not passed on.
     // https://docs.github.com/en/actions/how-tos/write-workflows/choose-what-workflows-do/pass-job-outputs
     const outputs: Record<string, string> = {};
@@ -829,6 +853,7 @@ class JobExecution {
     let continueOnError = false;
     let outputs: Record<string, string> = {};
     try {
+      this.checkJobTimeout();
       if (!condition(ifExpression, this.contexts(), this.status())) {
         this.print(`  - ${name} skipped`);
         this.records.push({ name, outcome: 'skipped', conclusion: 'skipped', durationMs: 0 });
@@ -842,9 +867,12 @@ class JobExecution {
       const r = await body(stepEnv);
       outputs = r.outputs;
       if (r.error) this.error(`${name}: ${r.error}`);
-      if (r.timedOut) this.error(`${name}: the step exceeded its timeout-minutes and was cancelled`);
-      else if (r.exitCode !== 0) this.error(`${name}: process completed with exit code ${r.exitCode}`);
-      outcome = r.exitCode === 0 && !r.timedOut && !r.error ? 'success' : 'failure';
+      if (r.timedOut && this.checkJobTimeout()) outcome = 'cancelled';
+      else {
+        if (r.timedOut) this.error(`${name}: the step exceeded its timeout-minutes and was cancelled`);
+        else if (r.exitCode !== 0) this.error(`${name}: process completed with exit code ${r.exitCode}`);
+        outcome = r.exitCode === 0 && !r.timedOut && !r.error ? 'success' : 'failure';
+      }
     } catch (error) {
       this.error(`${name}: ${(error as Error).message}`);
       outcome = 'failure';
@@ -869,7 +897,8 @@ class JobExecution {
   private stepTimeout(raw: MappingToken | undefined, stepEnv: Record<string, string>): number {
     const value = evaluateToken(child(raw, 'timeout-minutes'), this.contexts(stepEnv));
     const own = typeof value === 'number' ? value * 60_000 : Number.POSITIVE_INFINITY;
-    return Math.max(0, Math.min(own, this.deadline - Date.now()));
+    // After the job timed out, the always()/cancelled() steps that still run have only their own timeout.
+    return Math.max(0, this.cancelled ? own : Math.min(own, this.deadline - Date.now()));
   }
 
   /**

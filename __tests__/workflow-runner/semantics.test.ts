@@ -64,6 +64,28 @@ describe('if and the status functions', () => {
   });
 });
 
+describe('job timeout-minutes', () => {
+  // https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax#jobsjob_idtimeout-minutes
+  // ("before GitHub automatically cancels it") and expressions#cancelled / #always.
+  test('a job past its timeout is cancelled: only cancelled() and always() steps still run', async () => {
+    const r = await run('job-timeout');
+    expect(r.result.success).toBe(false);
+    expect(r.job('slow')?.result).toBe('cancelled');
+    expect(r.job('slow')?.steps.map((s) => s.outcome)).toEqual([
+      'cancelled',
+      'skipped',
+      'skipped',
+      'success',
+      'success',
+    ]);
+    expect(r.text).not.toContain('│ after-timeout-must-not-run');
+    expect(r.text).not.toContain('│ failure-step-must-not-run');
+    expect(r.text).toContain('cancelled() step ran, job.status=cancelled');
+    expect(r.text).toContain('always() step ran');
+    expect(r.text).toContain('slow was cancelled');
+  });
+});
+
 describe('expressions', () => {
   // https://docs.github.com/en/actions/reference/workflows-and-actions/expressions (literals, operators,
   // contains, startsWith, format, toJSON, fromJSON) and

@@ -638,6 +638,8 @@ class JobExecution {
   private cancelled = false;
   private deadline = Number.POSITIVE_INFINITY;
   private counter = 0;
+  /** RUNNER_TEMP: a fresh folder per job of the run, as GitHub empties it for each job. */
+  private readonly temp: string;
   private readonly defaults: { shell?: string; 'working-directory'?: string };
 
   constructor(
@@ -651,6 +653,7 @@ class JobExecution {
     private readonly idToken: boolean,
   ) {
     Object.assign(this.env, workflowEnv);
+    this.temp = mkdtempSync(join(run_.temporary, `${key.replace(/\W+/g, '_')}-`));
     const defaults = (token: TemplateToken | undefined) =>
       evaluateStringMap(child(child(token, 'defaults'), 'run'), { ...ctx, env: workflowEnv });
     this.defaults = { ...defaults(wf.raw), ...defaults(raw) };
@@ -667,7 +670,7 @@ class JobExecution {
       env: { ...this.env, ...extraEnv },
       steps: this.steps,
       job: { status: this.jobStatus(), container: {}, services: {} },
-      runner: this.run_.runner,
+      runner: { ...this.run_.runner, temp: this.temp },
     };
   }
 
@@ -913,7 +916,7 @@ class JobExecution {
     const shell = shellToken ? asString(evaluateToken(shellToken, ctx)) : this.defaults.shell;
     const wdToken = child(raw, 'working-directory');
     const wd = wdToken ? asString(evaluateToken(wdToken, ctx)) : this.defaults['working-directory'];
-    const file = join(this.run_.temporary, `${randomUUID()}.sh`);
+    const file = join(this.temp, `${randomUUID()}.sh`);
     writeFileSync(file, script);
     let argv: string[];
     if (shell === undefined) argv = ['bash', '-e', file];
@@ -1002,7 +1005,7 @@ class JobExecution {
     action: string,
   ): Promise<ProcessResult> {
     const n = ++this.counter;
-    const dir = join(this.run_.temporary, '_runner_file_commands');
+    const dir = join(this.temp, '_runner_file_commands');
     mkdirSync(dir, { recursive: true });
     const files = {
       GITHUB_OUTPUT: join(dir, `output_${this.key.replace(/\W/g, '_')}_${n}`),
@@ -1042,7 +1045,7 @@ class JobExecution {
       RUNNER_ARCH: 'X64',
       RUNNER_NAME: 'slotline-local',
       RUNNER_ENVIRONMENT: 'self-hosted',
-      RUNNER_TEMP: this.run_.temporary,
+      RUNNER_TEMP: this.temp,
       RUNNER_TOOL_CACHE: join(this.run_.temporary, 'tool-cache'),
       ...this.env,
       ...stepEnv,

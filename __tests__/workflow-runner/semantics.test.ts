@@ -1,5 +1,9 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import { Refused } from '../../workflow-runner/workflow.js';
+import { repoRoot } from '../helpers/runner.js';
 import { run } from './helpers.js';
 
 // Each behaviour as GitHub documents it; the page is cited above each test.
@@ -61,6 +65,23 @@ describe('if and the status functions', () => {
       ['success', 'success'],
       ['skipped', 'skipped'],
     ]);
+  });
+});
+
+describe('the workspace and RUNNER_TEMP', () => {
+  // https://docs.github.com/en/actions/reference/workflows-and-actions/variables#default-environment-variables
+  // (GITHUB_WORKSPACE: the default working directory; RUNNER_TEMP: emptied at the start and end of each job).
+  test('steps start in GITHUB_WORKSPACE (--workspace); each run gets its own empty RUNNER_TEMP', async () => {
+    const workspace = mkdtempSync(join(tmpdir(), 'slotline-wr-ws-'));
+    const temps: string[] = [];
+    for (const ws of [repoRoot, workspace]) {
+      const r = await run('workspace', { workspace: ws });
+      expect(r.result.success).toBe(true);
+      const m = /│ workspace=(\S+) pwd=(\S+) temp=(\S+)/.exec(r.text)!;
+      expect([m[1], m[2]]).toEqual([ws.replace(/\/$/, ''), ws.replace(/\/$/, '')]);
+      temps.push(m[3]);
+    }
+    expect(temps[0]).not.toBe(temps[1]);
   });
 });
 

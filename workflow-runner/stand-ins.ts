@@ -37,8 +37,7 @@ export const STAND_INS: Record<string, StandIn> = {
     },
   },
   'actions/upload-artifact': {
-    differs:
-      'copies the files into the run folder (RUNNER_TEMP/artifacts/<name>); no wildcards, zip or retention',
+    differs: 'copies the files into the run folder (artifacts/<name>); no wildcards, zip or retention',
     inputs: ['name', 'path', 'if-no-files-found', 'retention-days', 'overwrite'],
     run: async ({ inputs, workspace, store, print }) => {
       const name = inputs.name || 'artifact';

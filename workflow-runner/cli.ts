@@ -1,5 +1,5 @@
 // npm run workflow -- <file> [--event NAME] [--input k=v]… [--var k=v]… [--secret k=v]… [--connection FILE]
-//                           [--workspace DIR] [--report FILE] [--approve]
+//                           [--workspace DIR] [--report FILE] [--approve] [--keep]
 // Runs a workflow locally as GitHub would (README.md). Exit 0 when the workflow succeeded, 1 otherwise
 // (also when it is refused), 2 on a usage error.
 import { createInterface } from 'node:readline/promises';
@@ -9,7 +9,7 @@ import { Refused } from './workflow.js';
 
 const USAGE =
   'usage: npm run workflow -- <workflow.yml> [--event NAME] [--input k=v]… [--var k=v]… [--secret k=v]… ' +
-  '[--connection connection.json] [--workspace DIR] [--report FILE] [--approve]';
+  '[--connection connection.json] [--workspace DIR] [--report FILE] [--approve] [--keep]';
 
 /** --approve: one y/N question on the terminal per environment gate. */
 async function ask(question: string): Promise<boolean> {
@@ -49,6 +49,7 @@ function parseArgs(argv: string[]): RunOptions {
     else if (arg === '--workspace') opts.workspace = next();
     else if (arg === '--report') opts.report = next();
     else if (arg === '--approve') opts.approve = ask;
+    else if (arg === '--keep') opts.keepTemp = true;
     else if (arg === '--help' || arg === '-h') {
       console.log(USAGE);
       process.exit(0);

@@ -2,7 +2,7 @@
 // prints goes through the masker.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { isBasicExpression, isString } from '@actions/workflow-parser';
@@ -60,6 +60,8 @@ export interface RunOptions {
    * auto-approved. A rejected job fails without running a step, as a rejected deployment review does.
    */
   approve?: (question: string) => Promise<boolean>;
+  /** Keep the run's folder (workspaces of file commands, artifacts, RUNNER_TEMP) after the run (--keep). */
+  keepTemp?: boolean;
 }
 
 export interface StepRecord {
@@ -183,6 +185,16 @@ export class WorkflowRun {
   }
 
   async run(): Promise<RunResult> {
+    try {
+      return await this.runOnce();
+    } finally {
+      // Every job's RUNNER_TEMP and artifacts live here; nothing of a run outlives it unless asked.
+      if (this.opts.keepTemp) this.print(`run folder kept: ${this.temp}`);
+      else rmSync(this.temp, { recursive: true, force: true });
+    }
+  }
+
+  private async runOnce(): Promise<RunResult> {
     const started = Date.now();
     const wf = await loadWorkflow(this.opts.file);
     const problems = await check(wf, this.workspace);
@@ -203,7 +215,8 @@ export class WorkflowRun {
     const outcome = await this.runWorkflow(wf, { inputs, secrets: this.opts.secrets ?? {}, prefix: '' });
     const success = outcome.result === 'success';
     const durationMs = Date.now() - started;
-    const reportPath = this.opts.report ?? join(this.temp, 'report.md');
+    // Beside the run's folder, not in it: the report is what the user reads after the folder is gone.
+    const reportPath = this.opts.report ?? `${this.temp}-report.md`;
     const result: RunResult = {
       success,
       jobs: this.jobs,

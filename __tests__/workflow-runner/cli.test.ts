@@ -1,15 +1,21 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, test } from '@jest/globals';
+import { afterAll, describe, expect, test } from '@jest/globals';
 import { repoRoot } from '../helpers/runner.js';
 import { FIXTURES } from './helpers.js';
 
 // The command line (npm run workflow): exit 0 when the workflow succeeded, 1 otherwise or when refused;
 // a --secret never reaches its output.
+// Reports go to a folder of the test's own, removed at the end.
+const reports = mkdtempSync(join(tmpdir(), 'slotline-wr-cli-'));
+afterAll(() => rmSync(reports, { recursive: true, force: true }));
+let runs = 0;
 const cli = (...args: string[]) =>
   spawnSync(
     join(repoRoot, 'node_modules', '.bin', 'tsx'),
-    [join(repoRoot, 'workflow-runner', 'cli.ts'), ...args],
+    [join(repoRoot, 'workflow-runner', 'cli.ts'), ...args, '--report', join(reports, `${++runs}.md`)],
     {
       cwd: repoRoot,
       encoding: 'utf8',

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RunOptions, type RunResult, runWorkflow } from '../../workflow-runner/runner.js';
@@ -19,19 +19,27 @@ export interface Run {
 /** Runs a fixture workflow in-process, capturing everything the runner prints. */
 export async function run(name: string, opts: Partial<RunOptions> = {}): Promise<Run> {
   const lines: string[] = [];
-  const report = join(mkdtempSync(join(tmpdir(), 'slotline-wr-test-')), 'report.md');
-  const result = await runWorkflow({
-    file: join(FIXTURES, `${name}.yml`),
-    workspace: repoRoot,
-    report,
-    write: (line) => lines.push(line),
-    ...opts,
-  });
+  const dir = mkdtempSync(join(tmpdir(), 'slotline-wr-test-'));
+  const report = join(dir, 'report.md');
+  let text: string;
+  let result: RunResult;
+  try {
+    result = await runWorkflow({
+      file: join(FIXTURES, `${name}.yml`),
+      workspace: repoRoot,
+      report,
+      write: (line) => lines.push(line),
+      ...opts,
+    });
+    text = readFileSync(opts.report ?? report, 'utf8');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
   return {
     result,
     lines,
     text: lines.join('\n'),
-    report: readFileSync(report, 'utf8'),
+    report: text,
     at: (part) => lines.findIndex((line) => line.includes(part)),
     job: (key) => result.jobs.find((j) => j.key === key),
   };

@@ -1,6 +1,6 @@
 /**
  * A latency histogram in the manner of HdrHistogram: fixed memory (about 13 KB) whatever the number of
- * values, recorded in O(1), with every value kept to within 1/128 (0.8%) of itself. Values are
+ * values, recorded in O(1), with every value kept to within 1/256 (0.4%) of itself (the middle of a bucket). Values are
  * milliseconds, stored as whole microseconds from 1 µs to about 35 minutes: below 256 µs exactly, above
  * in 128 log-linear sub-buckets per power of two. Values outside the range are clamped into it.
  */

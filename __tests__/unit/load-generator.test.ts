@@ -48,7 +48,9 @@ describe('startLoad: users, think time and duration', () => {
     expect(report.statuses).toEqual({ '200': report.requests });
     expect(report.stoppedBy).toBe('duration');
     expect(report.bytes).toBe(2 * report.requests);
-    expect(s.requests).toHaveLength(report.requests + report.cancelled);
+    // Every answered request reached the server; one cancelled at the end may not have.
+    expect(s.requests.length).toBeGreaterThanOrEqual(report.requests);
+    expect(s.requests.length).toBeLessThanOrEqual(report.requests + report.cancelled);
     expect(s.requests[0]!.headers['user-agent']).toBe('slotline-load-generator');
     expect(report.latency.count).toBe(report.requests);
     expect(report.latency.p50Ms).not.toBeNull();
@@ -161,7 +163,9 @@ describe('startLoad: errors by kind', () => {
     expect(report.requests).toBeGreaterThanOrEqual(6);
     expect(report.requests).toBeLessThanOrEqual(15);
     expect(report.cancelled).toBeLessThanOrEqual(3);
-    expect(s.requests.length).toBe(report.requests + report.cancelled);
+    // A request can time out before the server has read it (a slow connect on a busy machine).
+    expect(s.requests.length).toBeGreaterThan(0);
+    expect(s.requests.length).toBeLessThanOrEqual(report.requests + report.cancelled);
     await expectNoOpenConnections(s);
   });
 

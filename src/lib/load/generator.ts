@@ -399,6 +399,9 @@ export function startLoad(opts: LoadOptions): LoadRun {
     if (stoppedBy !== undefined) return;
     stoppedBy = reason;
     endedAt = clock.now();
+    // Node's timers run on the loop's millisecond clock and may fire a fraction of a millisecond early.
+    if (reason === 'duration' && startedAt !== undefined)
+      endedAt = Math.max(endedAt, startedAt + s.durationMs);
     closeIntervals(endedAt);
     usersAtEnd = activeUsers;
     if (endTimer !== undefined) clock.clearTimeout(endTimer);

@@ -536,6 +536,8 @@ export function startLoad(opts: LoadOptions): LoadRun {
         intervals,
       };
     } finally {
+      // A no-op after a normal end; after an unexpected error, it clears the timers all the same.
+      finish('stop');
       opts.signal?.removeEventListener('abort', onSignal);
       await pool.destroy().catch(() => {});
     }

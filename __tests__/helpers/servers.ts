@@ -7,10 +7,15 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+export interface StartedServer extends TestServer {
+  /** Client connections open now: to check that a client closed what it opened. */
+  openConnections(): number;
+}
+
 /** A real HTTP server on 127.0.0.1 with an ephemeral port; `close()` ends open keep-alive sockets too. */
 export async function startServer(
   handler: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>,
-): Promise<TestServer> {
+): Promise<StartedServer> {
   const requests: TestServer['requests'] = [];
   const server: Server = createServer((req, res) => {
     requests.push({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers });
@@ -19,11 +24,17 @@ export async function startServer(
       res.end(String(error));
     });
   });
+  let open = 0;
+  server.on('connection', (socket) => {
+    open++;
+    socket.once('close', () => open--);
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    openConnections: () => open,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -68,7 +68,7 @@ function setting(p: AutoscaleProfile = profile(), enabled = true): AutoscaleSett
 }
 
 describe('buildTimeline', () => {
-  test('one entry per sample interval: highest capacity, mean CPU, summed requests, scale actions, client figures', () => {
+  test('one entry per sample interval: the last capacity, mean CPU, summed requests, scale actions, client figures', () => {
     const t0 = 1_000_000;
     const timeline = buildTimeline({
       startMs: t0,
@@ -76,13 +76,33 @@ describe('buildTimeline', () => {
       intervalMs: 10_000,
       loadEndMs: t0 + 20_000,
       // A grain that starts before the observation counts in the first interval.
-      capacity: [
-        { t: t0 - 1000, maximum: 2 },
-        { t: t0 + 5000, maximum: 2 },
-        { t: t0 + 12_000, maximum: 3 },
-        { t: t0 + 15_000, maximum: 2, average: 2 },
-        { t: t0 + 25_000, maximum: null, average: 2 },
-      ],
+      // The last reading of each interval (a scale event's reading included) is its capacity.
+      capacity: capacityReadings(
+        [
+          { t: t0 - 1000, maximum: 2 },
+          { t: t0 + 5000, maximum: 2 },
+          { t: t0 + 11_000, maximum: 2 },
+          { t: t0 + 22_000, maximum: 3 },
+        ],
+        [
+          {
+            t: t0 + 15_000,
+            name: 'Autoscale scale up completed',
+            direction: 'Increase',
+            phase: 'completed',
+            from: 2,
+            to: 3,
+          },
+          {
+            t: t0 + 25_000,
+            name: 'Autoscale scale down completed',
+            direction: 'Decrease',
+            phase: 'completed',
+            from: 3,
+            to: 2,
+          },
+        ],
+      ),
       scaleActions: [
         { metric: 'ScaleActionsInitiated', dimension: 'Increase', points: [{ t: t0 + 11_000, total: 1 }] },
         { metric: 'ScaleActionsInitiated', dimension: 'Decrease', points: [{ t: t0 + 21_000, total: 1 }] },
@@ -609,8 +629,8 @@ describe('observe: the loop with a virtual clock, a scripted Monitor and a scrip
       [15, true, 3],
       [20, false, 3],
       [25, false, 3],
-      // 30..35 s holds 3 (at 30 s) and 2 (at 31 s): the interval's highest.
-      [30, false, 3],
+      // 30..35 s reads 3 (at 30 s), then 2 (from 31 s): the capacity at the interval's end.
+      [30, false, 2],
     ]);
     expect(result.timeline[0]).toMatchObject({ clientRequests: 250, clientP95Ms: 2 });
     // Every read covers the observation from before the load; the metrics are the issue's four.

@@ -391,7 +391,7 @@ export async function observe(
       endMs: end,
       intervalMs: o.sampleIntervalMs,
       loadEndMs: loadEnd,
-      capacity: data.capacity,
+      capacity: all,
       scaleActions: data.scaleActions,
       cpu: data.cpu,
       requests: data.requests,

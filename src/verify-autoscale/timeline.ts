@@ -51,7 +51,7 @@ export interface TimelineEntry {
   atSeconds: number;
   /** True while the load ran (built-in load) or was declared to run (external). */
   load: boolean;
-  /** The highest ObservedCapacity in the interval; null without a reading. */
+  /** The capacity at the end of the interval: its last reading (ObservedCapacity, a completed scale event); null without one. */
   capacity: number | null;
   /** The plan's CpuPercentage, average over the interval. */
   cpuPercent: number | null;
@@ -76,7 +76,8 @@ export interface TimelineInput {
   endMs: number;
   intervalMs: number;
   loadEndMs: number;
-  capacity: readonly Point[];
+  /** Capacity readings in time order (capacityReadings). */
+  capacity: readonly { t: number; value: number }[];
   /** ScaleActionsInitiated split by ScaleDirection (dimension Increase / Decrease). */
   scaleActions: readonly Series[];
   cpu: readonly Point[];
@@ -106,10 +107,9 @@ export function buildTimeline(input: TimelineInput): TimelineEntry[] {
     const i = Math.floor((t - startMs) / intervalMs);
     return i >= count ? undefined : entries[Math.max(0, i)];
   };
-  for (const p of input.capacity) {
-    const v = num(p.maximum) ?? num(p.average);
-    const e = at(p.t);
-    if (e && v !== undefined) e.capacity = Math.max(e.capacity ?? 0, v);
+  for (const r of input.capacity) {
+    const e = at(r.t);
+    if (e) e.capacity = r.value;
   }
   const cpu = new Map<TimelineEntry, number[]>();
   for (const p of input.cpu) {

@@ -659,6 +659,19 @@ describe('observe: the loop with a virtual clock, a scripted Monitor and a scrip
     expect(w.reads.some((r) => r.splitBy === 'Instance' && r.resourceId === SITE)).toBe(true);
   });
 
+  test('a token in target-url reaches the load generator, never the log or the result', async () => {
+    const w = world((s) => (s >= 4000 ? 3 : 2));
+    const lines: string[] = [];
+    w.deps.log = (line: string) => lines.push(line);
+    const secretUrl = 'https://app.example.test/api?token=s3cret-value';
+    const result = await observe({ ...ctx({ durationMs: 5000 }), targetUrl: secretUrl }, w.deps);
+    expect(w.loads[0]!.url).toBe(secretUrl);
+    expect(result.targetUrl).toBe('https://app.example.test/api?token=***');
+    expect(JSON.stringify(result)).not.toContain('s3cret');
+    expect(lines.join('\n')).not.toContain('s3cret');
+    expect(lines.join('\n')).toContain('https://app.example.test/api?token=***');
+  });
+
   test('external load: no load is started; expect-capacity as given', async () => {
     const w = world((s) => (s >= 4000 ? 5 : 2));
     const result = await observe(ctx({ load: 'external', expectCapacity: 5, durationMs: 10_000 }), w.deps);

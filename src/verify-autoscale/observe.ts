@@ -7,6 +7,7 @@
  */
 import { throwIfCancelled } from '../lib/cancellation.js';
 import { errorMessage } from '../lib/errors.js';
+import { redactUrl } from '../lib/redact.js';
 import { activeProfile, diagnose, type Observed, type RuleReading } from './diagnose.js';
 import type { AutoscaleProfile, AutoscaleSetting, Finding } from './findings.js';
 import type { ObserveOptions } from './inputs.js';
@@ -147,6 +148,8 @@ export async function observe(
   signal?: AbortSignal,
 ): Promise<ObserveResult> {
   const o = ctx.options;
+  // A target-url may carry a token in its query: logs, the summary and the report show it redacted.
+  const shownUrl = redactUrl(ctx.targetUrl);
   const askedGrainMs = Math.min(o.sampleIntervalMs, 60_000);
   const { setting } = ctx;
   let failuresInARow = 0;
@@ -252,7 +255,7 @@ export async function observe(
   if (o.load === 'builtin') {
     const startLoad = await deps.loadGenerator();
     deps.log(
-      `Load: ${o.users} user(s), think time ${o.thinkTimeMs} ms, ramp-up ${o.rampUpMs} ms, for ${o.durationMs} ms at ${ctx.targetUrl}; expecting ${expectCapacity} instance(s) within ${o.scaleOutWithinMs} ms.`,
+      `Load: ${o.users} user(s), think time ${o.thinkTimeMs} ms, ramp-up ${o.rampUpMs} ms, for ${o.durationMs} ms at ${shownUrl}; expecting ${expectCapacity} instance(s) within ${o.scaleOutWithinMs} ms.`,
     );
     load = startLoad({
       url: ctx.targetUrl,
@@ -401,7 +404,7 @@ export async function observe(
     return {
       passed: !findings.some((f) => f.severity === 'error'),
       findings,
-      targetUrl: ctx.targetUrl,
+      targetUrl: shownUrl,
       load: o.load,
       startedAt: new Date(t0).toISOString(),
       profile: profile?.name,

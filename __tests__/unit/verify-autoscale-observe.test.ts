@@ -525,7 +525,7 @@ describe('observe: the loop with a virtual clock, a scripted Monitor and a scrip
     const deps = {
       now: clock.now,
       sleep: clock.sleep,
-      log: () => {},
+      log: (_line: string) => {},
       warn: () => {},
       loadGenerator: async () => (o: LoadStartOptions) => {
         loads.push(o);
@@ -662,7 +662,9 @@ describe('observe: the loop with a virtual clock, a scripted Monitor and a scrip
   test('a token in target-url reaches the load generator, never the log or the result', async () => {
     const w = world((s) => (s >= 4000 ? 3 : 2));
     const lines: string[] = [];
-    w.deps.log = (line: string) => lines.push(line);
+    w.deps.log = (line: string) => {
+      lines.push(line);
+    };
     const secretUrl = 'https://app.example.test/api?token=s3cret-value';
     const result = await observe({ ...ctx({ durationMs: 5000 }), targetUrl: secretUrl }, w.deps);
     expect(w.loads[0]!.url).toBe(secretUrl);

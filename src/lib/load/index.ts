@@ -1,19 +1,5 @@
 // The built-in HTTP load generator, for verify-autoscale's observe mode (issue 13): `startLoad(options)`
 // returns `{ done, stop(), progress() }`; the report holds totals, requests/s, errors by kind and latency
 // (p50/p95/p99/max) overall and per interval. Pure: no @actions/*, undici loaded on the first run.
-export {
-  type ErrorCounts,
-  errorKind,
-  LOAD_DEFAULTS,
-  type LoadClock,
-  type LoadInterval,
-  type LoadOptions,
-  type LoadProgress,
-  type LoadReport,
-  type LoadRun,
-  type LoadStopReason,
-  MAX_USERS,
-  startLoad,
-  systemLoadClock,
-} from './generator.js';
-export { LatencyHistogram, type LatencySummary } from './histogram.js';
+export { type LoadReport, startLoad } from './generator.js';
+export { LatencyHistogram } from './histogram.js';

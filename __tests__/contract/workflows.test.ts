@@ -16,6 +16,8 @@ interface Step {
 }
 interface Job {
   if?: string;
+  /** A reusable workflow the job calls: its own jobs carry the timeouts. */
+  uses?: string;
   permissions?: Record<string, string> | string;
   'timeout-minutes'?: unknown;
   steps?: Step[];
@@ -39,8 +41,11 @@ function load(path: string, text: string): WorkflowFile {
 const jobsOf = (file: WorkflowFile): [string, Job][] => Object.entries(file.doc.jobs ?? {});
 const stepsOf = (job: Job): Step[] => job.steps ?? [];
 
-/** slotline's own actions: exempt from SHA pinning until a release exists, but the line must say to pin. */
-const OWN_ACTION = /^slotline\/slotline\/actions\/[a-z-]+@v\d+$/;
+/**
+ * slotline's own actions and reusable workflows: exempt from SHA pinning until a release exists, but the
+ * line must say to pin.
+ */
+const OWN_ACTION = /^slotline\/slotline\/(?:actions\/[a-z-]+|\.github\/workflows\/[a-z-]+\.ya?ml)@v\d+$/;
 const PINNED = /^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/;
 
 /** 1. Third-party actions by full commit SHA, with the version in a comment on the same line. */
@@ -119,11 +124,13 @@ const secretsInYamlThroughToJson: Rule = (file) =>
 
 /**
  * 4. Every job has timeout-minutes, set from its steps' worst case: the comment just above it adds the
- * steps' minutes up ("a 2 min + b 15 min = 17 min"), and the timeout is at least that sum.
+ * steps' minutes up ("a 2 min + b 15 min = 17 min"), and the timeout is at least that sum. A job that
+ * calls a reusable workflow cannot have one (GitHub refuses the key there): the called jobs carry theirs.
  */
 const timeoutsFromWorstCase: Rule = (file) => {
   const problems: string[] = [];
   for (const [name, job] of jobsOf(file)) {
+    if (job.uses !== undefined) continue;
     if (typeof job['timeout-minutes'] !== 'number')
       problems.push(`${file.path}: job ${name} has no numeric timeout-minutes`);
   }
@@ -274,6 +281,22 @@ test('each bad example breaks its own rule in every way it shows', () => {
       load('bad.yml', BAD["timeout-minutes comes from the steps' worst case, with the arithmetic"]!),
     ),
   ).toHaveLength(4);
+});
+
+test("slotline's own reusable workflows need the pin comment too; other repositories' need a SHA", () => {
+  const text = (uses: string) => `on: push\njobs:\n  a:\n    uses: ${uses}\n`;
+  expect(
+    pinnedBySha(load('ok.yml', text('slotline/slotline/.github/workflows/pipeline.yml@v1 # pin it'))),
+  ).toEqual([]);
+  expect(
+    pinnedBySha(load('bad.yml', text('slotline/slotline/.github/workflows/pipeline.yml@v1'))),
+  ).toHaveLength(1);
+  expect(
+    pinnedBySha(load('bad.yml', text('other/repo/.github/workflows/pipeline.yml@v1 # pin it'))),
+  ).toHaveLength(1);
+  // A job that calls a reusable workflow has no timeout-minutes of its own; any other job still needs one.
+  expect(timeoutsFromWorstCase(load('ok.yml', text('./.github/workflows/pipeline.yml')))).toEqual([]);
+  expect(timeoutsFromWorstCase(load('bad.yml', 'on: push\njobs:\n  a:\n    runs-on: x\n'))).toHaveLength(1);
 });
 
 test('the pull-request build of the build-image starter pushes nothing and the push job alone has id-token', () => {

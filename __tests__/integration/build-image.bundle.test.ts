@@ -186,6 +186,9 @@ describe('build-image with buildah and the reference app', () => {
         'nproc=1000:1000',
         '-e',
         'WEBSITES_PORT=8080',
+        // The app refuses to start without DATABASE_URL; /healthz does not need the database to answer.
+        '-e',
+        'DATABASE_URL=postgresql://portal@127.0.0.1:1/portal',
         '-p',
         `127.0.0.1:${port}:8080`,
         outputs['imageid']!,

@@ -163,6 +163,25 @@ describe('rollback in a later run', () => {
   });
 });
 
+describe('swap with image: the slot must still hold the image this run deployed', () => {
+  test('another deploy to the slot since: the swap refuses in one line and changes nothing', async () => {
+    const built = `ghcr.io/slotline-demo/web@sha256:${'a'.repeat(64)}`;
+    const other = `ghcr.io/slotline-demo/web@sha256:${'b'.repeat(64)}`;
+    expect((await deploySlot({ action: 'deploy', image: built })).exitCode).toBe(0);
+    expect((await deploySlot({ action: 'deploy', image: other })).exitCode).toBe(0);
+    const refused = await deploySlot({ action: 'swap', image: built });
+    expect(refused.exitCode).toBe(1);
+    expect(errorLine(refused)).toBe(
+      `::error::deploy-slot: Refusing to swap: slot staging of slotline-demo-web holds ${other}, not ${built} (image). Nothing was changed; production serves ${START_IMAGE}.`,
+    );
+    expect([ds.image('production'), ds.image('staging')]).toEqual([START_IMAGE, other]);
+
+    const swapped = await deploySlot({ action: 'swap', image: other });
+    expect({ exit: swapped.exitCode, error: errorLine(swapped) }).toEqual({ exit: 0, error: '' });
+    expect(ds.image('production')).toBe(other);
+  });
+});
+
 describe('swap with preview, ramp', () => {
   test('preview swap completes; a failed completion is reset and production stays intact', async () => {
     expect((await deploySlot({ action: 'deploy', image: V2 })).exitCode).toBe(0);

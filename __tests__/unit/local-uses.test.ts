@@ -17,6 +17,13 @@ test.each([
   ],
   ['      - uses: ./actions/nope\n', ['no action.yml at ./actions/nope']],
   ['      - uses: actions/checkout@v4\n', []],
+  // slotline's own actions by their published name are checked against this work tree's actions/.
+  ['      - uses: slotline/slotline/actions/smoke-test@v1\n        with:\n          url: https://x\n', []],
+  [
+    '      - uses: slotline/slotline/actions/smoke-test@v1\n        with:\n          url: https://x\n          urll: y\n',
+    ['input "urll" is not declared by the action'],
+  ],
+  ['      - uses: slotline/slotline/actions/nope@v1\n', ['no action.yml at ./actions/nope']],
 ])('%#: local action inputs are checked', (step, expected) => {
   const problems: string[] = checkLocalUses(workflow(step), 'w.yml', repoRoot);
   expect(problems.map((p) => p.replace(/^.*\): /, ''))).toEqual(expected);

@@ -1,9 +1,13 @@
 // actionlint and the workflow parser cannot see local actions: they accept any `with:` key on
 // `uses: ./actions/x`. This fills that gap: every local action step must name an existing action, pass
-// only declared inputs, and pass every required input that has no default.
+// only declared inputs, and pass every required input that has no default. slotline's own actions by
+// their published name (`slotline/slotline/actions/x@ref`, as the reusable workflows and starters use
+// them) are checked against this work tree's actions/x the same way.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+
+const OWN_ACTION = /^slotline\/slotline\/actions\/([a-z0-9-]+)@\S+$/;
 
 export function checkLocalUses(workflowText, workflowPath, repoRoot) {
   const problems = [];
@@ -11,14 +15,16 @@ export function checkLocalUses(workflowText, workflowPath, repoRoot) {
   for (const [jobId, job] of Object.entries(workflow.jobs ?? {})) {
     (job?.steps ?? []).forEach((step, index) => {
       const uses = step?.uses;
-      if (typeof uses !== 'string' || !uses.startsWith('./') || uses.startsWith('./.github/workflows/'))
-        return;
+      if (typeof uses !== 'string') return;
+      const own = OWN_ACTION.exec(uses);
+      const path = own ? `./actions/${own[1]}` : uses;
+      if (!path.startsWith('./') || path.startsWith('./.github/workflows/')) return;
       const where = `${workflowPath}: jobs.${jobId}.steps[${index}] (${uses})`;
       const file = ['action.yml', 'action.yaml']
-        .map((f) => join(repoRoot, uses, f))
+        .map((f) => join(repoRoot, path, f))
         .find((f) => existsSync(f));
       if (!file) {
-        problems.push(`${where}: no action.yml at ${uses}`);
+        problems.push(`${where}: no action.yml at ${path}`);
         return;
       }
       const declared = parse(readFileSync(file, 'utf8'))?.inputs ?? {};

@@ -39,3 +39,16 @@ export function refuseRecordImage(
   if (allowed.has(host)) return undefined;
   return `${image} is not from ${policy.productionImage ? repositoryOf(policy.productionImage) : 'any repository'}, the repository production runs now${policy.allowedRegistries.length > 0 ? `, nor from allowed-registries (${policy.allowedRegistries.join(', ')})` : ''}; list ${host} in allowed-registries if it is yours`;
 }
+
+/**
+ * Whether the slot's image is the one a `swap` was told to expect. A digest reference matches the same
+ * repository with exactly that digest (a tag written beside the digest changes nothing: the digest names
+ * the content); a tag reference matches only the same text, since a tag may have been pushed again.
+ */
+export function holdsExpectedImage(expected: string, slotImage: string | undefined): boolean {
+  if (slotImage === undefined) return false;
+  const want = parseImageRef(expected);
+  if (!want.ok || !want.ref.digest) return slotImage === expected;
+  const have = parseImageRef(slotImage);
+  return have.ok && have.ref.digest === want.ref.digest && repositoryOf(slotImage) === repositoryOf(expected);
+}

@@ -1,5 +1,5 @@
 """Compliance document portal: the reference app slotline builds, deploys and tests."""
 
-from .app import create_app
+from .app import ConfigError, create_app
 
-__all__ = ["create_app"]
+__all__ = ["ConfigError", "create_app"]

@@ -22,10 +22,16 @@ GZIP_MIN_BYTES = 512
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+class ConfigError(RuntimeError):
+    """A setting the portal cannot start without is missing; the message names it and where to set it."""
+
+
 def _settings(overrides: dict | None) -> dict:
     env = os.environ
     settings = {
-        "DATABASE_URL": env.get("DATABASE_URL", "postgresql://portal:portal@localhost:5432/portal"),
+        # No default: a connection string holds a password, which belongs in the environment (an App
+        # Service app setting or Key Vault reference in Azure, `.env` with docker compose), never in code.
+        "DATABASE_URL": env.get("DATABASE_URL", ""),
         "REDIS_URL": env.get("REDIS_URL", "redis://localhost:6379/0"),
         "ASSET_DIR": env.get("ASSET_DIR", str(Path(__file__).parent.parent / "static-build")),
         "CACHE_TTL_SECONDS": int(env.get("CACHE_TTL_SECONDS", "30")),
@@ -35,6 +41,11 @@ def _settings(overrides: dict | None) -> dict:
         "APP_VERSION": env.get("APP_VERSION", "dev"),
     }
     settings.update(overrides or {})
+    if not settings["DATABASE_URL"]:
+        raise ConfigError(
+            "DATABASE_URL is not set: the portal reads its PostgreSQL connection string from the environment "
+            "(in Azure an app setting, ideally a Key Vault reference; with docker compose, .env: see .env.example)"
+        )
     return settings
 
 

@@ -1,5 +1,7 @@
 """Real PostgreSQL and Redis for the tests, started on free 127.0.0.1 ports in a temp dir and stopped at the
-end. Nothing is mocked: degradation is tested by pointing the app at a port where nothing listens."""
+end; or, when TEST_DATABASE_URL / TEST_REDIS_URL are set, the servers they name (a CI job's service
+containers: the tests create a table, insert rows and delete cache keys there, so never point them at data
+you keep). Nothing is mocked: degradation is tested by pointing the app at a port where nothing listens."""
 
 import glob
 import os
@@ -48,6 +50,10 @@ def _wait_port(port: int, what: str, proc: subprocess.Popen, timeout: float = 20
 
 @pytest.fixture(scope="session")
 def postgres_url():
+    given = os.environ.get("TEST_DATABASE_URL")
+    if given:
+        yield given
+        return
     workdir = tempfile.mkdtemp(prefix="portal-pg-")
     data = os.path.join(workdir, "data")
     if os.geteuid() == 0:
@@ -95,6 +101,10 @@ def postgres_url():
 
 @pytest.fixture(scope="session")
 def redis_url():
+    given = os.environ.get("TEST_REDIS_URL")
+    if given:
+        yield given
+        return
     binary = shutil.which("redis-server")
     if not binary:
         pytest.fail("redis-server not found: install Debian's redis-server package (scripts/install-system-deps.sh)")

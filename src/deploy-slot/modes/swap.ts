@@ -1,13 +1,23 @@
 import { CheckFailedError, errorMessage } from '../../lib/errors.js';
 import { asFailure, type Images, type RunContext, type RunResult } from '../context.js';
+import { holdsExpectedImage } from '../image-policy.js';
 import { imageOf } from '../record.js';
 import { recover } from '../steps/recover.js';
 import { verifyTarget, waitSlotHealthy } from '../steps/slot-health.js';
 import { recordRelease, writeRecord } from '../steps/write-record.js';
 import { requireImage } from './deploy.js';
 
-/** `action: swap`: swap what the slot already runs into the target, verify it there and record it. */
+/**
+ * `action: swap`: swap what the slot already runs into the target, verify it there and record it. With
+ * `image`, the slot must still hold that image (read under the lease, just before the swap): another run
+ * may have deployed to the slot since this one built and deployed its image.
+ */
 export async function swap(ctx: RunContext, before: Images): Promise<RunResult> {
+  const expected = ctx.inputs.image;
+  if (expected !== undefined && !holdsExpectedImage(expected, before.slot))
+    throw new CheckFailedError(
+      `Refusing to swap: slot ${ctx.slot} of ${ctx.inputs.appName} holds ${before.slot ?? 'no container image'}, not ${expected} (image). Nothing was changed; ${ctx.target} serves ${before.target ?? 'no container'}.`,
+    );
   const image = requireImage(ctx, before.slot);
   try {
     await swapPhases(ctx, image, before);

@@ -5,6 +5,7 @@
 import { createInterface } from 'node:readline/promises';
 import { Masker } from './commands.js';
 import { type RunOptions, runWorkflow, stopRunningSteps } from './runner.js';
+import { stopAllServices } from './services.js';
 import { Refused } from './workflow.js';
 
 const USAGE =
@@ -71,7 +72,8 @@ try {
 for (const signal of ['SIGINT', 'SIGTERM'] as const)
   process.on(signal, () => {
     stopRunningSteps('SIGKILL');
-    console.error(`workflow runner: ${signal}, running steps stopped`);
+    stopAllServices();
+    console.error(`workflow runner: ${signal}, running steps and services stopped`);
     process.exit(130);
   });
 const masker = new Masker();

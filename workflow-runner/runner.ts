@@ -21,6 +21,14 @@ import {
   type Status,
 } from './expressions.js';
 import { renderReport } from './report.js';
+import {
+  parsePort,
+  portFree,
+  type RunningService,
+  type ServiceSpec,
+  serviceKind,
+  startService,
+} from './services.js';
 import { STAND_INS } from './stand-ins.js';
 import {
   type ActionManifest,
@@ -645,6 +653,8 @@ class JobExecution {
   private readonly steps: Record<string, Json> = {};
   private readonly records: StepRecord[] = [];
   private readonly posts: PostStep[] = [];
+  /** job.services: each started service's ports (container port → host port). */
+  private readonly services: Record<string, Json> = {};
   private summary = '';
   private failed = false;
   /** Set when the job's timeout-minutes passes: GitHub then cancels the job. */
@@ -682,7 +692,7 @@ class JobExecution {
       ...this.ctx,
       env: { ...this.env, ...extraEnv },
       steps: this.steps,
-      job: { status: this.jobStatus(), container: {}, services: {} },
+      job: { status: this.jobStatus(), container: {}, services: this.services },
       runner: { ...this.run_.runner, temp: this.temp },
     };
   }
@@ -744,6 +754,35 @@ class JobExecution {
         this.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN = token;
       } else this.print('  id-token: write, but no --connection: ACTIONS_ID_TOKEN_REQUEST_* are not set');
     }
+    // Services start before the first step (pre steps included) and stop after the last post step,
+    // whatever the outcome. https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax#jobsjob_idservices
+    const services: RunningService[] = [];
+    try {
+      if (await this.startServices(services)) await this.runSteps();
+    } finally {
+      await this.stopServices(services);
+    }
+    const result: Result = this.jobStatus();
+    // Job outputs, evaluated at the end of the job; one that contains a secret is not passed on.
+    // https://docs.github.com/en/actions/how-tos/write-workflows/choose-what-workflows-do/pass-job-outputs
+    const outputs: Record<string, string> = {};
+    const outputsToken = child(this.raw, 'outputs');
+    for (const name of keys(outputsToken)) {
+      const value = asString(evaluateToken(child(outputsToken, name), this.contexts()));
+      if (this.run_.masker.containsSecret(value)) {
+        this.print(`  ${this.key}: output ${name} is not passed on: it contains a secret`);
+        continue;
+      }
+      outputs[name] = value;
+    }
+    const duration = Date.now() - started;
+    this.run_.print(`${result === 'success' ? '✓' : '✗'} ${this.key} ${result} (${seconds(duration)})`);
+    this.run_.record(this.key, name, result, duration, this.records, this.summary);
+    return { result, outputs };
+  }
+
+  /** Pre steps, steps, then post steps in reverse order. */
+  private async runSteps(): Promise<void> {
     const raws = rawSteps(this.wf, this.job.id.value);
     const plans = this.job.steps.map((step, i) => ({ step, raw: raws[i]! }));
     // Pre steps run first, in order (runs.pre-if, default always()).
@@ -820,23 +859,63 @@ class JobExecution {
         undefined,
       );
     }
-    const result: Result = this.jobStatus();
-    // Job outputs, evaluated at the end of the job; one that contains a secret is not passed on.
-    // https://docs.github.com/en/actions/how-tos/write-workflows/choose-what-workflows-do/pass-job-outputs
-    const outputs: Record<string, string> = {};
-    const outputsToken = child(this.raw, 'outputs');
-    for (const name of keys(outputsToken)) {
-      const value = asString(evaluateToken(child(outputsToken, name), this.contexts()));
-      if (this.run_.masker.containsSecret(value)) {
-        this.print(`  ${this.key}: output ${name} is not passed on: it contains a secret`);
-        continue;
+  }
+
+  /** Starts the job's services (services.ts) in order; false, with the job failed, when one cannot start. */
+  private async startServices(services: RunningService[]): Promise<boolean> {
+    const token = child(this.raw, 'services');
+    for (const name of keys(token)) {
+      const started = Date.now();
+      const serviceToken = child(token, name)!;
+      const at = where(this.wf, serviceToken);
+      const stepName = `Start service ${name}`;
+      try {
+        const value = evaluateToken(serviceToken, this.contexts());
+        const spec = serviceSpec(name, value);
+        this.print(
+          `  ▸ ${stepName}: ${spec.image} → Debian's ${spec.kind === 'postgres' ? 'PostgreSQL' : 'Redis'} on the host (no container)`,
+        );
+        if (child(serviceToken, 'credentials'))
+          this.print('    │ credentials have no effect: no image is pulled');
+        const service = await startService(spec, (line) => this.print(`    │ ${line}`));
+        services.push(service);
+        this.services[name] = {
+          id: `local-${service.kind}-${service.port}`,
+          network: '',
+          ports: service.ports,
+        };
+        const duration = Date.now() - started;
+        this.print(
+          `  ✓ ${stepName}: 127.0.0.1:${service.port}, folder ${service.dir} (${seconds(duration)})`,
+        );
+        this.records.push({
+          name: stepName,
+          outcome: 'success',
+          conclusion: 'success',
+          durationMs: duration,
+        });
+      } catch (error) {
+        this.error(`${at}: service ${name}: ${(error as Error).message}`);
+        this.failed = true;
+        this.records.push({
+          name: stepName,
+          outcome: 'failure',
+          conclusion: 'failure',
+          durationMs: Date.now() - started,
+        });
+        return false;
       }
-      outputs[name] = value;
     }
-    const duration = Date.now() - started;
-    this.run_.print(`${result === 'success' ? '✓' : '✗'} ${this.key} ${result} (${seconds(duration)})`);
-    this.run_.record(this.key, name, result, duration, this.records, this.summary);
-    return { result, outputs };
+    return true;
+  }
+
+  private async stopServices(services: RunningService[]): Promise<void> {
+    for (const service of [...services].reverse()) {
+      await service.stop();
+      if (await portFree(service.port))
+        this.print(`  ✓ Stop service ${service.name} (127.0.0.1:${service.port} free)`);
+      else this.print(`  warning: Stop service ${service.name}: 127.0.0.1:${service.port} is still in use`);
+    }
   }
 
   private stepName(raw: MappingToken, i: number): string {
@@ -1191,6 +1270,24 @@ class JobExecution {
         this.print(`${indent}${line}`);
     }
   }
+}
+
+/** A service as its evaluated `services.<name>` says; an image other than postgres or redis is refused. */
+function serviceSpec(name: string, value: Json): ServiceSpec {
+  const service = (typeof value === 'string' ? { image: value } : value) as Record<string, Json> | null;
+  if (!service || typeof service !== 'object' || Array.isArray(service)) throw new Error('not a mapping');
+  const image = asString(service.image ?? '');
+  const kind = serviceKind(image);
+  if (!kind)
+    throw new Error(
+      `image '${image}' not supported: only postgres and redis images, stood in by Debian's PostgreSQL and Redis`,
+    );
+  const env: Record<string, string> = {};
+  const given = service.env;
+  if (given && typeof given === 'object' && !Array.isArray(given))
+    for (const [k, v] of Object.entries(given)) env[k] = asString(v);
+  const ports = Array.isArray(service.ports) ? service.ports.map((p) => parsePort(asString(p))) : [];
+  return { name, image, kind, env, ports, options: asString(service.options ?? '') };
 }
 
 /** An action.yml default: a string that may contain `${{ }}` expressions. */

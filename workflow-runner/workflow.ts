@@ -19,6 +19,7 @@ import type { Job, ReusableWorkflowJob, Step } from '@actions/workflow-parser/mo
 import type { MappingToken } from '@actions/workflow-parser/templates/tokens/mapping-token';
 import type { TemplateToken } from '@actions/workflow-parser/templates/tokens/template-token';
 import { parse as parseYaml } from 'yaml';
+import { CONTAINER_PORT, parseOptions, parsePort, serviceKind } from './services.js';
 import { STAND_INS } from './stand-ins.js';
 
 /** This work tree: `owner/slotline/...@ref` references resolve here. */
@@ -188,6 +189,7 @@ const JOB_KEYS = new Set([
   'environment',
   'concurrency',
   'timeout-minutes',
+  'services',
 ]);
 const CALLER_KEYS = new Set(['name', 'needs', 'if', 'uses', 'with', 'secrets', 'permissions', 'concurrency']);
 const STEP_KEYS = new Set([
@@ -206,7 +208,6 @@ const STEP_KEYS = new Set([
 const FEATURE_NAMES: Record<string, string> = {
   strategy: 'matrix strategies (strategy:)',
   container: 'container jobs (container:)',
-  services: 'service containers (services:)',
   'continue-on-error': 'job-level continue-on-error',
   snapshot: 'custom image snapshots (snapshot:)',
 };
@@ -247,6 +248,7 @@ export async function check(wf: LoadedWorkflow, workspace: string, depth = 1): P
       }
       continue;
     }
+    problems.push(...checkServices(wf, id, child(raw, 'services')));
     const steps = rawSteps(wf, id);
     (job as Job).steps.forEach((step: Step, i: number) => {
       const rawStep = steps[i]!;
@@ -269,6 +271,52 @@ export async function check(wf: LoadedWorkflow, workspace: string, depth = 1): P
         problems.push((error as Error).message);
       }
     });
+  }
+  return problems;
+}
+
+const SERVICE_KEYS = new Set(['image', 'env', 'ports', 'options', 'credentials']);
+
+/**
+ * Services: PostgreSQL and Redis images only (stood in by Debian's servers, services.ts). What is literal is
+ * checked here; an image, port or option given by an expression is checked when the job starts.
+ */
+function checkServices(wf: LoadedWorkflow, id: string, services: TemplateToken | undefined): string[] {
+  const problems: string[] = [];
+  for (const name of keys(services)) {
+    const service = child(services, name)!;
+    const at = (token: TemplateToken | undefined) =>
+      `${where(wf, token ?? service)}: job ${id}: service ${name}`;
+    const image = isString(service) ? service : child(service, 'image');
+    for (const key of keys(service))
+      if (!SERVICE_KEYS.has(key))
+        problems.push(
+          `${at(keyToken(service, key))}: ${key} not supported (no container: the service runs on the host)`,
+        );
+    const kind = image && isString(image) ? serviceKind(image.value) : undefined;
+    if (image && isString(image) && !kind)
+      problems.push(
+        `${at(image)}: image ${image.value} not supported: only postgres and redis images, stood in by Debian's PostgreSQL and Redis`,
+      );
+    for (const port of sequence(child(service, 'ports'))) {
+      if (!isString(port)) continue;
+      try {
+        const mapping = parsePort(port.value);
+        if (kind && mapping.container !== CONTAINER_PORT[kind])
+          problems.push(
+            `${at(port)}: port ${mapping.container}: the ${kind} image listens only on ${CONTAINER_PORT[kind]}`,
+          );
+      } catch (error) {
+        problems.push(`${at(port)}: ${(error as Error).message}`);
+      }
+    }
+    const options = child(service, 'options');
+    if (options && isString(options))
+      try {
+        parseOptions(options.value);
+      } catch (error) {
+        problems.push(`${at(options)}: options: ${(error as Error).message}`);
+      }
   }
   return problems;
 }

@@ -4,8 +4,9 @@
 // Two projects, chosen by folder and name so a new test lands in the right one without editing this file:
 // - unit: __tests__/{unit,action,contract,workflow-runner}: in-process, no bundle, container or sandbox
 //   process (`npm run test:unit`, the inner loop). contract/test-projects.test.ts keeps it that way. The
-//   workflow runner's tests run small fixture workflows whose bash steps and fixture node action are child
-//   processes (about 10 s in all), never a bundle, container or sandbox.
+//   workflow runner's tests run small fixture workflows whose bash steps, fixture node action and service
+//   stand-ins (Debian's PostgreSQL and Redis on free loopback ports) are child processes (about 15 s in
+//   all), never a bundle, container or sandbox.
 // - e2e: __tests__/{integration,sandbox} and every *.bundle.test.ts (a test that runs a committed bundle
 //   as a child process, as the runner does).
 const shared = {

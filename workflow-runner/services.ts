@@ -238,12 +238,15 @@ export async function startService(
     });
     for (const stream of [child.stdout, child.stderr])
       stream.on('data', (chunk: Buffer) => log.push(...chunk.toString().split('\n').filter(Boolean)));
-    const deadlineMs = health.cmd ? health.deadlineMs : 60_000;
-    const deadline = Date.now() + deadlineMs;
     const probe =
       spec.kind === 'postgres'
         ? [pgBin('pg_isready'), '-q', '-h', '127.0.0.1', '-p', String(port), '-t', '2']
         : ['redis-cli', '-h', '127.0.0.1', '-p', String(port), 'ping'];
+    const deadlineMs = health.cmd ? health.deadlineMs : 60_000;
+    print(
+      `${health.cmd ? `health-cmd '${health.cmd}' is not run (it would run in the container): ` : ''}waiting up to ${deadlineMs / 1000} s for ${probe[0]!.split('/').at(-1)} -h 127.0.0.1 -p ${port} to answer`,
+    );
+    const deadline = Date.now() + deadlineMs;
     for (;;) {
       if (exited !== undefined)
         throw new Error(

@@ -1,8 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from '@jest/globals';
 import { CliRuntime, type Exec } from '../../sandbox/dataplane/runtime.js';
+import { repoRoot } from '../helpers/runner.js';
 
 // The container network of slot instances (sandbox/dataplane/runtime.ts), with a recorded podman: the
 // command line and the env file each `run` hands it.
@@ -54,4 +56,24 @@ test("host: --network host, no published port, and each instance's own free port
     expect(run.args).not.toContain('-p');
     expect(run.env).toBe(`WEBSITES_PORT=${started.hostPort}\nDATABASE_URL=x\nPORT=${started.hostPort}`);
   }
+});
+
+test('the command line refuses an unknown --container-network in one line, before it starts anything', () => {
+  const result = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(repoRoot, 'sandbox', 'cli.ts'),
+      '--state-dir',
+      join(secretsDir, 'state'),
+      '--container-network',
+      'overlay',
+    ],
+    { cwd: repoRoot, encoding: 'utf8', timeout: 30_000 },
+  );
+  expect({ status: result.status, stderr: result.stderr.trim() }).toEqual({
+    status: 2,
+    stderr: 'sandbox: --container-network must be bridge or host, got "overlay"',
+  });
 });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from './config.js';
 import { removeLeftovers } from './dataplane/data-plane.js';
+import type { ContainerNetwork } from './dataplane/runtime.js';
 import { startSandbox } from './sandbox.js';
 
 /** A stop that has not finished by then (it should take about a second) exits anyway, with code 1. */
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
     quiet?: boolean;
     'time-scale'?: string;
     'storage-root'?: string;
+    'container-network'?: string;
     'no-containers'?: boolean;
     cleanup?: boolean;
   };
@@ -35,13 +37,14 @@ async function main(): Promise<void> {
         quiet: { type: 'boolean' },
         'time-scale': { type: 'string' },
         'storage-root': { type: 'string' },
+        'container-network': { type: 'string' },
         'no-containers': { type: 'boolean' },
         cleanup: { type: 'boolean' },
       },
     }));
   } catch (error) {
     fail(
-      `${(error as Error).message}. Usage: npm run sandbox -- --state-dir DIR [--config FILE] [--port N] [--time-scale K] [--storage-root DIR] [--no-containers] [--cleanup]`,
+      `${(error as Error).message}. Usage: npm run sandbox -- --state-dir DIR [--config FILE] [--port N] [--time-scale K] [--storage-root DIR] [--container-network bridge|host] [--no-containers] [--cleanup]`,
     );
   }
   const stateDir =
@@ -61,6 +64,10 @@ async function main(): Promise<void> {
   const timeScale = values['time-scale'] === undefined ? 1 : Number(values['time-scale']);
   if (!Number.isFinite(timeScale) || timeScale < 1 || timeScale > 3600)
     fail(`--time-scale must be a number from 1 to 3600, got "${values['time-scale']}"`);
+  const network = values['container-network'] ?? 'bridge';
+  if (network !== 'bridge' && network !== 'host')
+    fail(`--container-network must be bridge or host, got "${network}"`);
+  const containerNetwork: ContainerNetwork = network;
   let config: Awaited<ReturnType<typeof loadConfig>>;
   try {
     config = await loadConfig(values.config);
@@ -70,7 +77,11 @@ async function main(): Promise<void> {
   const log = values.quiet ? undefined : (line: string) => console.log(`${new Date().toISOString()} ${line}`);
   const dataPlane = values['no-containers']
     ? false
-    : { timeScale, ...(values['storage-root'] ? { storageRoot: values['storage-root'] } : {}) };
+    : {
+        timeScale,
+        network: containerNetwork,
+        ...(values['storage-root'] ? { storageRoot: values['storage-root'] } : {}),
+      };
   const sandbox = await startSandbox({ stateDir, config, port, dataPlane, ...(log ? { log } : {}) }).catch(
     (error: Error) =>
       fail(

@@ -10,6 +10,7 @@ import { type ArmHooks, ArmService, defaultHooks } from './arm/service.js';
 import type { SandboxClock } from './clock.js';
 import type { SandboxConfig } from './config.js';
 import { DataPlane } from './dataplane/data-plane.js';
+import type { ContainerNetwork } from './dataplane/runtime.js';
 import { applyFault, FaultInjector } from './faults.js';
 import { sendJson } from './http.js';
 import { loadOrCreateSigningKeys } from './keys.js';
@@ -68,7 +69,7 @@ export interface SandboxOptions {
    * Part 2: run slots as real containers behind front-door listeners, with metrics from traffic and an
    * autoscale engine. `false` (the default in-process) keeps the control plane alone.
    */
-  dataPlane?: false | { timeScale?: number; storageRoot?: string };
+  dataPlane?: false | { timeScale?: number; storageRoot?: string; network?: ContainerNetwork };
 }
 
 export interface Sandbox {

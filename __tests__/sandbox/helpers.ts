@@ -40,7 +40,8 @@ export async function startSandbox(
     stateDir?: string;
     port?: number;
     /** Run the data plane (real containers); the control-plane tests leave it off. */
-    dataPlane?: { timeScale: number; storageRoot: string };
+    /** `network: 'host'`: containers share the machine's network (`--container-network host`). */
+    dataPlane?: { timeScale: number; storageRoot: string; network?: 'bridge' | 'host' };
     /** Extra environment for the sandbox process (jest's process.env is not what spawn inherits). */
     env?: Record<string, string>;
   } = {},
@@ -50,9 +51,10 @@ export async function startSandbox(
   const stateDir = opts.stateDir ?? tempDir('sandbox');
   if (!opts.stateDir) owned.push(stateDir);
   const args = [...TSX, join(repoRoot, 'sandbox', 'cli.ts'), '--state-dir', stateDir];
-  if (opts.dataPlane)
+  if (opts.dataPlane) {
     args.push('--time-scale', String(opts.dataPlane.timeScale), '--storage-root', opts.dataPlane.storageRoot);
-  else args.push('--no-containers');
+    if (opts.dataPlane.network) args.push('--container-network', opts.dataPlane.network);
+  } else args.push('--no-containers');
   if (opts.config) {
     const configDir = tempDir('sandbox-config');
     owned.push(configDir);

@@ -18,7 +18,7 @@ import {
 import { MetricStore } from './metric-store.js';
 import { PlanMetricsSampler } from './plan-metrics.js';
 import { recordRequest } from './request-metrics.js';
-import { type ContainerRuntime, detectRuntime, type RegistryAuth } from './runtime.js';
+import { type ContainerNetwork, type ContainerRuntime, detectRuntime, type RegistryAuth } from './runtime.js';
 import { swap } from './swap.js';
 
 /**
@@ -40,6 +40,8 @@ export interface DataPlaneOptions {
   timeScale?: number;
   /** podman/buildah storage; default `<stateDir>/containers`. */
   storageRoot?: string;
+  /** `bridge` (default) or `host`: see ContainerNetwork in runtime.ts. */
+  network?: ContainerNetwork;
   runtime?: ContainerRuntime;
   now?: () => number;
   log?: (line: string) => void;
@@ -188,7 +190,12 @@ export class DataPlane {
   static async create(opts: DataPlaneOptions): Promise<DataPlane> {
     const storageRoot = resolve(opts.storageRoot ?? join(opts.stateDir, 'containers'));
     const runtime =
-      opts.runtime ?? (await detectRuntime({ secretsDir: join(opts.stateDir, 'secrets'), storageRoot }));
+      opts.runtime ??
+      (await detectRuntime({
+        secretsDir: join(opts.stateDir, 'secrets'),
+        storageRoot,
+        ...(opts.network ? { network: opts.network } : {}),
+      }));
     writeFileSync(join(opts.stateDir, STORE_FILE), `${JSON.stringify({ storageRoot })}\n`);
     const plane = new DataPlane(opts, runtime);
     await plane.refillPool();

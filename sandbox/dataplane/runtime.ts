@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { podmanArgs } from '../container-storage.js';
 
@@ -21,6 +22,16 @@ export interface RegistryAuth {
   username: string;
   password: string;
 }
+
+/**
+ * How slot containers are networked. `bridge` (the default): each container has its own network and
+ * publishes its port on 127.0.0.1 (`-p 127.0.0.1::<port>`), as on App Service, so it cannot reach the
+ * machine's loopback. `host`: containers share the machine's network (`--network host`), so an app reaches
+ * servers on the machine's 127.0.0.1 (a local PostgreSQL or Redis); several instances cannot all listen on
+ * one port, so each gets a free port of its own, passed in as `WEBSITES_PORT` and `PORT` (overriding the
+ * app settings' value). The app binds wherever it binds (often 0.0.0.0): use it on a machine you trust.
+ */
+export type ContainerNetwork = 'bridge' | 'host';
 
 export interface RunSpec {
   image: string;
@@ -128,6 +139,7 @@ export class CliRuntime implements ContainerRuntime {
     private readonly secretsDir: string,
     storageRoot: string | undefined,
     private readonly exec: Exec = execFileAsync,
+    readonly network: ContainerNetwork = 'bridge',
   ) {
     this.base =
       kind === 'podman'
@@ -196,8 +208,14 @@ export class CliRuntime implements ContainerRuntime {
   }
 
   async run(spec: RunSpec): Promise<RunningContainer> {
+    // Host network: the instance listens on a free loopback port of its own, told through the environment.
+    const hostNetPort = this.network === 'host' ? await freeLoopbackPort() : undefined;
+    const env =
+      hostNetPort === undefined
+        ? spec.env
+        : { ...spec.env, WEBSITES_PORT: String(hostNetPort), PORT: String(hostNetPort) };
     const envFile = this.secretFile(
-      Object.entries(spec.env)
+      Object.entries(env)
         .map(([k, v]) => `${k}=${v.replace(/\n/g, ' ')}`)
         .join('\n'),
     );
@@ -212,11 +230,11 @@ export class CliRuntime implements ContainerRuntime {
         '--env-file',
         envFile,
         ...labels,
-        '-p',
-        `127.0.0.1::${spec.containerPort}`,
+        ...(hostNetPort === undefined ? ['-p', `127.0.0.1::${spec.containerPort}`] : ['--network', 'host']),
         spec.image,
       ]);
       const id = stdout.trim().split('\n').at(-1)!;
+      if (hostNetPort !== undefined) return { id, hostPort: hostNetPort };
       const port = await this.cli(['port', id, String(spec.containerPort)]);
       const hostPort = Number(/:(\d+)\s*$/m.exec(port.stdout)?.[1]);
       if (!hostPort) throw new Error(`${this.kind} did not publish port ${spec.containerPort} of ${id}`);
@@ -283,23 +301,36 @@ export class CliRuntime implements ContainerRuntime {
   }
 }
 
+/** A port nothing listens on at 127.0.0.1 right now (the kernel's pick). */
+function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 /** podman where it works, else docker where an engine answers; otherwise a clear error. */
 export async function detectRuntime(opts: {
   secretsDir: string;
   storageRoot?: string;
   exec?: Exec;
+  network?: ContainerNetwork;
 }): Promise<ContainerRuntime> {
   const exec = opts.exec ?? execFileAsync;
   const tried: string[] = [];
   try {
     await exec('podman', ['--version']);
-    return new CliRuntime('podman', opts.secretsDir, opts.storageRoot, exec);
+    return new CliRuntime('podman', opts.secretsDir, opts.storageRoot, exec, opts.network);
   } catch (error) {
     tried.push(`podman: ${(error as Error).message}`);
   }
   try {
     await exec('docker', ['info', '--format', '{{.ServerVersion}}']);
-    return new CliRuntime('docker', opts.secretsDir, undefined, exec);
+    return new CliRuntime('docker', opts.secretsDir, undefined, exec, opts.network);
   } catch (error) {
     tried.push(`docker: ${(error as Error).message}`);
   }

@@ -181,6 +181,8 @@ beforeAll(async () => {
                     DATABASE_URL: postgres.url,
                     REDIS_URL: redis.url,
                     APP_VERSION: 'sandbox',
+                    // On the host's network: loopback only, as every server in the tests.
+                    BIND_HOST: '127.0.0.1',
                   },
                 },
               ],

@@ -5,7 +5,9 @@ import os
 
 # App Service tells a custom container its port with WEBSITES_PORT; PORT is the common fallback.
 port = os.environ.get("WEBSITES_PORT") or os.environ.get("PORT") or "8000"
-bind = f"0.0.0.0:{port}"
+# All interfaces inside a container (the platform's front end connects from outside it). A container on
+# the host's network (the sandbox's --container-network host, local benches) sets BIND_HOST=127.0.0.1.
+bind = f"{os.environ.get('BIND_HOST', '0.0.0.0')}:{port}"
 
 # gevent: each worker multiplexes thousands of connections on greenlets, so 1000 concurrent users need
 # a couple of processes, not 1000 threads. One worker per core keeps CPU-bound template work parallel.

@@ -1,11 +1,10 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import { ArmClient } from '../lib/azure/arm.js';
 import { AzureOriginError } from '../lib/azure/bounds.js';
 import { createAzureCredential } from '../lib/azure/credential.js';
 import { ArmError, AzureAuthError, translateAzureError } from '../lib/azure/errors.js';
 import { createMonitorClient } from '../lib/azure/monitor.js';
 import { getSite } from '../lib/azure/web.js';
-import { throwIfCancelled } from '../lib/cancellation.js';
+import { cancellableSleep } from '../lib/cancellation.js';
 import { ActionError } from '../lib/errors.js';
 import type { GateActionDeps } from './main.js';
 
@@ -23,14 +22,7 @@ export function defaultDeps(): GateActionDeps {
   return {
     signals: process,
     now: () => Date.now(),
-    sleep: async (ms, signal) => {
-      try {
-        await delay(ms, undefined, signal ? { signal } : {});
-      } catch (error) {
-        throwIfCancelled(signal);
-        throw error;
-      }
-    },
+    sleep: cancellableSleep,
     connect: async (inputs, env) => {
       const credential = await createAzureCredential(inputs.azure, { env, bounds: GATE_BOUNDS });
       const monitor = await createMonitorClient(credential, inputs.azure, { bounds: GATE_BOUNDS });

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { ActionError } from './errors.js';
 
 /**
@@ -34,4 +35,14 @@ export function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefine
     signal.addEventListener('abort', onAbort, { once: true });
     work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
+}
+
+/** Wait `ms`, or reject with the cancellation as soon as `signal` aborts: the timer every wait uses. */
+export async function cancellableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  try {
+    await delay(ms, undefined, signal ? { signal } : {});
+  } catch (error) {
+    throwIfCancelled(signal);
+    throw error;
+  }
 }

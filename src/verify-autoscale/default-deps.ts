@@ -1,4 +1,3 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import type { AutoscaleSettingResource, EventData, MonitorClient } from '@azure/arm-monitor';
 import { ArmClient } from '../lib/azure/arm.js';
 import { AzureOriginError } from '../lib/azure/bounds.js';
@@ -7,7 +6,7 @@ import { ArmError, AzureAuthError, translateAzureError } from '../lib/azure/erro
 import type { AzureInputs } from '../lib/azure/inputs.js';
 import { createMonitorClient } from '../lib/azure/monitor.js';
 import { getSite } from '../lib/azure/web.js';
-import { throwIfCancelled } from '../lib/cancellation.js';
+import { cancellableSleep } from '../lib/cancellation.js';
 import type { AutoscaleSetting } from './findings.js';
 import type { VerifyAutoscaleDeps } from './main.js';
 import type { MetricsRead, StartLoad } from './observe.js';
@@ -165,14 +164,7 @@ export function defaultDeps(): VerifyAutoscaleDeps {
   return {
     signals: process,
     now: () => Date.now(),
-    sleep: async (ms, signal) => {
-      try {
-        await delay(ms, undefined, signal ? { signal } : {});
-      } catch (error) {
-        throwIfCancelled(signal);
-        throw error;
-      }
-    },
+    sleep: cancellableSleep,
     loadGenerator: async (): Promise<StartLoad> => {
       const { startLoad } = await import('../lib/load/index.js');
       return (options) => startLoad(options);

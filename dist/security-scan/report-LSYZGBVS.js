@@ -1,0 +1,19 @@
+import{createRequire as __slotlineRequire}from'node:module';const require=__slotlineRequire(import.meta.url);
+import{k as f,n as m}from"./chunk-Y2AGFMQB.js";import"./chunk-HIXWC2DD.js";function g(e){return String(e??"").replace(/\\/g,"\\\\").replace(/\|/g,"\\|").replace(/\r?\n/g,"<br>")}function c(e,i){return`${[`| ${e.map(g).join(" | ")} |`,`| ${e.map(()=>"---").join(" | ")} |`,...i.map(r=>`| ${e.map((s,o)=>g(r[o])).join(" | ")} |`)].join(`
+`)}
+`}function d(){return{critical:0,high:0,medium:0,low:0,total:0}}function b(e,i){let t={...d(),byTool:{}};for(let r of i)t.byTool[r]=d();for(let r of e){t[r.severity]++,t.total++;let s=t.byTool[r.tool]??d();t.byTool[r.tool]=s,s[r.severity]++,s.total++}return t}var y=10;function L(e){return e.severity==="critical"||e.severity==="high"?"error":e.severity==="medium"?"warning":"notice"}function F(e,i=y){let t={error:0,warning:0,notice:0},r=[],s=0;for(let o of e){let l=L(o);if(t[l]>=i){s++;continue}t[l]++,r.push({kind:l,title:`${o.tool} ${o.ruleId} (${o.severity})`,message:o.message,file:o.location.path,startLine:o.location.startLine,...o.location.endLine&&o.location.endLine>=o.location.startLine?{endLine:o.location.endLine}:{},...o.location.startColumn&&(o.location.endLine??o.location.startLine)===o.location.startLine?{startColumn:o.location.startColumn}:{}})}if(s>0&&t.notice>=i){let o=r.map(l=>l.kind).lastIndexOf("notice");r.splice(o,1),s++}return{annotations:r,omitted:s}}function x(e,i){let t=`${e.location.path}:${e.location.startLine}`;if(!i.serverUrl||!i.repository||!i.sha)return`\`${t}\``;let r=e.location.path.split("/").map(encodeURIComponent).join("/");return`[${t}](${i.serverUrl}/${i.repository}/blob/${i.sha}/${r}#L${e.location.startLine})`}function p(e){return`${(e/1e3).toFixed(1)} s`}var S=20,T=50;function I(e,i){let{policy:t}=e,s=[`## Security scan: ${e.failures.length>0?"scanner failure":t.passed?"passed":"failed"}
+`,`fail-on **${i.failOn}**, report-on **${i.reportOn}**; ${t.active.length} finding(s), ${t.reported.length} reported, ${t.suppressed.length} suppressed. SARIF: \`${i.sarifFile}\`.
+`],o=e.scanners.map(n=>[n.name,n.error?`failed: ${n.error}`:"ran",n.version??"",n.error?"":n.findings,p(n.wallMs)]);for(let n of e.selection.skipped)o.push([n.name,`skipped: ${n.reason}`,"","",""]);s.push(`### Scanners
+`,c(["Scanner","Status","Version","Findings","Time"],o));let l=b(t.active,e.scanners.filter(n=>!n.error).map(n=>n.name)),h=Object.entries(l.byTool).map(([n,a])=>[n,...m.map(u=>a[u]),a.total]);if(h.push(["**all**",...m.map(n=>l[n]),l.total]),s.push(`
+### Findings by tool and severity
+`,c(["Tool",...m,"total"],h)),t.reported.length>0){let n=t.reported.slice(0,S);s.push(`
+### Top findings${t.reported.length>n.length?` (${n.length} of ${t.reported.length})`:""}
+`,c(["Severity","Tool","Rule","Location","Message"],n.map(a=>[a.severity,a.tool,a.ruleId,x(a,i.link),a.message])))}if(t.suppressed.length>0){let n=t.suppressed.slice(0,T);s.push(`
+### Suppressed by the allowlist${n.length<t.suppressed.length?` (${n.length} of ${t.suppressed.length})`:""}
+`,c(["Severity","Tool","Rule","Location","Reason","Expires"],n.map(({finding:a,entry:u})=>[a.severity,a.tool,a.ruleId,x(a,i.link),u.reason,u.expires])))}t.expired.length>0&&s.push(`
+### Expired allowlist entries (these fail the run)
+`,c(["Entry","Reason","Expired on"],t.expired.map(({entry:n,index:a})=>[f(n,a),n.reason,n.expires])));let $=Object.entries(e.sarif.truncated);return $.length>0&&s.push(`
+> GitHub accepts at most 25,000 results per run; left out of the SARIF file: ${$.map(([n,a])=>`${n} ${a}`).join(", ")}.
+`),s.push(`
+Scan ${p(e.timings.totalMs)}: scanners ${p(e.timings.scanPhaseMs)} (their own processes ${p(e.timings.scannerMs)}), slotline ${p(e.timings.totalMs-e.timings.scanPhaseMs)}.
+`),s.join("")}export{y as ANNOTATIONS_PER_KIND,T as SUPPRESSED_ROWS,S as TOP_FINDINGS,F as annotationsFor,b as countFindings,I as summaryMarkdown};

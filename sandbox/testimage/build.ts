@@ -28,7 +28,7 @@ export async function buildTestImage(tag: string, storageRoot: string, version =
         `${BUSYBOX} is missing: install Debian's busybox-static (scripts/install-system-deps.sh)`,
       );
     }
-    await run('buildah', [
+    const args = [
       ...buildahArgs(storageRoot),
       'bud',
       '--isolation',
@@ -41,7 +41,18 @@ export async function buildTestImage(tag: string, storageRoot: string, version =
       '-f',
       join(context, 'Containerfile'),
       context,
-    ]);
+    ];
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await run('buildah', args, { timeout: 120_000 });
+        break;
+      } catch (error) {
+        // runc's copy of itself for a RUN step can fail when builds run at once ("Close_Fd sealing memfd
+        // copy: Device or resource busy"): a race in the runtime, not in the image. Tried again, twice.
+        const transient = /sealing memfd|Device or resource busy/.test(String((error as Error).message));
+        if (!transient || attempt >= 3) throw error;
+      }
+    }
   } finally {
     rmSync(context, { recursive: true, force: true });
   }

@@ -509,8 +509,13 @@ describe('observe: the loop with a virtual clock, a scripted Monitor and a scrip
   };
 
   /** Capacity as a function of time since the start; Requests 30 per instance while the load runs. */
-  function world(capacity: (sinceStartMs: number) => number, start = 1_000_000) {
+  function world(
+    capacity: (sinceStartMs: number) => number,
+    start = 1_000_000,
+    firstCapacityReadEmpty = false,
+  ) {
     const clock = virtualClock(start);
+    let capacityReads = 0;
     const reads: MetricsRead[] = [];
     const loads: LoadStartOptions[] = [];
     let stopped = 0;
@@ -560,6 +565,8 @@ describe('observe: the loop with a virtual clock, a scripted Monitor and a scrip
           reads.push(read);
           const now = clock.now();
           const to = Math.min(read.toMs, now);
+          if (read.metrics[0] === 'ObservedCapacity' && ++capacityReads === 1 && firstCapacityReadEmpty)
+            return { grainMs: 1000, series: [] };
           if (read.metrics[0] === 'ObservedCapacity')
             return {
               grainMs: 1000,
@@ -639,6 +646,12 @@ describe('observe: the loop with a virtual clock, a scripted Monitor and a scrip
     );
     // It ended when capacity was back at the minimum, not at the scale-in deadline (40 s).
     expect(w.clock.now() - w.start).toBe(35_000);
+  });
+
+  test('no capacity reading before the load yet (not ingested): the start capacity comes from later reads', async () => {
+    const w = world((s) => (s >= 12_000 ? 3 : 2), 1_000_000, true);
+    const result = await observe(ctx(), w.deps);
+    expect(result).toMatchObject({ passed: true, startCapacity: 2, maxCapacity: 3, scaleOutSeconds: 12 });
   });
 
   test('no scale-out: the load stops at scale-out-within, the rules are read per instance, AS051 says why', async () => {

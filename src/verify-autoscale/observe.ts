@@ -241,7 +241,7 @@ export async function observe(
   const lookBackMs = Math.max(o.sampleIntervalMs, askedGrainMs) * 3;
   await read(before - lookBackMs, before);
   const readings0 = capacityReadings(data.capacity, data.events);
-  const startCapacity = readings0.at(-1)?.value;
+  let startCapacity = readings0.at(-1)?.value;
   const profile: AutoscaleProfile | undefined = setting
     ? activeProfile(setting, before, data.events)
     : undefined;
@@ -330,6 +330,9 @@ export async function observe(
     const end = deps.now();
     await read(t0 - lookBackMs, end);
     const all = readings();
+    // The capacity before the load, when the first read had none yet (a point not ingested then): the
+    // last reading up to the load's start, else the first of the run.
+    startCapacity ??= all.filter((r) => r.t <= t0).at(-1)?.value ?? all[0]?.value;
     if (scaleOutAt === undefined) scaleOutAt = firstReading(all, t0, (c) => c >= expectCapacity);
     const during = all.filter((r) => r.t >= t0 - data.grainMs);
     const maxCapacity = during.length ? Math.max(...during.map((r) => r.value)) : startCapacity;

@@ -48,6 +48,8 @@ export function checkSubscription(path: string, store: ResourceStore): void {
   }
 }
 
+const OPERATION_STATUS = /\/operation(Results|Statuses)\/[^/]+$/i;
+
 /** Reader may GET and nothing else; Contributor and Owner may do everything; no assignment, nothing. */
 export function authorize(
   caller: AccessTokenClaims,
@@ -61,6 +63,11 @@ export function authorize(
     .filter((a) => lowerPath === a.scope.toLowerCase() || lowerPath.startsWith(`${a.scope.toLowerCase()}/`))
     .map((a) => a.role);
   const write = method !== 'GET';
+  // An operation's status (the Location / Azure-AsyncOperation URL of an LRO) sits at subscription scope
+  // (`.../providers/Microsoft.Web/locations/<loc>/operationResults/<id>`). ARM does not check RBAC there:
+  // a principal assigned only on a resource group polls the operations it started, as it does on Azure.
+  const anyAssignment = store.state.roleAssignments.some((a) => a.principalObjectId === caller.oid);
+  if (!write && anyAssignment && OPERATION_STATUS.test(path)) return;
   if (roles.includes('Owner') || roles.includes('Contributor') || (!write && roles.includes('Reader')))
     return;
   throw new HttpProblem(

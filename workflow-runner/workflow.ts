@@ -2,7 +2,7 @@
 // @actions/workflow-parser validates against GitHub's schema and converts; what the converted template lacks
 // (a step's with, shell, working-directory, timeout-minutes; a job's permissions, defaults…) is read from the
 // raw token tree.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -62,15 +62,18 @@ export function sequence(token: TemplateToken | undefined): TemplateToken[] {
   return items;
 }
 
+/** Parsed workflows by path, size and modification time: a file changed between runs is read again. */
 const cache = new Map<string, Promise<LoadedWorkflow>>();
 
 export function loadWorkflow(path: string): Promise<LoadedWorkflow> {
   const full = resolve(path);
-  let loaded = cache.get(full);
+  const stat = existsSync(full) ? statSync(full) : undefined;
+  const key = `${full}\0${stat?.size}\0${stat?.mtimeMs}`;
+  let loaded = cache.get(key);
   if (!loaded) {
     loaded = load(full);
-    cache.set(full, loaded);
-    loaded.catch(() => cache.delete(full));
+    cache.set(key, loaded);
+    loaded.catch(() => cache.delete(key));
   }
   return loaded;
 }

@@ -22,6 +22,7 @@ export interface BuildImageInputs {
   tlsVerify: boolean;
   cacheFrom?: CacheSpec;
   cacheTo?: CacheSpec;
+  layers: boolean;
   username?: string;
   password?: string;
   /** How the builder signs in to the registry, after `auto` was resolved. */
@@ -182,6 +183,10 @@ export async function parseInputs(env: Env): Promise<BuildImageInputs> {
   const tlsVerify = input.boolean('tls-verify', true);
   const cacheFrom = cacheSpec(input, 'cache-from');
   const cacheTo = cacheSpec(input, 'cache-to');
+  const layers = input.boolean('layers', true);
+  // buildah reads and writes a registry layer cache only for the layers it keeps.
+  if (!layers && (cacheFrom || cacheTo))
+    input.fail('layers', `must be true when ${cacheFrom ? 'cache-from' : 'cache-to'} is set: the cache holds layers`, 'false');
 
   const username = input.string('username');
   const password = input.string('password', { secret: true });
@@ -212,6 +217,7 @@ export async function parseInputs(env: Env): Promise<BuildImageInputs> {
     tlsVerify,
     cacheFrom,
     cacheTo,
+    layers,
     username,
     password,
     login,

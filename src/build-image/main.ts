@@ -194,6 +194,7 @@ async function buildAndReport(
       cacheFrom:
         inputs.cacheFrom && (builder.name === 'docker' ? inputs.cacheFrom.raw : inputs.cacheFrom.ref),
       cacheTo: inputs.cacheTo && (builder.name === 'docker' ? inputs.cacheTo.raw : inputs.cacheTo.ref),
+      layers: inputs.layers,
     }),
   ).catch(async (error: unknown) => {
     if (inputs.login.kind === 'acr-oidc' && error instanceof ActionError && isPushRefusal(error)) {

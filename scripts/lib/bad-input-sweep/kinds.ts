@@ -505,6 +505,7 @@ export const ACTION_PLANS: Record<string, ActionPlan> = {
       labels: { kind: 'kv-lines' },
       push: { kind: 'boolean' },
       'tls-verify': { kind: 'boolean' },
+      layers: { kind: 'boolean' },
       'cache-from': { kind: 'cache-ref' },
       'cache-to': { kind: 'cache-ref' },
       username: { kind: 'free-text' },

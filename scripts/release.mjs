@@ -33,15 +33,15 @@ function quote(value) {
 }
 
 /**
- * The tag's version. A strict vX.Y.Z, or with allowPrerelease also vX.Y.Z-<pre-release>; build metadata,
- * leading zeros and anything else are refused before git runs.
+ * The tag's version: a strict vX.Y.Z. A pre-release, build metadata, leading zeros and anything else are
+ * refused before git runs.
  */
-function parseTag(tag, { allowPrerelease = false } = {}) {
+function parseTag(tag) {
   const version = typeof tag === 'string' && tag.startsWith('v') ? tag.slice(1) : '';
   if (!version || tag.includes('+') || semver.valid(version) !== version)
     fail(`${quote(tag)} is not a vX.Y.Z tag`);
   const parsed = semver.parse(version);
-  if (parsed.prerelease.length > 0 && !allowPrerelease)
+  if (parsed.prerelease.length > 0)
     fail(`${tag} is a pre-release; only a vX.Y.Z release is released here and moves v${parsed.major}`);
   return parsed;
 }

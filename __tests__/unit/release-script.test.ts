@@ -177,6 +177,10 @@ describe('move-major', () => {
     expect(refused(await repo.run('move-major', 'v1.1.0-rc.1'))).toBe(
       'release: v1.1.0-rc.1 is a pre-release; only a vX.Y.Z release is released here and moves v1',
     );
+    for (const command of ['check', 'notes'])
+      expect(refused(await repo.run(command, 'v1.1.0-rc.1'))).toMatch(
+        /^release: v1\.1\.0-rc\.1 is a pre-release/,
+      );
     expect(refused(await repo.run('move-major', 'v1.2.0'))).toBe(
       'release: tag v1.2.0 does not exist here or does not point at a commit',
     );

@@ -6,8 +6,8 @@ import { parseInputs as gateOnMetricsInputs } from '../../src/gate-on-metrics/in
 import { inputEnv, repoRoot } from '../helpers/runner.js';
 
 /**
- * The YAML users copy: every ```yaml block in the hand-written examples (examples/<action>/README.md) and
- * every starter workflow. Each block must parse, and every step that uses one of slotline's actions must
+ * The YAML users copy: every ```yaml block in the hand-written examples (examples/<action>/README.md), the
+ * README and docs/*.md, and every starter workflow. Each block must parse, and every step that uses one of slotline's actions must
  * name an action that exists and pass only inputs its action.yml declares (actionlint cannot know them).
  * gate-on-metrics steps' inputs (checks, thresholds, durations) must also pass the action's own parser.
  * Complete workflows among the blocks (with `on:` and `jobs:`) also go through actionlint in
@@ -120,12 +120,18 @@ const examples = existsSync(join(repoRoot, 'examples'))
       .filter((dir) => existsSync(join(repoRoot, 'examples', dir, 'README.md')))
       .map((dir) => `examples/${dir}/README.md`)
   : [];
+const pages = [
+  'README.md',
+  ...readdirSync(join(repoRoot, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 const starters = readdirSync(join(repoRoot, 'workflows'))
   .filter((f) => /\.ya?ml$/.test(f))
   .map((f) => `workflows/${f}`);
 
 const blocks: Block[] = [
-  ...examples.flatMap((path) => yamlBlocks(path, readFileSync(join(repoRoot, path), 'utf8'))),
+  ...[...examples, ...pages].flatMap((path) => yamlBlocks(path, readFileSync(join(repoRoot, path), 'utf8'))),
   ...starters.map((path) => ({ where: path, text: readFileSync(join(repoRoot, path), 'utf8') })),
 ];
 
@@ -133,6 +139,9 @@ test('the hand-written examples and starters hold YAML to check, gate-on-metrics
   expect(examples).toContain('examples/gate-on-metrics/README.md');
   expect(starters).toContain('workflows/gate-on-metrics.yml');
   expect(blocks.filter((b) => b.where.startsWith('examples/gate-on-metrics/')).length).toBeGreaterThan(2);
+  // The pinning examples in the README and docs/pipeline.md.
+  expect(blocks.filter((b) => b.where.startsWith('README.md:')).length).toBeGreaterThan(0);
+  expect(blocks.filter((b) => b.where.startsWith('docs/pipeline.md:')).length).toBeGreaterThan(0);
 });
 
 describe.each(blocks.map((b) => [b.where, b] as const))('%s', (_where, block) => {

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, jest, test } from '@jest/globals';
 import { parse } from 'yaml';
+import { detailsProblems, readDetails, renderActionDoc } from '../../scripts/action-docs.mjs';
 import { InputReader } from '../../src/lib/inputs.js';
 import { repoRoot } from '../helpers/runner.js';
 import { REQUIRED_INPUT_SAMPLES } from './samples.js';
@@ -53,6 +54,8 @@ async function inputsRead(name: string, action: ActionYml): Promise<Set<string>>
   await parseInputs(tracked);
   return read;
 }
+
+const DESCRIPTION_LIMIT = 125;
 
 type ParseInputs = (env: Record<string, string | undefined>) => unknown;
 
@@ -152,6 +155,26 @@ describe.each(actionNames)('action %s', (name) => {
       expect([output, spec.description?.length ?? 0]).not.toEqual([output, 0]);
   });
 
+  // GitHub shows 125 characters of a description; the rest goes to actions/<name>/details.yml, which
+  // `npm run docs` adds to the generated page.
+  test("its descriptions (the action's, every input's and output's) are at most 125 characters", () => {
+    const long = [
+      ['description', action.description] as const,
+      ...Object.entries(action.inputs ?? {}).map(([i, spec]) => [`inputs.${i}`, spec.description] as const),
+      ...Object.entries(action.outputs ?? {}).map(([o, spec]) => [`outputs.${o}`, spec.description] as const),
+    ]
+      .filter(([, text]) => (text?.trim().length ?? 0) > DESCRIPTION_LIMIT)
+      .map(([where, text]) => `${where}: ${text!.trim().length}`);
+    expect(long).toEqual([]);
+  });
+
+  test('its details.yml names only what action.yml declares, and the generated page carries the details', () => {
+    const details = readDetails(name);
+    expect(detailsProblems(name, action, details)).toEqual([]);
+    const page = readFileSync(join(repoRoot, 'action-docs', `${name}.md`), 'utf8');
+    expect(page).toBe(renderActionDoc(name, action, details));
+  });
+
   test('has generated docs', () => {
     expect(existsSync(join(repoRoot, 'action-docs', `${name}.md`))).toBe(true);
   });
@@ -185,4 +208,27 @@ test('inputs with the same name are declared identically in every action', () =>
     }
   }
   expect(mismatches).toEqual([]);
+});
+
+test('details.yml entries that name nothing the action declares are reported, and details reach the page', () => {
+  const action: ActionYml = {
+    name: 'x',
+    description: 'Short.',
+    inputs: { a: { description: 'Input a.' } },
+    outputs: { o: { description: 'Output o.' } },
+    runs: { using: 'node24', main: 'index.js' },
+  };
+  expect(detailsProblems('x', action, { inputs: { b: 'more' }, outputs: { a: 'more' }, extra: 1 })).toEqual([
+    'actions/x/details.yml: unknown key "extra" (description, inputs, outputs)',
+    'actions/x/details.yml: inputs.b is not declared in action.yml',
+    'actions/x/details.yml: outputs.a is not declared in action.yml',
+  ]);
+  const page = renderActionDoc('x', action, {
+    description: 'Long story.',
+    inputs: { a: 'More on a.' },
+    outputs: { o: 'More on o.' },
+  });
+  expect(page).toContain('Short.\n\nLong story.\n');
+  expect(page).toContain('| `a` | no |  | Input a. More on a. |');
+  expect(page).toContain('| `o` | Output o. More on o. |');
 });

@@ -12,17 +12,17 @@ export const AZURE_INPUT_SPECS = {
   },
   'tenant-id': {
     description:
-      'Microsoft Entra tenant ID (GUID or domain). Required with client-id; leave empty with client-id to use an existing Azure CLI login.',
+      'Microsoft Entra tenant ID (GUID or domain). Needed with client-id; leave both empty to use an Azure CLI login.',
     required: false,
   },
   'client-id': {
     description:
-      'Application (client) ID of the app registration or user-assigned managed identity to sign in as. Leave empty to use the Azure CLI login of an earlier azure/login step.',
+      'Application (client) ID of the app registration or managed identity to sign in as. Leave empty to use an Azure CLI login.',
     required: false,
   },
   'client-secret': {
     description:
-      "Client secret of the app registration. Leave empty to sign in with GitHub OIDC (workload identity federation; needs 'permissions: id-token: write').",
+      "Client secret of the app registration. Empty: GitHub OIDC (workload identity federation; needs 'id-token: write').",
     required: false,
   },
   'arm-endpoint': {
@@ -44,7 +44,8 @@ export const AZURE_INPUT_SPECS = {
 export const AZURE_SIGN_IN_INPUT_SPECS = {
   ...AZURE_INPUT_SPECS,
   'subscription-id': {
-    description: 'Azure subscription ID. A registry sign-in does not need it; checked to be a GUID when given.',
+    description:
+      'Azure subscription ID. A registry sign-in does not need it; checked to be a GUID when given.',
     required: false,
   },
 } as const;

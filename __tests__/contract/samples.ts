@@ -5,7 +5,7 @@
  */
 export const REQUIRED_INPUT_SAMPLES: Record<string, string> = {
   url: 'https://app.example.test',
-  // The shared Azure inputs (src/lib/azure/inputs.ts): not declared required, but Resource Manager needs it.
+  // The shared Azure inputs (src/lib/azure/inputs.ts): required where the action calls Resource Manager.
   'subscription-id': '00000000-0000-4000-8000-000000000000',
   registry: 'registry.example.test',
   repository: 'team/portal',

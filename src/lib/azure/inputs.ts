@@ -1,30 +1,28 @@
 import type { InputReader } from '../inputs.js';
 
 /**
- * The inputs every Azure action declares, identically (the contract test compares action.yml files
- * against this table). Copy the entries into an action.yml as they are.
+ * The inputs every action that calls Resource Manager declares, identically (the contract test compares
+ * action.yml files against this table). Copy the entries into an action.yml as they are.
  */
 export const AZURE_INPUT_SPECS = {
-  // Not required in action.yml: an action that signs in to a container registry only (build-image) has
-  // no use for it. readAzureInputs() requires it, so every action that calls Resource Manager does.
+  // Required: readAzureInputs() refuses to run without it.
   'subscription-id': {
-    description:
-      'Azure subscription ID that holds the resources. Needed by every action that calls Resource Manager (deploy-slot); not needed to sign in to a container registry.',
-    required: false,
+    description: 'Azure subscription ID that holds the resources.',
+    required: true,
   },
   'tenant-id': {
     description:
-      'Microsoft Entra tenant ID (GUID or domain). Required with client-id; leave empty with client-id to use an existing Azure CLI login.',
+      'Microsoft Entra tenant ID (GUID or domain). Needed with client-id; leave both empty to use an Azure CLI login.',
     required: false,
   },
   'client-id': {
     description:
-      'Application (client) ID of the app registration or user-assigned managed identity to sign in as. Leave empty to use the Azure CLI login of an earlier azure/login step.',
+      'Application (client) ID of the app registration or managed identity to sign in as. Leave empty to use an Azure CLI login.',
     required: false,
   },
   'client-secret': {
     description:
-      "Client secret of the app registration. Leave empty to sign in with GitHub OIDC (workload identity federation; needs 'permissions: id-token: write').",
+      "Client secret of the app registration. Empty: GitHub OIDC (workload identity federation; needs 'id-token: write').",
     required: false,
   },
   'arm-endpoint': {
@@ -36,6 +34,19 @@ export const AZURE_INPUT_SPECS = {
     description: 'Microsoft Entra authority host.',
     required: false,
     default: 'https://login.microsoftonline.com',
+  },
+} as const;
+
+/**
+ * The same inputs for an action that only signs in to a container registry (build-image, through
+ * readAzureSignInInputs()): no Resource Manager call, so subscription-id is optional there.
+ */
+export const AZURE_SIGN_IN_INPUT_SPECS = {
+  ...AZURE_INPUT_SPECS,
+  'subscription-id': {
+    description:
+      'Azure subscription ID. A registry sign-in does not need it; checked to be a GUID when given.',
+    required: false,
   },
 } as const;
 

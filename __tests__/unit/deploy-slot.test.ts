@@ -145,6 +145,7 @@ describe('inputs', () => {
       /secret must be true or false/,
     ],
     ['no value', 'MAP_SETTING: {secret: true}', 'MAP_SETTING', /value is missing/],
+    ['an alias to nothing', 'ALIAS_SETTING: *nope', 'ALIAS_SETTING', /the alias \*nope names no anchor/],
   ])('app-settings with %s is refused in one line naming the setting', async (_what, yaml, key, why) => {
     const error = await parse({ 'app-settings': yaml }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InputError);

@@ -58,9 +58,14 @@ async function readAppSettings(reader: InputReader): Promise<Record<string, AppS
   const doc = await reader.yamlDocument(input, APP_SETTINGS_EXPECTED);
   if (doc === undefined) return {};
   const { isAlias, isMap, isScalar } = await import('yaml');
-  const node = (n: unknown) => (isAlias(n) ? n.resolve(doc) : n);
   const fail = (why: string): never => {
     throw new InputError(`Input "${input}" must be ${APP_SETTINGS_EXPECTED}: ${why}.`);
+  };
+  /** The node, or what an alias names; `owner` ("NAME must be ...") leads the error for an alias to nothing. */
+  const node = (n: unknown, owner?: string) => {
+    if (!isAlias(n)) return n;
+    const why = `the alias *${quoteExcerpt(n.source).slice(1, -1)} names no anchor`;
+    return n.resolve(doc) ?? fail(owner ? `${owner}: ${why}` : why);
   };
   const contents = node(doc.contents);
   if (!isMap(contents)) fail('it is not a map');
@@ -72,7 +77,8 @@ async function readAppSettings(reader: InputReader): Promise<Record<string, AppS
       fail(
         `setting names are letters, digits, _ . - (starting with a letter or _), got ${name === undefined ? 'a non-text key' : quoteExcerpt(name)}`,
       );
-    const value = node(pair.value);
+    const expected = `${name} must be one value (text, kept as written) or {value: ..., secret: true}`;
+    const value = node(pair.value, expected);
     const text = (v: unknown): string | undefined =>
       v === null || v === undefined ? '' : isScalar(v) ? String(v.source ?? v.value ?? '') : undefined;
     const plain = text(value);
@@ -80,14 +86,13 @@ async function readAppSettings(reader: InputReader): Promise<Record<string, AppS
       settings[name!] = { value: plain, secret: false };
       continue;
     }
-    const expected = `${name} must be one value (text, kept as written) or {value: ..., secret: true}`;
     if (!isMap(value)) fail(`${expected}, not a list`);
     let entry: string | undefined;
     let secret = false;
     for (const item of (value as YAMLMap).items) {
       const field = node(item.key);
       const fieldName = isScalar(field) ? String(field.source ?? field.value) : '';
-      const fieldValue = node(item.value);
+      const fieldValue = node(item.value, expected);
       if (fieldName === 'value') {
         entry = text(fieldValue);
         if (entry === undefined) fail(`${expected}: its value is not a single value`);

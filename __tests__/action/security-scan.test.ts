@@ -276,8 +276,13 @@ describe('scanner failures are errors, never passes', () => {
       {},
       { which: () => whichOnPath('/nonexistent') },
     );
+    // require-scanners' default (bandit, shellcheck): the planted app's Python needs bandit.
     expect(result.exitCode).toBe(1);
-    expect(errorLines(result.log)[0]).toMatch(/Python file\(s\) need bandit, but `bandit` is not on PATH/);
+    expect(errorLines(result.log)).toEqual([
+      expect.stringMatching(
+        /^::error::security-scan: Input "require-scanners" requires bandit: \d+ Python file\(s\) need bandit, but `bandit` is not on PATH \(install: [^;]*\); Input "require-scanners" requires shellcheck: /,
+      ),
+    ]);
   });
 
   test('a scanner that crashes', async () => {
@@ -319,6 +324,87 @@ describe('scanner failures are errors, never passes', () => {
     expect(result.exitCode).toBe(1);
     expect(errorLines(result.log)).toEqual([
       '::error::security-scan: shellcheck was killed by signal SIGKILL',
+    ]);
+  });
+});
+
+describe('scanners the tree needs but the runner lacks', () => {
+  let dir: string;
+  beforeAll(() => {
+    // Python with requirements, a shell script and a Dockerfile: bandit, shellcheck, pip-audit and trivy.
+    dir = mkdtempSync(join(tmpdir(), 'slotline-needs-'));
+    writeFileSync(join(dir, 'app.py'), 'print("hello")\n');
+    writeFileSync(join(dir, 'requirements.txt'), 'flask==3.0.0\n');
+    writeFileSync(join(dir, 'Dockerfile'), 'FROM python:3.12-slim\n');
+    writeFileSync(join(dir, 'run.sh'), '#!/bin/sh\necho hi\n');
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Nothing on PATH: only secretlint, which runs inside the action, can run. */
+  const nothingInstalled = { which: () => whichOnPath('/nonexistent') };
+  const warnings = (log: string) => log.split('\n').filter((l) => l.startsWith('::warning'));
+
+  test('require-scanners: false: each one is a warning annotation and "not run" in the summary; the scan passes', async () => {
+    const result = await scan(
+      { path: dir, 'require-scanners': 'false', 'sarif-file': join(dir, 'a.sarif') },
+      { GITHUB_WORKSPACE: dir },
+      nothingInstalled,
+    );
+    expect(result.exitCode).toBe(0);
+    expect(errorLines(result.log)).toEqual([]);
+    expect(warnings(result.log)).toEqual([
+      '::warning title=bandit not run::bandit not run: 1 Python file(s) need bandit, but `bandit` is not on PATH (install: apt-get install bandit, or pip install bandit). List it in require-scanners to make this an error.',
+      '::warning title=shellcheck not run::shellcheck not run: 1 shell script(s) need shellcheck, but `shellcheck` is not on PATH (install: apt-get install shellcheck). List it in require-scanners to make this an error.',
+      '::warning title=trivy not run::trivy not run: 2 container, IaC or dependency file(s) need trivy, but `trivy` is not on PATH (install: see https://trivy.dev/latest/getting-started/installation/). List it in require-scanners to make this an error.',
+      '::warning title=pip-audit not run::pip-audit not run: 1 requirements file(s) need pip-audit, but `pip-audit` is not on PATH (install: pip install pip-audit). List it in require-scanners to make this an error.',
+    ]);
+    expect(result.summary).toContain('## Security scan: passed, 4 needed scanner(s) not run');
+    expect(result.summary).toContain(
+      '| pip-audit | **not run**: 1 requirements file(s) need pip-audit, but `pip-audit` is not on PATH |',
+    );
+    expect(result.summary).toContain(
+      '| trivy | **not run**: 2 container, IaC or dependency file(s) need trivy, but `trivy` is not on PATH |',
+    );
+    expect(result.summary).toMatch(/\| secretlint \| ran \|/);
+    expect(result.outputs['passed']).toBe('true');
+  });
+
+  test('require-scanners: true: one error line naming the input and every missing scanner, exit 1, no SARIF', async () => {
+    const sarif = join(dir, 'b.sarif');
+    const result = await scan(
+      { path: dir, 'require-scanners': 'true', 'sarif-file': sarif },
+      { GITHUB_WORKSPACE: dir },
+      nothingInstalled,
+    );
+    expect(result.exitCode).toBe(1);
+    const errors = errorLines(result.log);
+    expect(errors).toHaveLength(1);
+    for (const name of ['bandit', 'shellcheck', 'trivy', 'pip-audit'])
+      expect(errors[0]).toContain(`Input "require-scanners" requires ${name}: `);
+    expect(existsSync(sarif)).toBe(false);
+  });
+
+  test('require-scanners: pip-audit: that one fails the run, the rest are warnings', async () => {
+    const result = await scan(
+      { path: dir, 'require-scanners': 'pip-audit', 'sarif-file': join(dir, 'c.sarif') },
+      { GITHUB_WORKSPACE: dir },
+      nothingInstalled,
+    );
+    expect(result.exitCode).toBe(1);
+    expect(errorLines(result.log)).toEqual([
+      '::error::security-scan: Input "require-scanners" requires pip-audit: 1 requirements file(s) need pip-audit, but `pip-audit` is not on PATH (install: pip install pip-audit)',
+    ]);
+  });
+
+  test('a bad require-scanners value is a one-line input error', async () => {
+    const result = await scan(
+      { path: dir, 'require-scanners': 'bandit, yes', 'sarif-file': join(dir, 'd.sarif') },
+      { GITHUB_WORKSPACE: dir },
+      nothingInstalled,
+    );
+    expect(result.exitCode).toBe(1);
+    expect(errorLines(result.log)).toEqual([
+      '::error::security-scan: Input "require-scanners" must be true, false or a comma-separated list of bandit, shellcheck, secretlint, gitleaks, trivy, trivy-image, npm-audit, pip-audit, got "yes".',
     ]);
   });
 });
@@ -457,7 +543,7 @@ describe('bad input: one line naming the input, exit 1, nothing written', () => 
     [
       'allowlist',
       { allowlist: '/nonexistent/allow.yml' },
-      'Input "allowlist" must name a readable YAML file',
+      'Input "allowlist" must name a readable YAML file (a YAML list of entries with rule and/or fingerprint, optional path glob and tool, reason and expires (YYYY-MM-DD)), got "/nonexistent/allow.yml": no such file (leave allowlist unset until you accept a finding).',
     ],
     ['allowlist', { allowlist: 'BAD' }, 'Input "allowlist" must be a YAML list of entries'],
     [

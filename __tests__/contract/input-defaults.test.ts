@@ -133,6 +133,7 @@ const ALTERNATIVES: Record<string, string> = {
   'gate-on-metrics/ingestion-delay': '5m',
   'gate-on-metrics/on-inconclusive': 'neutral',
   'security-scan/fail-on': 'critical',
+  'security-scan/require-scanners': 'true',
   'smoke-test/wait-timeout': '30s',
   'smoke-test/concurrency': '2',
   'verify-autoscale/mode': 'observe',

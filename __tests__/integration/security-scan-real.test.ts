@@ -146,6 +146,7 @@ test('scanners: auto on the fixture app runs bandit, shellcheck and a secret sca
     const skipped = Object.fromEntries(report.selection.skipped.map((s) => [s.name, s.reason]));
     expect(skipped['npm-audit']).toBe('no package-lock.json at the root');
     expect(skipped['trivy-image']).toBe('no image input');
+    expect(report.selection.notRun).toEqual([]);
     expect(report.selection.run.length + report.selection.skipped.length).toBe(8);
   } finally {
     app.cleanup();

@@ -78,6 +78,84 @@ describe('inputs', () => {
     ]);
   });
 
+  test('app-settings values stay text, exactly as written (never YAML 1.2 numbers, booleans or null)', async () => {
+    const yaml = [
+      'PYTHON_VERSION: 3.10',
+      'OCTAL: 010',
+      'EXP: 1e3',
+      'HEX: 0x10',
+      'INF: .inf',
+      'YES: yes',
+      'ON: on',
+      'NULL_WORD: null',
+      'TILDE: ~',
+      'EMPTY:',
+      'DOUBLE: "a \\"b\\" 3.10"',
+      "SINGLE: 'it''s 1.0'",
+      'LITERAL: |',
+      '  line 1',
+      '  line 2',
+      'FOLDED: >-',
+      '  folded',
+      '  text',
+      'SECRET: {value: 1.50, secret: true}',
+    ].join('\n');
+    const { appSettings } = await parse({ 'app-settings': yaml });
+    const values = Object.fromEntries(Object.entries(appSettings).map(([k, v]) => [k, v.value]));
+    expect(values).toEqual({
+      PYTHON_VERSION: '3.10',
+      OCTAL: '010',
+      EXP: '1e3',
+      HEX: '0x10',
+      INF: '.inf',
+      YES: 'yes',
+      ON: 'on',
+      NULL_WORD: 'null',
+      TILDE: '~',
+      EMPTY: '',
+      DOUBLE: 'a "b" 3.10',
+      SINGLE: "it's 1.0",
+      LITERAL: 'line 1\nline 2\n',
+      FOLDED: 'folded text',
+      SECRET: '1.50',
+    });
+    expect(appSettings['SECRET']!.secret).toBe(true);
+    expect(appSettings['PYTHON_VERSION']!.secret).toBe(false);
+  });
+
+  test("app-settings as the pipeline builds it: APP_VERSION through toJSON(), then the caller's lines", async () => {
+    // pipeline.yml and release.yml: `APP_VERSION: ${{ toJSON(version) }}` then `${{ inputs.app-settings }}`.
+    const version = JSON.stringify('1.10');
+    const { appSettings } = await parse({ 'app-settings': `APP_VERSION: ${version}\nWORKERS: 04\n` });
+    expect(appSettings).toEqual({
+      APP_VERSION: { value: '1.10', secret: false },
+      WORKERS: { value: '04', secret: false },
+    });
+  });
+
+  test.each([
+    ['a list', 'GOOD: 1\nLIST_SETTING: [1, 2]', 'LIST_SETTING', /not a list/],
+    ['a block list', 'LIST_SETTING:\n  - a\n  - b', 'LIST_SETTING', /not a list/],
+    ['another map', 'MAP_SETTING: {x: 1}', 'MAP_SETTING', /only value and secret/],
+    ['a list as value', 'MAP_SETTING: {value: [1], secret: true}', 'MAP_SETTING', /not a single value/],
+    [
+      'secret not a boolean',
+      'MAP_SETTING: {value: x, secret: yes}',
+      'MAP_SETTING',
+      /secret must be true or false/,
+    ],
+    ['no value', 'MAP_SETTING: {secret: true}', 'MAP_SETTING', /value is missing/],
+    ['an alias to nothing', 'ALIAS_SETTING: *nope', 'ALIAS_SETTING', /the alias \*nope names no anchor/],
+  ])('app-settings with %s is refused in one line naming the setting', async (_what, yaml, key, why) => {
+    const error = await parse({ 'app-settings': yaml }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InputError);
+    const message = (error as Error).message;
+    expect(message).toMatch(/^Input "app-settings" must be a YAML map of NAME: value/);
+    expect(message).toContain(`: ${key} must be one value`);
+    expect(message).toMatch(why);
+    expect(message).not.toContain('\n');
+  });
+
   // Every input with a malformed value: a one-line InputError that names it.
   const BAD: [string, string, RegExp][] = [
     ['subscription-id', 'not-a-guid', /subscription ID \(a GUID\)/],

@@ -1,9 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import { type AllowlistEntry, parseAllowlist } from '../../src/security-scan/allowlist.js';
-import type { FingerprintedFinding } from '../../src/security-scan/findings.js';
-import type { Inventory } from '../../src/security-scan/inventory.js';
+import type { FingerprintedFinding, ScannerName } from '../../src/security-scan/findings.js';
+import { type Inventory, takeInventory } from '../../src/security-scan/inventory.js';
 import { applyPolicy } from '../../src/security-scan/policy.js';
 import { selectScanners } from '../../src/security-scan/scanners.js';
 import { SEVERITY_SCORE, type Severity, severityFromScore } from '../../src/security-scan/severity.js';
@@ -181,6 +182,7 @@ describe('scanners: auto', () => {
     pythonFiles: ['app.py'],
     shellFiles: ['deploy.sh'],
     requirementsFiles: [],
+    trivyFiles: [],
     files: ['app.py', 'deploy.sh', 'README.md'],
     fileCount: 3,
     capped: false,
@@ -193,9 +195,10 @@ describe('scanners: auto', () => {
   test('picks by content and says why the others were skipped', () => {
     const selection = selectScanners({ requested: 'auto', inventory: inventory(), available: all });
     expect(selection.run).toEqual(['bandit', 'shellcheck', 'secretlint']);
+    expect(selection.notRun).toEqual([]);
     expect(Object.fromEntries(selection.skipped.map((s) => [s.name, s.reason]))).toEqual({
       gitleaks: 'gitleaks is not on PATH; secretlint scans for secrets',
-      trivy: 'trivy would scan dependencies, secrets and IaC config, but `trivy` is not on PATH',
+      trivy: 'no container, IaC or dependency files, and `trivy` is not on PATH',
       'trivy-image': 'no image input',
       'npm-audit': 'no package-lock.json at the root',
       'pip-audit': 'no requirements*.txt files',
@@ -228,11 +231,151 @@ describe('scanners: auto', () => {
     ).toThrow(/the image input \(app:1\) needs trivy, but `trivy` is not on PATH/);
   });
 
+  const pythonApp = (): Inventory =>
+    inventory({
+      shellFiles: [],
+      requirementsFiles: ['requirements.txt', 'requirements-dev.txt'],
+      trivyFiles: ['Dockerfile', 'requirements-dev.txt', 'requirements.txt'],
+      npmLockfile: 'package-lock.json',
+    });
+
+  test('needed but missing trivy, pip-audit and npm audit are "not run", each with why, by default', () => {
+    const selection = selectScanners({
+      requested: 'auto',
+      inventory: pythonApp(),
+      available: new Set(['bandit', 'secretlint']),
+    });
+    expect(selection.run).toEqual(['bandit', 'secretlint']);
+    expect(selection.notRun.map(({ name, reason }) => ({ name, reason }))).toEqual([
+      {
+        name: 'trivy',
+        reason: '3 container, IaC or dependency file(s) need trivy, but `trivy` is not on PATH',
+      },
+      { name: 'npm-audit', reason: 'package-lock.json needs npm audit, but `npm` is not on PATH' },
+      { name: 'pip-audit', reason: '2 requirements file(s) need pip-audit, but `pip-audit` is not on PATH' },
+    ]);
+    expect(selection.skipped.map((s) => s.name)).not.toEqual(expect.arrayContaining(['trivy', 'pip-audit']));
+  });
+
+  test('require-scanners false: even missing bandit and shellcheck are "not run", not errors', () => {
+    const selection = selectScanners({
+      requested: 'auto',
+      inventory: inventory(),
+      available: new Set(['secretlint']),
+      required: [],
+    });
+    expect(selection.run).toEqual(['secretlint']);
+    expect(selection.notRun.map((n) => n.name)).toEqual(['bandit', 'shellcheck']);
+  });
+
+  test('require-scanners true: every needed scanner that is missing is one error naming the input', () => {
+    const error = (() => {
+      try {
+        selectScanners({
+          requested: 'auto',
+          inventory: pythonApp(),
+          available: new Set(['bandit', 'secretlint', 'npm-audit']),
+          required: 'all',
+        });
+      } catch (e) {
+        return e as Error;
+      }
+      return undefined;
+    })();
+    expect(error?.message).toBe(
+      'Input "require-scanners" requires trivy: 3 container, IaC or dependency file(s) need trivy, but `trivy` is not on PATH (install: see https://trivy.dev/latest/getting-started/installation/); ' +
+        'Input "require-scanners" requires pip-audit: 2 requirements file(s) need pip-audit, but `pip-audit` is not on PATH (install: pip install pip-audit)',
+    );
+  });
+
+  test('require-scanners as a list: only the listed ones fail, the others are "not run"', () => {
+    const select = (required: ScannerName[]) =>
+      selectScanners({
+        requested: 'auto',
+        inventory: pythonApp(),
+        available: new Set(['bandit', 'secretlint']),
+        required,
+      });
+    expect(() => select(['pip-audit'])).toThrow(
+      /^Input "require-scanners" requires pip-audit: 2 requirements/,
+    );
+    expect(select(['shellcheck']).notRun.map((n) => n.name)).toEqual(['trivy', 'npm-audit', 'pip-audit']);
+    // Listed but not needed by the content: nothing to require.
+    const noPython = selectScanners({
+      requested: 'auto',
+      inventory: inventory({ pythonFiles: [], shellFiles: [] }),
+      available: new Set(['secretlint']),
+      required: 'all',
+    });
+    expect(noPython.run).toEqual(['secretlint']);
+    expect(noPython.notRun).toEqual([]);
+  });
+
+  test('require-scanners listing gitleaks makes it the secret scanner, required', () => {
+    expect(() =>
+      selectScanners({
+        requested: 'auto',
+        inventory: inventory({ pythonFiles: [], shellFiles: [] }),
+        available: new Set(['secretlint']),
+        required: ['gitleaks'],
+      }),
+    ).toThrow(/^Input "require-scanners" requires gitleaks: require-scanners lists gitleaks/);
+  });
+
+  test('trivy on PATH runs even when no file needs it', () => {
+    const selection = selectScanners({
+      requested: 'auto',
+      inventory: inventory({ pythonFiles: [], shellFiles: [] }),
+      available: new Set(['secretlint', 'trivy']),
+      required: 'all',
+    });
+    expect(selection.run).toEqual(['secretlint', 'trivy']);
+  });
+
   test('a requested scanner that is missing is an error', () => {
     expect(() =>
       selectScanners({ requested: ['shellcheck', 'pip-audit'], inventory: inventory(), available: all }),
     ).toThrow(/scanner pip-audit was requested, but `pip-audit` is not on PATH/);
   });
+});
+
+test('the inventory lists the container, IaC and dependency files that need trivy, and only those', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'slotline-trivy-files-'));
+  try {
+    const files = [
+      'Dockerfile',
+      'deploy/api.Dockerfile',
+      'Containerfile.dev',
+      'infra/main.tf',
+      'infra/vars.tf.json',
+      'charts/web/Chart.yaml',
+      'requirements-dev.txt',
+      'web/package-lock.json',
+      'go.mod',
+      'app.py',
+      'README.md',
+      'docs/dockerfile-notes.md',
+      'infra/main.tfvars',
+    ];
+    for (const file of files) {
+      mkdirSync(dirname(join(dir, file)), { recursive: true });
+      writeFileSync(join(dir, file), '');
+    }
+    const inventory = await takeInventory(dir);
+    expect(inventory.trivyFiles).toEqual([
+      'Containerfile.dev',
+      'Dockerfile',
+      'charts/web/Chart.yaml',
+      'deploy/api.Dockerfile',
+      'go.mod',
+      'infra/main.tf',
+      'infra/vars.tf.json',
+      'requirements-dev.txt',
+      'web/package-lock.json',
+    ]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('the example allowlist in examples/security-scan parses', async () => {

@@ -1,4 +1,6 @@
+import type { Scalar, YAMLMap } from 'yaml';
 import { type AzureInputs, readAppInputs, readAzureInputs, SLOT_NAME } from '../lib/azure/inputs.js';
+import { InputError } from '../lib/errors.js';
 import { quoteExcerpt } from '../lib/excerpt.js';
 import { parseStatusList, type StatusMatcher } from '../lib/http-status.js';
 import { parseImageRef, registryProblem } from '../lib/image-ref.js';
@@ -42,21 +44,69 @@ const REGISTRY_HOST =
 
 const SETTING_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
-const APP_SETTINGS_SCHEMA = {
-  type: 'object',
-  propertyNames: { pattern: SETTING_NAME.source },
-  additionalProperties: {
-    anyOf: [
-      { type: ['string', 'number', 'boolean'] },
-      {
-        type: 'object',
-        required: ['value'],
-        additionalProperties: false,
-        properties: { value: { type: ['string', 'number', 'boolean'] }, secret: { type: 'boolean' } },
-      },
-    ],
-  },
-} as const;
+const APP_SETTINGS_EXPECTED =
+  'a YAML map of NAME: value, or NAME: {value: ..., secret: true} for values to mask';
+
+/**
+ * app-settings, each value exactly as written: the scalar's source text, never YAML 1.2's reading of
+ * it (`3.10` stays "3.10", not 3.1; `yes`, `on`, `0x10`, `1e3`, `~`, `null` and an empty value stay
+ * text). Quoted and block scalars give their content. A list or any other map is refused, naming the
+ * setting (never its value: it may be a secret).
+ */
+async function readAppSettings(reader: InputReader): Promise<Record<string, AppSetting>> {
+  const input = 'app-settings';
+  const doc = await reader.yamlDocument(input, APP_SETTINGS_EXPECTED);
+  if (doc === undefined) return {};
+  const { isAlias, isMap, isScalar } = await import('yaml');
+  const fail = (why: string): never => {
+    throw new InputError(`Input "${input}" must be ${APP_SETTINGS_EXPECTED}: ${why}.`);
+  };
+  /** The node, or what an alias names; `owner` ("NAME must be ...") leads the error for an alias to nothing. */
+  const node = (n: unknown, owner?: string) => {
+    if (!isAlias(n)) return n;
+    const why = `the alias *${quoteExcerpt(n.source).slice(1, -1)} names no anchor`;
+    return n.resolve(doc) ?? fail(owner ? `${owner}: ${why}` : why);
+  };
+  const contents = node(doc.contents);
+  if (!isMap(contents)) fail('it is not a map');
+  const settings: Record<string, AppSetting> = {};
+  for (const pair of (contents as YAMLMap).items) {
+    const key = node(pair.key);
+    const name = isScalar(key) ? String(key.source ?? key.value) : undefined;
+    if (name === undefined || !SETTING_NAME.test(name))
+      fail(
+        `setting names are letters, digits, _ . - (starting with a letter or _), got ${name === undefined ? 'a non-text key' : quoteExcerpt(name)}`,
+      );
+    const expected = `${name} must be one value (text, kept as written) or {value: ..., secret: true}`;
+    const value = node(pair.value, expected);
+    const text = (v: unknown): string | undefined =>
+      v === null || v === undefined ? '' : isScalar(v) ? String(v.source ?? v.value ?? '') : undefined;
+    const plain = text(value);
+    if (plain !== undefined) {
+      settings[name!] = { value: plain, secret: false };
+      continue;
+    }
+    if (!isMap(value)) fail(`${expected}, not a list`);
+    let entry: string | undefined;
+    let secret = false;
+    for (const item of (value as YAMLMap).items) {
+      const field = node(item.key);
+      const fieldName = isScalar(field) ? String(field.source ?? field.value) : '';
+      const fieldValue = node(item.value, expected);
+      if (fieldName === 'value') {
+        entry = text(fieldValue);
+        if (entry === undefined) fail(`${expected}: its value is not a single value`);
+      } else if (fieldName === 'secret') {
+        if (!isScalar(fieldValue) || typeof fieldValue.value !== 'boolean')
+          fail(`${expected}: its secret must be true or false`);
+        secret = (fieldValue as Scalar).value === true;
+      } else fail(`${expected}: only value and secret are allowed`);
+    }
+    if (entry === undefined) fail(`${expected}: value is missing`);
+    settings[name!] = { value: entry!, secret };
+  }
+  return settings;
+}
 
 /** The registry an image reference names: its first component when that is a host, else Docker Hub. */
 export function registryServer(image: string): string {
@@ -129,22 +179,7 @@ export async function parseInputs(env: Env): Promise<DeploySlotInputs> {
   if (registryUsername && !registryPassword)
     reader.fail('registry-password', 'is required when registry-username is set');
 
-  const rawSettings =
-    (await reader.yaml<Record<string, unknown>>(
-      'app-settings',
-      APP_SETTINGS_SCHEMA as unknown as Parameters<typeof reader.yaml>[1],
-      'a YAML map of NAME: value, or NAME: {value: ..., secret: true} for values to mask',
-    )) ?? {};
-  const appSettings: Record<string, AppSetting> = {};
-  for (const [name, value] of Object.entries(rawSettings)) {
-    appSettings[name] =
-      value !== null && typeof value === 'object'
-        ? {
-            value: String((value as { value: unknown }).value),
-            secret: (value as { secret?: boolean }).secret === true,
-          }
-        : { value: String(value), secret: false };
-  }
+  const appSettings = await readAppSettings(reader);
 
   const stickySettings = reader.list('sticky-settings', { comma: true });
   for (const name of stickySettings)

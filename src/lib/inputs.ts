@@ -1,3 +1,4 @@
+import type { Document as YamlDocument } from 'yaml';
 import { parseDuration } from './duration.js';
 import { InputError } from './errors.js';
 import { findControlCharacter } from './log-safe.js';
@@ -38,6 +39,18 @@ function nestingDepth(doc: unknown): number {
     for (const child of Object.values(value)) stack.push([child, depth + 1]);
   }
   return deepest;
+}
+
+/** The one-line error for YAML that does not parse. */
+function yamlError(name: string, expected: string, error: unknown): InputError {
+  const reason =
+    // The parser recurses per level, and reports its own stack overflow as a parse error.
+    error instanceof RangeError || /Maximum call stack/.test(String((error as Error)?.message))
+      ? 'it is nested too deeply to read'
+      : error instanceof Error
+        ? (error.message.split('\n')[0] ?? '')
+        : '';
+  return new InputError(`Input "${name}" must be valid YAML (${expected}): ${reason}`);
 }
 
 function quote(value: string): string {
@@ -165,6 +178,24 @@ export class InputReader {
       .filter((item) => item !== '' && !item.startsWith('#'));
   }
 
+  /**
+   * A multi-line YAML input as a parsed document (nodes, with each scalar's source text), for inputs
+   * whose values must stay exactly as written. Undefined when unset.
+   */
+  async yamlDocument(name: string, expected: string): Promise<YamlDocument | undefined> {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    try {
+      // Loaded on use, like Ajv: a cold start that needs no YAML should not pay for the parser.
+      const { parseDocument } = await import('yaml');
+      const doc = parseDocument(value);
+      if (doc.errors.length > 0) throw doc.errors[0];
+      return doc;
+    } catch (error) {
+      throw yamlError(name, expected, error);
+    }
+  }
+
   /** A multi-line YAML input, parsed and validated against a JSON schema. */
   async yaml<T>(name: string, schema: JsonSchema, expected: string): Promise<T | undefined> {
     const value = this.raw(name);
@@ -175,14 +206,7 @@ export class InputReader {
       const { parse } = await import('yaml');
       doc = parse(value);
     } catch (error) {
-      const reason =
-        // The parser recurses per level, and reports its own stack overflow as a parse error.
-        error instanceof RangeError || /Maximum call stack/.test(String((error as Error)?.message))
-          ? 'it is nested too deeply to read'
-          : error instanceof Error
-            ? (error.message.split('\n')[0] ?? '')
-            : '';
-      throw new InputError(`Input "${name}" must be valid YAML (${expected}): ${reason}`);
+      throw yamlError(name, expected, error);
     }
     if (nestingDepth(doc) > MAX_YAML_DEPTH)
       throw new InputError(

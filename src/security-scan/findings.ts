@@ -13,6 +13,12 @@ export const SCANNER_NAMES = [
 ] as const;
 export type ScannerName = (typeof SCANNER_NAMES)[number];
 
+/** Which scanners the content needs must be installed: every one (`true`) or those listed. */
+export type RequireScanners = 'all' | readonly ScannerName[];
+
+/** The require-scanners input's default: bandit and shellcheck, which scanners: auto has always required. */
+export const DEFAULT_REQUIRED: readonly ScannerName[] = ['bandit', 'shellcheck'];
+
 export interface FindingLocation {
   /** Relative to the scanned folder, with forward slashes: what GitHub resolves against the repo root. */
   path: string;

@@ -8,7 +8,7 @@ import { type Env, InputReader } from '../lib/inputs.js';
 import { isInside } from '../lib/which.js';
 import { ALLOWLIST_EXPECTED, type AllowlistEntry, parseAllowlist } from './allowlist.js';
 import type { AllowlistText } from './allowlist-source.js';
-import { SCANNER_NAMES, type ScannerName } from './findings.js';
+import { DEFAULT_REQUIRED, type RequireScanners, SCANNER_NAMES, type ScannerName } from './findings.js';
 import type { FailOn } from './policy.js';
 import { SEVERITIES, SEVERITY_RANK, type Severity } from './severity.js';
 
@@ -16,6 +16,8 @@ export interface SecurityScanInputs {
   /** Absolute folder to scan. */
   path: string;
   scanners: 'auto' | ScannerName[];
+  /** Which scanners the content needs must be installed (else a missing one is a warning). */
+  requireScanners: RequireScanners;
   image?: string;
   failOn: FailOn;
   reportOn: Severity;
@@ -89,6 +91,26 @@ function isDirectory(path: string): boolean {
   }
 }
 
+const TRUE = new Set(['true', 'True', 'TRUE']);
+const FALSE = new Set(['false', 'False', 'FALSE']);
+
+/**
+ * require-scanners: true (every scanner the content needs), false (none: a missing one is a warning) or
+ * a list of scanner names. Unset: DEFAULT_REQUIRED.
+ */
+function parseRequireScanners(input: InputReader): RequireScanners {
+  const raw = input.raw('require-scanners');
+  if (raw === undefined) return DEFAULT_REQUIRED;
+  if (TRUE.has(raw)) return 'all';
+  if (FALSE.has(raw)) return [];
+  const names = input.list('require-scanners', { comma: true });
+  const expected = `must be true, false or a comma-separated list of ${SCANNER_NAMES.join(', ')}`;
+  for (const name of names)
+    if (!(SCANNER_NAMES as readonly string[]).includes(name)) input.fail('require-scanners', expected, name);
+  if (names.length === 0) input.fail('require-scanners', expected, raw);
+  return [...new Set(names)] as ScannerName[];
+}
+
 /** The only place that knows security-scan's input names. Relative paths are taken from the working directory. */
 export async function parseInputs(
   env: Env,
@@ -110,6 +132,8 @@ export async function parseInputs(
       input.fail('scanners', `must be auto or a list of ${SCANNER_NAMES.join(', ')}`, input.raw('scanners'));
     scanners = [...new Set(names)] as ScannerName[];
   }
+
+  const requireScanners = parseRequireScanners(input);
 
   // Checked here by the reference grammar, so trivy is never handed a value it would read otherwise
   // (a scheme, an option, a second tag). No tag is allowed: trivy takes it as :latest.
@@ -143,9 +167,15 @@ export async function parseInputs(
       (async (file: string) => ({ text: await readFile(resolve(cwd, file), 'utf8'), source: file }));
     try {
       text = await read(allowlistFile);
-    } catch {
+    } catch (error) {
+      // A named file that is missing stays an error (a typo must not drop every entry); the hint says
+      // how to run without one.
+      const absent =
+        (error as NodeJS.ErrnoException)?.code === 'ENOENT'
+          ? ': no such file (leave allowlist unset until you accept a finding)'
+          : '';
       throw new InputError(
-        `Input "allowlist" must name a readable YAML file (${ALLOWLIST_EXPECTED}), got ${quoteExcerpt(allowlistFile)}.`,
+        `Input "allowlist" must name a readable YAML file (${ALLOWLIST_EXPECTED}), got ${quoteExcerpt(allowlistFile)}${absent}.`,
       );
     }
     allowlist = text.text === undefined ? [] : await parseAllowlist(text.text, text.source);
@@ -163,6 +193,7 @@ export async function parseInputs(
   return {
     path,
     scanners,
+    requireScanners,
     image,
     failOn,
     reportOn,

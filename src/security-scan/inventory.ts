@@ -10,6 +10,8 @@ export interface Inventory {
   /** package-lock.json or npm-shrinkwrap.json at the root: what `npm audit` reads. */
   npmLockfile?: string;
   requirementsFiles: string[];
+  /** Container, IaC and dependency files trivy reads: with any, the tree needs trivy. */
+  trivyFiles: string[];
   fileCount: number;
   /** The walk stopped at the file cap. */
   capped: boolean;
@@ -34,6 +36,40 @@ const SHELL_EXTENSIONS = new Set(['.sh', '.bash', '.ksh', '.dash']);
 const SHELL_SHEBANG = /^#!\s*(?:\/usr)?\/bin\/(?:env\s+)?(?:ba|da|k)?sh\b/;
 const MAX_FILES = 100_000;
 
+/**
+ * What makes the tree need trivy: container files (Dockerfile, Containerfile), IaC it checks for
+ * misconfiguration (Terraform, Helm charts) and the dependency manifests and lockfiles its vulnerability
+ * scanner reads. Kubernetes and CloudFormation YAML are not recognised by name, so they alone do not.
+ */
+const TRIVY_NAMES = new Set([
+  'dockerfile',
+  'containerfile',
+  'chart.yaml',
+  'package-lock.json',
+  'npm-shrinkwrap.json',
+  'yarn.lock',
+  'pnpm-lock.yaml',
+  'pipfile.lock',
+  'poetry.lock',
+  'uv.lock',
+  'go.mod',
+  'cargo.lock',
+  'gemfile.lock',
+  'composer.lock',
+  'pom.xml',
+  'packages.lock.json',
+]);
+
+function isTrivyFile(name: string): boolean {
+  const lower = name.toLowerCase();
+  return (
+    TRIVY_NAMES.has(lower) ||
+    /^(?:docker|container)file\./.test(lower) ||
+    /\.(?:dockerfile|tf|tf\.json)$/.test(lower) ||
+    /^requirements.*\.txt$/.test(lower)
+  );
+}
+
 async function firstLine(path: string): Promise<string> {
   const handle = await open(path, 'r');
   try {
@@ -51,6 +87,7 @@ function emptyInventory(): Inventory {
     shellFiles: [],
     files: [],
     requirementsFiles: [],
+    trivyFiles: [],
     fileCount: 0,
     capped: false,
     ignored: [],
@@ -69,6 +106,7 @@ async function classify(inventory: Inventory, root: string, rel: string): Promis
   if (!rel.includes('/') && (name === 'package-lock.json' || name === 'npm-shrinkwrap.json'))
     inventory.npmLockfile ??= rel;
   if (/^requirements.*\.txt$/i.test(name)) inventory.requirementsFiles.push(rel);
+  if (isTrivyFile(name)) inventory.trivyFiles.push(rel);
 }
 
 function finish(inventory: Inventory): Inventory {
@@ -76,6 +114,7 @@ function finish(inventory: Inventory): Inventory {
     inventory.pythonFiles,
     inventory.shellFiles,
     inventory.requirementsFiles,
+    inventory.trivyFiles,
     inventory.files,
   ])
     list.sort();

@@ -106,6 +106,7 @@ async function scanAndReport(
         root: inputs.path,
         repoRoot,
         scanners: inputs.scanners,
+        requireScanners: inputs.requireScanners,
         image: inputs.image,
         failOn: inputs.failOn,
         reportOn: inputs.reportOn,
@@ -133,6 +134,13 @@ async function scanAndReport(
     );
     for (const note of s.notes) logWarning(note);
   }
+
+  // A scanner the content needs but the runner lacks: a visible warning, never a silent skip.
+  for (const { name, reason, install } of report.selection.notRun)
+    core.warning(
+      `${name} not run: ${reason} (install: ${install}). List it in require-scanners to make this an error.`,
+      { title: `${name} not run` },
+    );
 
   const { totalMs, scanPhaseMs, scannerMs } = report.timings;
   core.info(

@@ -118,7 +118,8 @@ export function summaryMarkdown(
   opts: { failOn: string; reportOn: string; sarifFile: string; link: LinkContext },
 ): string {
   const { policy } = report;
-  const status = report.failures.length > 0 ? 'scanner failure' : policy.passed ? 'passed' : 'failed';
+  const notRun = report.selection.notRun.length;
+  const status = `${report.failures.length > 0 ? 'scanner failure' : policy.passed ? 'passed' : 'failed'}${notRun > 0 ? `, ${notRun} needed scanner(s) not run` : ''}`;
   const parts: string[] = [
     `## Security scan: ${status}\n`,
     `fail-on **${opts.failOn}**, report-on **${opts.reportOn}**; ${policy.active.length} finding(s), ${policy.reported.length} reported, ${policy.suppressed.length} suppressed. SARIF: \`${opts.sarifFile}\`.\n`,
@@ -130,6 +131,7 @@ export function summaryMarkdown(
     s.error ? '' : s.findings,
     seconds(s.wallMs),
   ]);
+  for (const s of report.selection.notRun) scannerRows.push([s.name, `**not run**: ${s.reason}`, '', '', '']);
   for (const s of report.selection.skipped) scannerRows.push([s.name, `skipped: ${s.reason}`, '', '', '']);
   parts.push(
     '### Scanners\n',

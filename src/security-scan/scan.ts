@@ -12,7 +12,13 @@ import type { Which } from '../lib/which.js';
 import { trustedPathEntries } from '../lib/which.js';
 import type { AllowlistEntry } from './allowlist.js';
 import { gitFileList, gitRunner } from './files.js';
-import { type Finding, type FingerprintedFinding, SCANNER_NAMES, type ScannerName } from './findings.js';
+import {
+  type Finding,
+  type FingerprintedFinding,
+  type RequireScanners,
+  SCANNER_NAMES,
+  type ScannerName,
+} from './findings.js';
 import { fingerprintFindings } from './fingerprint.js';
 import { inventoryFromList, takeInventory } from './inventory.js';
 import { applyPolicy, type FailOn, type PolicyResult } from './policy.js';
@@ -26,6 +32,8 @@ export interface ScanOptions {
   /** Absolute repository root: SARIF paths are relative to it, as GitHub resolves them. */
   repoRoot: string;
   scanners: 'auto' | readonly ScannerName[];
+  /** Which scanners the content needs must be installed (default: bandit and shellcheck). */
+  requireScanners?: RequireScanners;
   image?: string;
   failOn: FailOn;
   reportOn: Severity;
@@ -196,9 +204,11 @@ async function scanAll(
     inventory,
     available: new Set(available.keys()),
     image: opts.image,
+    ...(opts.requireScanners !== undefined ? { required: opts.requireScanners } : {}),
   });
   for (const name of selection.run) deps.log(`Running ${name} (${available.get(name)})`);
   for (const { name, reason } of selection.skipped) deps.log(`Skipping ${name}: ${reason}`);
+  for (const { name, reason } of selection.notRun) deps.log(`Not running ${name}: ${reason}`);
 
   const prefixRaw = relative(opts.repoRoot, opts.root).split(sep).join('/');
   const prefix = prefixRaw.startsWith('..') ? '' : prefixRaw;

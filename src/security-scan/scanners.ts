@@ -5,7 +5,7 @@ import { type Exec, type ExecResult, firstLine } from '../lib/exec.js';
 import type { Which } from '../lib/which.js';
 import { isInside } from '../lib/which.js';
 import { asOperand, batchesBySize } from './files.js';
-import type { Finding, ScannerName } from './findings.js';
+import { DEFAULT_REQUIRED, type Finding, type RequireScanners, type ScannerName } from './findings.js';
 import type { Inventory } from './inventory.js';
 import { parseBanditJson } from './parsers/bandit.js';
 import { parseGitleaksJson } from './parsers/gitleaks.js';
@@ -407,6 +407,11 @@ export async function locateScanners(
 export interface Selection {
   run: ScannerName[];
   skipped: { name: ScannerName; reason: string }[];
+  /**
+   * Scanners the content needs that are not installed and not required: each gets a warning and a
+   * "not run" row in the summary, never a silent skip.
+   */
+  notRun: { name: ScannerName; reason: string; install: string }[];
 }
 
 function missing(name: ScannerName, why: string): string {
@@ -414,22 +419,34 @@ function missing(name: ScannerName, why: string): string {
   return `${why}, but \`${spec.command ?? name}\` is not on PATH (install: ${spec.install})`;
 }
 
+/** The one-line reason a needed scanner did not run, for the warning and the summary. */
+export function notRunReason(name: ScannerName, why: string): string {
+  return `${why}, but \`${SCANNERS[name].command ?? name}\` is not on PATH`;
+}
+
 /**
  * Which scanners run. `auto` picks by content: bandit for Python, shellcheck for shell scripts, a secret
- * scanner always (gitleaks when present, else secretlint), trivy and the dependency audits when their
- * tool is on PATH and their input exists. A scanner the content calls for, or the user names, that is
- * not installed is an error, never a silent pass. Pure: everything it needs is passed in.
+ * scanner always (gitleaks when present, else secretlint), trivy for container, IaC and dependency files
+ * (and whenever it is on PATH), npm audit for a root package-lock.json, pip-audit for requirements files.
+ * A scanner the content needs that is not installed is an error when `required` covers it, else a
+ * "not run" entry (which main turns into a warning): never a silent skip. A scanner the user names in
+ * `requested`, or that the image input needs, is always required. Pure: everything it needs is passed in.
  */
 export function selectScanners(opts: {
   requested: 'auto' | readonly ScannerName[];
   inventory: Inventory;
   available: ReadonlySet<ScannerName>;
   image?: string;
+  /** Default DEFAULT_REQUIRED. */
+  required?: RequireScanners;
 }): Selection {
   const { inventory, available } = opts;
+  const required = opts.required ?? DEFAULT_REQUIRED;
+  const isRequired = (name: ScannerName): boolean => required === 'all' || required.includes(name);
   const errors: string[] = [];
   const run: ScannerName[] = [];
   const skipped: Selection['skipped'] = [];
+  const notRun: Selection['notRun'] = [];
   if (opts.requested !== 'auto') {
     for (const name of opts.requested) {
       if (!available.has(name)) errors.push(missing(name, `scanner ${name} was requested`));
@@ -438,45 +455,48 @@ export function selectScanners(opts: {
     for (const name of Object.keys(SCANNERS) as ScannerName[])
       if (!opts.requested.includes(name)) skipped.push({ name, reason: 'not in the scanners input' });
   } else {
+    /** `why`: why the content needs it (undefined: it does not, skipped for `skipReason`). */
     const needed = (name: ScannerName, why: string | undefined, skipReason: string): void => {
       if (why === undefined) skipped.push({ name, reason: skipReason });
-      else if (!available.has(name)) errors.push(missing(name, why));
-      else run.push(name);
+      else if (available.has(name)) run.push(name);
+      else if (isRequired(name))
+        errors.push(`Input "require-scanners" requires ${name}: ${missing(name, why)}`);
+      else notRun.push({ name, reason: notRunReason(name, why), install: SCANNERS[name].install });
     };
-    const optional = (name: ScannerName, fits: string | undefined, why: string): void => {
-      if (fits !== undefined) skipped.push({ name, reason: fits });
-      else if (!available.has(name))
-        skipped.push({ name, reason: `${why}, but \`${SCANNERS[name].command ?? name}\` is not on PATH` });
-      else run.push(name);
-    };
-    const py = inventory.pythonFiles.length;
-    const sh = inventory.shellFiles.length;
-    needed('bandit', py ? `${py} Python file(s) need bandit` : undefined, 'no Python files');
-    needed('shellcheck', sh ? `${sh} shell script(s) need shellcheck` : undefined, 'no shell scripts');
+    const count = (files: readonly string[], what: string): string | undefined =>
+      files.length > 0 ? `${files.length} ${what}` : undefined;
+    needed('bandit', count(inventory.pythonFiles, 'Python file(s) need bandit'), 'no Python files');
+    needed('shellcheck', count(inventory.shellFiles, 'shell script(s) need shellcheck'), 'no shell scripts');
     if (available.has('gitleaks')) {
       run.push('gitleaks');
       skipped.push({ name: 'secretlint', reason: 'gitleaks is on PATH and scans for secrets' });
+    } else if (required !== 'all' && required.includes('gitleaks')) {
+      // Listed by name: the user wants gitleaks, not the bundled secretlint, to scan for secrets.
+      needed('gitleaks', 'require-scanners lists gitleaks for the secret scan', '');
+      skipped.push({ name: 'secretlint', reason: 'require-scanners lists gitleaks for the secret scan' });
     } else {
       skipped.push({ name: 'gitleaks', reason: 'gitleaks is not on PATH; secretlint scans for secrets' });
       needed('secretlint', 'every repository needs a secret scan', '');
     }
-    optional('trivy', undefined, 'trivy would scan dependencies, secrets and IaC config');
+    const trivyWhy = count(inventory.trivyFiles, 'container, IaC or dependency file(s) need trivy');
+    if (available.has('trivy')) run.push('trivy');
+    else needed('trivy', trivyWhy, 'no container, IaC or dependency files, and `trivy` is not on PATH');
+    // The image input names what to scan: like a requested scanner, it is always required.
+    if (!opts.image) skipped.push({ name: 'trivy-image', reason: 'no image input' });
+    else if (!available.has('trivy-image'))
+      errors.push(missing('trivy-image', `the image input (${opts.image}) needs trivy`));
+    else run.push('trivy-image');
     needed(
-      'trivy-image',
-      opts.image ? `the image input (${opts.image}) needs trivy` : undefined,
-      'no image input',
-    );
-    optional(
       'npm-audit',
-      inventory.npmLockfile ? undefined : 'no package-lock.json at the root',
-      'package-lock.json needs npm audit',
+      inventory.npmLockfile ? `${inventory.npmLockfile} needs npm audit` : undefined,
+      'no package-lock.json at the root',
     );
-    optional(
+    needed(
       'pip-audit',
-      inventory.requirementsFiles.length ? undefined : 'no requirements*.txt files',
-      'requirements files would be audited by pip-audit',
+      count(inventory.requirementsFiles, 'requirements file(s) need pip-audit'),
+      'no requirements*.txt files',
     );
   }
   if (errors.length > 0) throw new ScannerFailedError(errors.join('; '));
-  return { run, skipped };
+  return { run, skipped, notRun };
 }

@@ -592,6 +592,8 @@ export const ACTION_PLANS: Record<string, ActionPlan> = {
     inputs: {
       path: { kind: 'dir-path', accepts: ['dotdot'] },
       scanners: { kind: 'enum' },
+      // true, false or a list of scanner names, as scanners takes them.
+      'require-scanners': { kind: 'enum' },
       // trivy takes a reference without a tag as :latest.
       image: { kind: 'image', base: { scanners: 'trivy-image' }, accepts: ['no-tag'] },
       'fail-on': { kind: 'enum' },

@@ -16,7 +16,15 @@ import { stopAllServices } from '../workflow-runner/services.js';
 import { type Environment, startEnvironment } from './environment.js';
 import { judge, type Scenario, summary } from './outcome.js';
 import { servedVersion, startTraffic, type Traffic, type TrafficReport } from './traffic.js';
-import { badChange, CALLER, callerWorkflow, commitRelease, createWorkspace, demoOverrides, goodChange } from './workspace.js';
+import {
+  badChange,
+  CALLER,
+  callerWorkflow,
+  commitRelease,
+  createWorkspace,
+  demoOverrides,
+  goodChange,
+} from './workspace.js';
 
 const USAGE = 'usage: npm run demo [-- --scenario good|bad-release] [--keep]';
 const SYSTEM_CAS = '/etc/ssl/certs/ca-certificates.crt';
@@ -30,7 +38,13 @@ function usage(message: string): never {
 let scenario: Scenario = 'good';
 let keep = false;
 try {
-  const { values } = parseArgs({ options: { scenario: { type: 'string' }, keep: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  const { values } = parseArgs({
+    options: {
+      scenario: { type: 'string' },
+      keep: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
   if (values.help) {
     console.log(USAGE);
     process.exit(0);
@@ -75,8 +89,18 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const)
     void cleanup().finally(() => process.exit(130));
   });
 
-async function release(workspace: string, version: string, message: string, firstRelease: boolean): Promise<{ result: RunResult; commit: string }> {
-  const overrides = demoOverrides({ armEndpoint: env!.conn.armEndpoint, authorityHost: env!.conn.authorityHost, version, firstRelease });
+async function release(
+  workspace: string,
+  version: string,
+  message: string,
+  firstRelease: boolean,
+): Promise<{ result: RunResult; commit: string }> {
+  const overrides = demoOverrides({
+    armEndpoint: env!.conn.armEndpoint,
+    authorityHost: env!.conn.authorityHost,
+    version,
+    firstRelease,
+  });
   const commit = commitRelease(workspace, callerWorkflow(overrides), message);
   say(`release ${version}: commit ${commit} "${message}" pushed to main; running ${CALLER}`);
   const result = await runWorkflow({
@@ -93,17 +117,33 @@ async function release(workspace: string, version: string, message: string, firs
     report: join(work, `report-${version}.md`),
     write: (line) => console.log(`  │ ${line}`),
   });
-  say(`release ${version}: the pipeline ${result.success ? 'succeeded' : 'failed'} in ${(result.durationMs / 1000).toFixed(1)} s (report ${result.reportPath})`);
+  say(
+    `release ${version}: the pipeline ${result.success ? 'succeeded' : 'failed'} in ${(result.durationMs / 1000).toFixed(1)} s (report ${result.reportPath})`,
+  );
   return { result, commit };
 }
 
 async function main(): Promise<number> {
   say(`scenario ${scenario}; work folder ${work}`);
-  const base = spawnSync('bash', ['scripts/base-image.sh'], { cwd: join(import.meta.dirname, '..'), encoding: 'utf8', timeout: 15 * 60_000 });
-  if (base.status !== 0) throw new Error(`the base image could not be built: ${base.stderr.trim().split('\n').slice(-3).join(' | ')}`);
-  say(`base image ${base.stdout.trim().split('\n').at(-1)} (${base.stderr.includes('cached') ? 'cached' : 'built'})`);
+  const base = spawnSync('bash', ['scripts/base-image.sh'], {
+    cwd: join(import.meta.dirname, '..'),
+    encoding: 'utf8',
+    timeout: 15 * 60_000,
+  });
+  if (base.status !== 0)
+    throw new Error(
+      `the base image could not be built: ${base.stderr.trim().split('\n').slice(-3).join(' | ')}`,
+    );
+  say(
+    `base image ${base.stdout.trim().split('\n').at(-1)} (${base.stderr.includes('cached') ? 'cached' : 'built'})`,
+  );
 
-  env = await startEnvironment({ dir: join(work, 'environment'), storageRoot: stateDir('demo-store'), registryData: stateDir('demo-registry'), log: say });
+  env = await startEnvironment({
+    dir: join(work, 'environment'),
+    storageRoot: stateDir('demo-store'),
+    registryData: stateDir('demo-registry'),
+    log: say,
+  });
   // The runner machine trusts the sandbox CA as a machine behind a TLS-inspecting proxy trusts its CA:
   // Node through NODE_EXTRA_CA_CERTS (the actions), Go's TLS (buildah's push) through SSL_CERT_FILE, a
   // bundle of the system's CAs and the sandbox's. buildah uses the private store with the base image.
@@ -111,7 +151,12 @@ async function main(): Promise<number> {
   writeFileSync(storage, storageConf(storeDir()));
   const bundle = join(work, 'ca-bundle.pem');
   writeFileSync(bundle, `${existsSync(SYSTEM_CAS) ? readFileSync(SYSTEM_CAS, 'utf8') : ''}\n${env.ca}`);
-  Object.assign(process.env, { NODE_EXTRA_CA_CERTS: env.conn.caCertPath, SSL_CERT_FILE: bundle, CONTAINERS_STORAGE_CONF: storage, BUILDAH_ISOLATION: 'chroot' });
+  Object.assign(process.env, {
+    NODE_EXTRA_CA_CERTS: env.conn.caCertPath,
+    SSL_CERT_FILE: bundle,
+    CONTAINERS_STORAGE_CONF: storage,
+    BUILDAH_ISOLATION: 'chroot',
+  });
   say(`production is ${env.productionUrl} (no release yet)`);
 
   const workspace = createWorkspace(join(work, 'workspace'));
@@ -135,14 +180,28 @@ async function main(): Promise<number> {
   await agent.close();
 
   const outcome = judge(scenario, v2.result, served, report);
-  console.log(summary({ scenario, productionUrl: env.productionUrl, served, v1: v1.result, v2: v2.result, traffic: report, outcome, totalS: (Date.now() - started) / 1000 }));
+  console.log(
+    summary({
+      scenario,
+      productionUrl: env.productionUrl,
+      served,
+      v1: v1.result,
+      v2: v2.result,
+      traffic: report,
+      outcome,
+      totalS: (Date.now() - started) / 1000,
+    }),
+  );
   const reports = stateDir('demo-last-run');
   rmSync(reports, { recursive: true, force: true });
   mkdirSync(reports, { recursive: true });
-  for (const r of [v1.result, v2.result]) cpSync(r.reportPath, join(reports, r.reportPath.split('/').at(-1)!));
+  for (const r of [v1.result, v2.result])
+    cpSync(r.reportPath, join(reports, r.reportPath.split('/').at(-1)!));
   say(`the runner's reports are in ${reports}`);
   if (keep) {
-    say(`--keep: the sandbox stays up. Production ${env.productionUrl}, ARM ${env.conn.armEndpoint}, connection ${env.connectionFile} (trust ${env.conn.caCertPath}). Ctrl-C stops everything.`);
+    say(
+      `--keep: the sandbox stays up. Production ${env.productionUrl}, ARM ${env.conn.armEndpoint}, connection ${env.connectionFile} (trust ${env.conn.caCertPath}). Ctrl-C stops everything.`,
+    );
     await new Promise(() => {});
   }
   return outcome.behaved ? 0 : 1;

@@ -31,7 +31,14 @@ export interface Connection {
   clientId: string;
   caCertPath: string;
   adminEndpoint: string;
-  containerRegistries: { name: string; loginServer: string; tokenRealm: string; tokenService: string; tokenIssuer: string; rootCertBundle: string }[];
+  containerRegistries: {
+    name: string;
+    loginServer: string;
+    tokenRealm: string;
+    tokenService: string;
+    tokenIssuer: string;
+    rootCertBundle: string;
+  }[];
 }
 
 export interface Environment {
@@ -76,14 +83,24 @@ async function stopChild(child: ChildProcess, signal: NodeJS.Signals, graceMs: n
 }
 
 /** Resolves with the first line of `child`'s stdout that matches, or rejects at the deadline or its exit. */
-function waitForLine(child: ChildProcess, pattern: RegExp, what: string, output: () => string): Promise<string> {
+function waitForLine(
+  child: ChildProcess,
+  pattern: RegExp,
+  what: string,
+  output: () => string,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new Error(`${what} was not ready within ${START_DEADLINE_MS / 1000} s:\n${output().slice(-2000)}`)),
+      () =>
+        reject(
+          new Error(`${what} was not ready within ${START_DEADLINE_MS / 1000} s:\n${output().slice(-2000)}`),
+        ),
       START_DEADLINE_MS,
     );
     const onData = () => {
-      const line = output().split('\n').find((l) => pattern.test(l));
+      const line = output()
+        .split('\n')
+        .find((l) => pattern.test(l));
       if (line) {
         clearTimeout(timer);
         child.stdout?.off('data', onData);
@@ -110,7 +127,8 @@ async function waitForPort(port: number, what: string): Promise<void> {
       socket.once('error', () => resolve(false));
     });
     if (open) return;
-    if (Date.now() > deadline) throw new Error(`${what} did not listen on 127.0.0.1:${port} within ${START_DEADLINE_MS / 1000} s`);
+    if (Date.now() > deadline)
+      throw new Error(`${what} did not listen on 127.0.0.1:${port} within ${START_DEADLINE_MS / 1000} s`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -122,7 +140,11 @@ async function waitForPort(port: number, what: string): Promise<void> {
  * production environment; Contributor on the resource group, which holds the registry) and the app's
  * registry reader (a client secret; Reader, that is pull, on the registry alone).
  */
-export function sandboxConfig(registryUpstream: string, pull: { clientId: string; secret: string }, services: { database: string; redis: string }) {
+export function sandboxConfig(
+  registryUpstream: string,
+  pull: { clientId: string; secret: string },
+  services: { database: string; redis: string },
+) {
   const settings = {
     WEBSITES_PORT: '8000',
     DATABASE_URL: services.database,
@@ -130,8 +152,31 @@ export function sandboxConfig(registryUpstream: string, pull: { clientId: string
   };
   const registryId = `/subscriptions/{subscription}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.ContainerRegistry/registries/${REGISTRY_NAME}`;
   const subscriptionId = randomUUID();
-  const rule = (metricName: string, namespace: string, uri: string, operator: string, threshold: number, direction: string, window: string, cooldown: string, statistic = 'Average', timeAggregation = 'Average', dividePerInstance = false) => ({
-    metricTrigger: { metricName, metricNamespace: namespace, metricResourceUri: uri, timeGrain: 'PT1M', statistic, timeWindow: window, timeAggregation, operator, threshold, dividePerInstance },
+  const rule = (
+    metricName: string,
+    namespace: string,
+    uri: string,
+    operator: string,
+    threshold: number,
+    direction: string,
+    window: string,
+    cooldown: string,
+    statistic = 'Average',
+    timeAggregation = 'Average',
+    dividePerInstance = false,
+  ) => ({
+    metricTrigger: {
+      metricName,
+      metricNamespace: namespace,
+      metricResourceUri: uri,
+      timeGrain: 'PT1M',
+      statistic,
+      timeWindow: window,
+      timeAggregation,
+      operator,
+      threshold,
+      dividePerInstance,
+    },
     scaleAction: { direction, type: 'ChangeCount', value: '1', cooldown },
   });
   return {
@@ -141,7 +186,12 @@ export function sandboxConfig(registryUpstream: string, pull: { clientId: string
     tokenLifetimeSeconds: 3599,
     operationDurationMs: 300,
     retryAfterSeconds: 1,
-    github: { repository: GITHUB_REPOSITORY, environment: ENVIRONMENT, ref: 'refs/heads/main', actor: 'local' },
+    github: {
+      repository: GITHUB_REPOSITORY,
+      environment: ENVIRONMENT,
+      ref: 'refs/heads/main',
+      actor: 'local',
+    },
     principals: [
       {
         name: 'github-pipeline',
@@ -150,7 +200,11 @@ export function sandboxConfig(registryUpstream: string, pull: { clientId: string
         scope: `/subscriptions/${subscriptionId}/resourceGroups/${RESOURCE_GROUP}`,
         federatedCredentials: [
           { name: 'main', issuer: 'github', subject: `repo:${GITHUB_REPOSITORY}:ref:refs/heads/main` },
-          { name: 'production', issuer: 'github', subject: `repo:${GITHUB_REPOSITORY}:environment:${ENVIRONMENT}` },
+          {
+            name: 'production',
+            issuer: 'github',
+            subject: `repo:${GITHUB_REPOSITORY}:environment:${ENVIRONMENT}`,
+          },
         ],
       },
       {
@@ -184,9 +238,39 @@ export function sandboxConfig(registryUpstream: string, pull: { clientId: string
                 name: 'Default',
                 capacity: { minimum: '2', maximum: '10', default: '2' },
                 rules: [
-                  rule('CpuPercentage', 'microsoft.web/serverfarms', '{plan}', 'GreaterThan', 70, 'Increase', 'PT10M', 'PT5M'),
-                  rule('Requests', 'microsoft.web/sites', '{site}', 'GreaterThan', 1000, 'Increase', 'PT5M', 'PT5M', 'Sum', 'Total', true),
-                  rule('CpuPercentage', 'microsoft.web/serverfarms', '{plan}', 'LessThan', 30, 'Decrease', 'PT10M', 'PT10M'),
+                  rule(
+                    'CpuPercentage',
+                    'microsoft.web/serverfarms',
+                    '{plan}',
+                    'GreaterThan',
+                    70,
+                    'Increase',
+                    'PT10M',
+                    'PT5M',
+                  ),
+                  rule(
+                    'Requests',
+                    'microsoft.web/sites',
+                    '{site}',
+                    'GreaterThan',
+                    1000,
+                    'Increase',
+                    'PT5M',
+                    'PT5M',
+                    'Sum',
+                    'Total',
+                    true,
+                  ),
+                  rule(
+                    'CpuPercentage',
+                    'microsoft.web/serverfarms',
+                    '{plan}',
+                    'LessThan',
+                    30,
+                    'Decrease',
+                    'PT10M',
+                    'PT10M',
+                  ),
                 ],
               },
             ],
@@ -194,7 +278,12 @@ export function sandboxConfig(registryUpstream: string, pull: { clientId: string
         ],
       },
     ],
-    defaults: { resourceGroup: RESOURCE_GROUP, siteName: APP_NAME, planName: PLAN_NAME, autoscaleSettingName: 'contoso-autoscale' },
+    defaults: {
+      resourceGroup: RESOURCE_GROUP,
+      siteName: APP_NAME,
+      planName: PLAN_NAME,
+      autoscaleSettingName: 'contoso-autoscale',
+    },
     containerRegistries: [{ name: REGISTRY_NAME, resourceGroup: RESOURCE_GROUP, upstream: registryUpstream }],
   };
 }
@@ -216,7 +305,14 @@ export async function startEnvironment(opts: EnvironmentOptions): Promise<Enviro
     // PostgreSQL and Redis for the app, on free ports: the pipeline's test job maps 5432 and 6379 itself.
     const print = (line: string) => opts.log(`  ${line}`);
     const postgres: RunningService = await startService(
-      { name: 'postgres', image: 'postgres', kind: 'postgres', env: { POSTGRES_USER: 'portal', POSTGRES_DB: 'portal', POSTGRES_HOST_AUTH_METHOD: 'trust' }, ports: [{ container: 5432 }], options: '' },
+      {
+        name: 'postgres',
+        image: 'postgres',
+        kind: 'postgres',
+        env: { POSTGRES_USER: 'portal', POSTGRES_DB: 'portal', POSTGRES_HOST_AUTH_METHOD: 'trust' },
+        ports: [{ container: 5432 }],
+        options: '',
+      },
       () => {},
     );
     stops.push(postgres.stop);
@@ -225,7 +321,9 @@ export async function startEnvironment(opts: EnvironmentOptions): Promise<Enviro
       () => {},
     );
     stops.push(redis.stop);
-    print(`PostgreSQL on 127.0.0.1:${postgres.port}, Redis on 127.0.0.1:${redis.port} (the app's database and cache)`);
+    print(
+      `PostgreSQL on 127.0.0.1:${postgres.port}, Redis on 127.0.0.1:${redis.port} (the app's database and cache)`,
+    );
 
     const registryPort = await freePort();
     const pull = { clientId: randomUUID(), secret: randomBytes(24).toString('base64url') };
@@ -239,7 +337,20 @@ export async function startEnvironment(opts: EnvironmentOptions): Promise<Enviro
     const repo = join(import.meta.dirname, '..');
     const sandbox = spawn(
       process.execPath,
-      ['--import', 'tsx', join(repo, 'sandbox', 'cli.ts'), '--state-dir', stateDir, '--config', configFile, '--quiet', '--container-network', 'host', '--storage-root', opts.storageRoot],
+      [
+        '--import',
+        'tsx',
+        join(repo, 'sandbox', 'cli.ts'),
+        '--state-dir',
+        stateDir,
+        '--config',
+        configFile,
+        '--quiet',
+        '--container-network',
+        'host',
+        '--storage-root',
+        opts.storageRoot,
+      ],
       { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let sandboxOutput = '';
@@ -256,7 +367,9 @@ export async function startEnvironment(opts: EnvironmentOptions): Promise<Enviro
     const conn = JSON.parse(readFileSync(connectionFile, 'utf8')) as Connection;
     const ca = readFileSync(conn.caCertPath, 'utf8');
     const acr = conn.containerRegistries[0]!;
-    print(`sandbox ready (pid ${sandbox.pid}): ARM and Entra ID at ${conn.armEndpoint}, ACR login server ${acr.loginServer}`);
+    print(
+      `sandbox ready (pid ${sandbox.pid}): ARM and Entra ID at ${conn.armEndpoint}, ACR login server ${acr.loginServer}`,
+    );
 
     // docker-registry behind the login server, checking every ACR token itself.
     mkdirSync(opts.registryData, { recursive: true });
@@ -271,7 +384,9 @@ export async function startEnvironment(opts: EnvironmentOptions): Promise<Enviro
         `auth: { token: { realm: ${JSON.stringify(acr.tokenRealm)}, service: ${JSON.stringify(acr.tokenService)}, issuer: ${JSON.stringify(acr.tokenIssuer)}, rootcertbundle: ${JSON.stringify(acr.rootCertBundle)} } }`,
       ].join('\n'),
     );
-    const registry = spawn('docker-registry', ['serve', registryConfig], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const registry = spawn('docker-registry', ['serve', registryConfig], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let registryOutput = '';
     registry.stderr!.on('data', (d) => {
       registryOutput += d;
@@ -280,11 +395,17 @@ export async function startEnvironment(opts: EnvironmentOptions): Promise<Enviro
     await waitForPort(registryPort, 'docker-registry').catch((error: Error) => {
       throw new Error(`${error.message}; docker-registry said: ${registryOutput.slice(-1000)}`);
     });
-    print(`docker-registry (pid ${registry.pid}) on 127.0.0.1:${registryPort}, token auth from the login server`);
+    print(
+      `docker-registry (pid ${registry.pid}) on 127.0.0.1:${registryPort}, token auth from the login server`,
+    );
 
     const agent = new Agent({ connect: { ca, timeout: CALL_TIMEOUT_MS } });
     stops.push(() => agent.close());
-    const call = async (method: string, url: string, init: { token?: string; json?: unknown; form?: Record<string, string> } = {}): Promise<Reply> => {
+    const call = async (
+      method: string,
+      url: string,
+      init: { token?: string; json?: unknown; form?: Record<string, string> } = {},
+    ): Promise<Reply> => {
       const headers: Record<string, string> = {};
       let body: string | undefined;
       if (init.token) headers.authorization = `Bearer ${init.token}`;
@@ -295,7 +416,14 @@ export async function startEnvironment(opts: EnvironmentOptions): Promise<Enviro
         headers['content-type'] = 'application/json';
         body = JSON.stringify(init.json);
       }
-      const res = await request(url, { method: method as 'GET', headers, body, dispatcher: agent, headersTimeout: CALL_TIMEOUT_MS, bodyTimeout: CALL_TIMEOUT_MS });
+      const res = await request(url, {
+        method: method as 'GET',
+        headers,
+        body,
+        dispatcher: agent,
+        headersTimeout: CALL_TIMEOUT_MS,
+        bodyTimeout: CALL_TIMEOUT_MS,
+      });
       const text = await res.body.text();
       let parsed: unknown;
       try {
@@ -314,29 +442,56 @@ export async function startEnvironment(opts: EnvironmentOptions): Promise<Enviro
     // managed identities; on Azure the app's identity with AcrPull does this, docs/pipeline.md).
     const entra = expectOk(
       await call('POST', `${conn.authorityHost}/${conn.tenantId}/oauth2/v2.0/token`, {
-        form: { grant_type: 'client_credentials', client_id: pull.clientId, client_secret: pull.secret, scope: 'https://containerregistry.azure.net/.default' },
+        form: {
+          grant_type: 'client_credentials',
+          client_id: pull.clientId,
+          client_secret: pull.secret,
+          scope: 'https://containerregistry.azure.net/.default',
+        },
       }),
       'Entra ID token for the registry reader',
     ).access_token as string;
     const refresh = expectOk(
       await call('POST', `https://${acr.loginServer}/oauth2/exchange`, {
-        form: { grant_type: 'access_token', service: acr.loginServer, tenant: conn.tenantId, access_token: entra },
+        form: {
+          grant_type: 'access_token',
+          service: acr.loginServer,
+          tenant: conn.tenantId,
+          access_token: entra,
+        },
       }),
       'ACR token exchange',
     ).refresh_token as string;
-    const armToken = expectOk(await call('POST', `${conn.adminEndpoint}/tokens`, { json: { clientId: conn.clientId, expiresInSeconds: 600 } }), 'a set-up token').access_token as string;
+    const armToken = expectOk(
+      await call('POST', `${conn.adminEndpoint}/tokens`, {
+        json: { clientId: conn.clientId, expiresInSeconds: 600 },
+      }),
+      'a set-up token',
+    ).access_token as string;
     const site = `${conn.armEndpoint}/subscriptions/${conn.subscriptionId}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.Web/sites/${APP_NAME}`;
     for (const base of [site, `${site}/slots/${SLOT}`]) {
-      const current = expectOk(await call('POST', `${base}/config/appsettings/list?api-version=2024-04-01`, { token: armToken }), 'list app settings');
+      const current = expectOk(
+        await call('POST', `${base}/config/appsettings/list?api-version=2024-04-01`, { token: armToken }),
+        'list app settings',
+      );
       const properties = {
         ...(current.properties as Record<string, string>),
         DOCKER_REGISTRY_SERVER_URL: `https://${acr.loginServer}`,
         DOCKER_REGISTRY_SERVER_USERNAME: '00000000-0000-0000-0000-000000000000',
         DOCKER_REGISTRY_SERVER_PASSWORD: refresh,
       };
-      expectOk(await call('PUT', `${base}/config/appsettings?api-version=2024-04-01`, { token: armToken, json: { properties } }), 'set app settings');
+      expectOk(
+        await call('PUT', `${base}/config/appsettings?api-version=2024-04-01`, {
+          token: armToken,
+          json: { properties },
+        }),
+        'set app settings',
+      );
     }
-    const production = expectOk(await call('GET', `${site}?api-version=2024-04-01`, { token: armToken }), 'read the app');
+    const production = expectOk(
+      await call('GET', `${site}?api-version=2024-04-01`, { token: armToken }),
+      'read the app',
+    );
     const host = (production.properties as { defaultHostName: string }).defaultHostName;
     return { conn, connectionFile, ca, loginServer: acr.loginServer, productionUrl: `https://${host}`, stop };
   } catch (error) {

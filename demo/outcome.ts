@@ -23,15 +23,27 @@ export function judge(scenario: Scenario, v2: RunResult, served: string, traffic
   if (scenario === 'good') {
     checks.push([v2.success, 'the pipeline of 2.0.0 succeeded']);
     checks.push([served === '2.0.0', `production serves 2.0.0 (it serves ${served})`]);
-    checks.push([traffic.load.requests > 0 && errors === 0, `no request to production failed during the release (${errors} of ${traffic.load.requests} failed)`]);
+    checks.push([
+      traffic.load.requests > 0 && errors === 0,
+      `no request to production failed during the release (${errors} of ${traffic.load.requests} failed)`,
+    ]);
   } else {
-    const stopped = job(v2, 'deploy-production')?.result === 'failure' || job(v2, 'integration-tests')?.result === 'failure' || job(v2, 'smoke-production')?.result === 'failure';
+    const stopped =
+      job(v2, 'deploy-production')?.result === 'failure' ||
+      job(v2, 'integration-tests')?.result === 'failure' ||
+      job(v2, 'smoke-production')?.result === 'failure';
     checks.push([!v2.success && stopped, 'the pipeline of 2.0.0 failed at a gate or a smoke test']);
-    checks.push([job(v2, 'rollback')?.result === 'success', `the rollback job ran and succeeded (${job(v2, 'rollback')?.result ?? 'absent'})`]);
+    checks.push([
+      job(v2, 'rollback')?.result === 'success',
+      `the rollback job ran and succeeded (${job(v2, 'rollback')?.result ?? 'absent'})`,
+    ]);
     checks.push([served === '1.0.0', `production still serves 1.0.0 (it serves ${served})`]);
     checks.push([!servedV2, 'production never answered as 2.0.0 (only the canary served it)']);
   }
-  return { behaved: checks.every(([ok]) => ok), checks: checks.map(([ok, line]) => `${ok ? '✓' : '✗'} ${line}`) };
+  return {
+    behaved: checks.every(([ok]) => ok),
+    checks: checks.map(([ok, line]) => `${ok ? '✓' : '✗'} ${line}`),
+  };
 }
 
 const s = (ms: number | null | undefined) => (ms === null || ms === undefined ? '-' : `${ms.toFixed(0)} ms`);
@@ -47,8 +59,16 @@ export function summary(run: {
   totalS: number;
 }): string {
   const { load } = run.traffic;
-  const kinds = Object.entries(load.errorsByKind).map(([kind, n]) => `${kind}: ${n}`).join(', ');
-  const stages = (r: RunResult) => r.jobs.map((j) => `${j.key.split('/').at(-1)} ${j.result}${j.result === 'skipped' ? '' : ` ${(j.durationMs / 1000).toFixed(1)} s`}`).join(', ');
+  const kinds = Object.entries(load.errorsByKind)
+    .map(([kind, n]) => `${kind}: ${n}`)
+    .join(', ');
+  const stages = (r: RunResult) =>
+    r.jobs
+      .map(
+        (j) =>
+          `${j.key.split('/').at(-1)} ${j.result}${j.result === 'skipped' ? '' : ` ${(j.durationMs / 1000).toFixed(1)} s`}`,
+      )
+      .join(', ');
   return [
     '',
     `════ slotline demo, scenario ${run.scenario}: ${run.outcome.behaved ? 'behaved as it should' : 'did NOT behave as it should'} (${run.totalS.toFixed(1)} s in all) ════`,

@@ -41,14 +41,23 @@ export async function servedVersion(url: string, dispatcher: Agent): Promise<str
 
 export function startTraffic(url: string, ca: string): Traffic {
   const started = Date.now();
-  const load = startLoad({ url, paths: ['/', '/api/documents'], users: USERS, thinkTimeMs: THINK_MS, durationMs: MAX_DURATION_MS, ca, timeoutMs: 10_000 });
+  const load = startLoad({
+    url,
+    paths: ['/', '/api/documents'],
+    users: USERS,
+    thinkTimeMs: THINK_MS,
+    durationMs: MAX_DURATION_MS,
+    ca,
+    timeoutMs: 10_000,
+  });
   const dispatcher = new Agent({ connect: { ca, timeout: 5000 } });
   const versions: VersionChange[] = [];
   let watching = true;
   const watcher = (async () => {
     while (watching && Date.now() - started < MAX_DURATION_MS) {
       const version = await servedVersion(url, dispatcher);
-      if (versions.at(-1)?.version !== version) versions.push({ atS: (Date.now() - started) / 1000, version });
+      if (versions.at(-1)?.version !== version)
+        versions.push({ atS: (Date.now() - started) / 1000, version });
       await new Promise((r) => setTimeout(r, WATCH_EVERY_MS));
     }
   })();

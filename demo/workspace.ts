@@ -16,23 +16,52 @@ export const APP_PATH = join('examples', 'flask-app');
 export type Override = [key: string, value: string | boolean, why: string];
 
 /** The starter's `with:` values the demo changes, and why. */
-export function demoOverrides(opts: { armEndpoint: string; authorityHost: string; version: string; firstRelease: boolean }): Override[] {
+export function demoOverrides(opts: {
+  armEndpoint: string;
+  authorityHost: string;
+  version: string;
+  firstRelease: boolean;
+}): Override[] {
   return [
     ['arm-endpoint', opts.armEndpoint, 'the sandbox instead of management.azure.com'],
     ['authority-host', opts.authorityHost, 'the sandbox instead of login.microsoftonline.com'],
     ['registry-login', 'acr-oidc', 'the sandbox login server is not *.azurecr.io, where auto picks acr-oidc'],
-    ['build-args', 'BASE_IMAGE=localhost/slotline/python-base:bookworm', 'Docker Hub is out of reach: the base image is built from Debian packages (npm run base-image)'],
-    ['build-layers', false, "this machine's container storage is vfs, where each cached layer is a full copy (84 s a build with layers, 10 s without)"],
+    [
+      'build-args',
+      'BASE_IMAGE=localhost/slotline/python-base:bookworm',
+      'Docker Hub is out of reach: the base image is built from Debian packages (npm run base-image)',
+    ],
+    [
+      'build-layers',
+      false,
+      "this machine's container storage is vfs, where each cached layer is a full copy (84 s a build with layers, 10 s without)",
+    ],
     ['setup-command', '', "PyPI is out of reach: Debian's python3 packages provide the dependencies"],
-    ['test-command', 'TEST_DATABASE_URL="$DATABASE_URL" TEST_REDIS_URL="$REDIS_URL" /usr/bin/python3 -m pytest -q -p no:cacheprovider tests', "Debian's python3 (the dependencies are its packages)"],
+    [
+      'test-command',
+      'TEST_DATABASE_URL="$DATABASE_URL" TEST_REDIS_URL="$REDIS_URL" /usr/bin/python3 -m pytest -q -p no:cacheprovider tests',
+      "Debian's python3 (the dependencies are its packages)",
+    ],
     ['version', opts.version, 'a readable release name instead of main-<short sha>'],
-    ['ramp-steps', opts.firstRelease ? '' : '50', opts.firstRelease ? 'the first release has no production to compare with' : 'one canary step, for time'],
-    ['gate-initial-delay', '4s', 'the sandbox reports metrics per second (grain PT1S), so a gate needs seconds, not minutes'],
+    [
+      'ramp-steps',
+      opts.firstRelease ? '' : '50',
+      opts.firstRelease ? 'the first release has no production to compare with' : 'one canary step, for time',
+    ],
+    [
+      'gate-initial-delay',
+      '4s',
+      'the sandbox reports metrics per second (grain PT1S), so a gate needs seconds, not minutes',
+    ],
     ['gate-interval', '1s', 'as above'],
     ['gate-count', '3', 'as above'],
     ['gate-ingestion-delay', '1s', 'as above'],
     ['gate-grain', 'PT1S', 'as above'],
-    ['autoscale-policy', 'require: [cpu, requests]', "the demo plan's autoscale setting has no business-hours profile"],
+    [
+      'autoscale-policy',
+      'require: [cpu, requests]',
+      "the demo plan's autoscale setting has no business-hours profile",
+    ],
   ];
 }
 
@@ -41,7 +70,13 @@ function git(cwd: string, ...args: string[]): string {
     cwd,
     encoding: 'utf8',
     timeout: 30_000,
-    env: { ...process.env, GIT_AUTHOR_NAME: 'slotline demo', GIT_AUTHOR_EMAIL: 'demo@localhost', GIT_COMMITTER_NAME: 'slotline demo', GIT_COMMITTER_EMAIL: 'demo@localhost' },
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 'slotline demo',
+      GIT_AUTHOR_EMAIL: 'demo@localhost',
+      GIT_COMMITTER_NAME: 'slotline demo',
+      GIT_COMMITTER_EMAIL: 'demo@localhost',
+    },
   });
 }
 
@@ -82,13 +117,21 @@ export function commitRelease(dir: string, workflow: string, message: string): s
 export function changeApp(dir: string, file: string, from: string, to: string): void {
   const path = join(dir, APP_PATH, file);
   const text = readFileSync(path, 'utf8');
-  if (!text.includes(from)) throw new Error(`${join(APP_PATH, file)} no longer contains ${JSON.stringify(from)}: update demo/workspace.ts`);
+  if (!text.includes(from))
+    throw new Error(
+      `${join(APP_PATH, file)} no longer contains ${JSON.stringify(from)}: update demo/workspace.ts`,
+    );
   writeFileSync(path, text.replace(from, to));
 }
 
 /** v2: a visible change to the page. */
 export function goodChange(dir: string): string {
-  changeApp(dir, join('portal', 'templates', 'index.html'), '<p>Policies, audit reports and registers, with their owners and review dates.</p>', '<p>Policies, audit reports and registers, with their owners and review dates. New: filter by status.</p>');
+  changeApp(
+    dir,
+    join('portal', 'templates', 'index.html'),
+    '<p>Policies, audit reports and registers, with their owners and review dates.</p>',
+    '<p>Policies, audit reports and registers, with their owners and review dates. New: filter by status.</p>',
+  );
   return 'v2: say on the page that documents can be filtered by status';
 }
 
@@ -97,6 +140,11 @@ export function goodChange(dir: string): string {
  * it). The unit tests and the smoke test of / still pass; the canary's response time does not.
  */
 export function badChange(dir: string): string {
-  changeApp(dir, join('portal', 'app.py'), '    def list_documents():\n', '    def list_documents():\n        time.sleep(0.4)  # the demo\'s bad release: a slow query\n');
+  changeApp(
+    dir,
+    join('portal', 'app.py'),
+    '    def list_documents():\n',
+    "    def list_documents():\n        time.sleep(0.4)  # the demo's bad release: a slow query\n",
+  );
   return 'v2: a document list that takes 0.4 s (a bad release)';
 }

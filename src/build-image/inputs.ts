@@ -186,7 +186,11 @@ export async function parseInputs(env: Env): Promise<BuildImageInputs> {
   const layers = input.boolean('layers', true);
   // buildah reads and writes a registry layer cache only for the layers it keeps.
   if (!layers && (cacheFrom || cacheTo))
-    input.fail('layers', `must be true when ${cacheFrom ? 'cache-from' : 'cache-to'} is set: the cache holds layers`, 'false');
+    input.fail(
+      'layers',
+      `must be true when ${cacheFrom ? 'cache-from' : 'cache-to'} is set: the cache holds layers`,
+      'false',
+    );
 
   const username = input.string('username');
   const password = input.string('password', { secret: true });

@@ -27,10 +27,18 @@ export interface Traffic {
   stop(): Promise<TrafficReport>;
 }
 
-/** What production answers on /healthz: its version, or `unreachable`/`HTTP <status>`. */
+/**
+ * What production itself answers on /healthz: its version, or `unreachable`/`HTTP <status>`. The
+ * `x-ms-routing-name=self` cookie keeps the request off a canary slot that a ramp-up rule sends traffic to.
+ */
 export async function servedVersion(url: string, dispatcher: Agent): Promise<string> {
   try {
-    const res = await request(`${url}/healthz`, { dispatcher, headersTimeout: 5000, bodyTimeout: 5000 });
+    const res = await request(`${url}/healthz`, {
+      dispatcher,
+      headers: { cookie: 'x-ms-routing-name=self' },
+      headersTimeout: 5000,
+      bodyTimeout: 5000,
+    });
     const text = await res.body.text();
     if (res.statusCode !== 200) return `HTTP ${res.statusCode}`;
     return (JSON.parse(text) as { version?: string }).version ?? 'no version';

@@ -20,6 +20,13 @@ const READER = {
   clientSecret: 'rdr8Q~reader-secret-for-tests-only-000000',
 };
 
+/** Contributor on the default resource group only, as a pipeline's identity should be. */
+const SUBSCRIPTION = '6d1f3a2e-0c4b-4e7a-9f61-2b8d5c7e9a10';
+const GROUP_DEPLOYER = {
+  clientId: 'c0ffee00-1111-4222-8333-444455556666',
+  clientSecret: 'grp8Q~group-deployer-secret-for-tests-only',
+};
+
 let sb: SandboxProcess;
 let token: string;
 const issued: string[] = [];
@@ -28,6 +35,7 @@ beforeAll(async () => {
   sb = await startSandbox({
     config: {
       ...FAST,
+      subscriptionId: SUBSCRIPTION,
       principals: [
         {
           name: 'slotline-deployer',
@@ -37,6 +45,12 @@ beforeAll(async () => {
           ],
         },
         { name: 'auditor', role: 'Reader', ...READER },
+        {
+          name: 'group-deployer',
+          role: 'Contributor',
+          scope: `/subscriptions/${SUBSCRIPTION}/resourceGroups/slotline-demo`,
+          ...GROUP_DEPLOYER,
+        },
       ],
     },
   });
@@ -144,6 +158,40 @@ describe('role assignments', () => {
       token: readerToken,
     });
     expect(secrets.status).toBe(403);
+  });
+
+  test("a Contributor on the resource group alone polls its swap's status URL at subscription scope, as on Azure, and nothing else there", async () => {
+    const groupToken = await tokenFor(sb, GROUP_DEPLOYER.clientId, GROUP_DEPLOYER.clientSecret);
+    issued.push(groupToken);
+    const base = `${sb.conn.armEndpoint}${siteId(sb.conn)}`;
+    const swap = await call(sb, 'POST', `${base}/slotsswap?api-version=2025-05-01`, {
+      token: groupToken,
+      body: { targetSlot: 'staging' },
+    });
+    expect(swap.status).toBe(202);
+    const location = swap.headers['location']!;
+    expect(location).toMatch(
+      new RegExp(
+        `/subscriptions/${SUBSCRIPTION}/providers/Microsoft\\.Web/locations/[^/]+/operationResults/`,
+        'i',
+      ),
+    );
+    // Polled to the end, so the site is not locked for the tests after this one.
+    let poll = await call(sb, 'GET', location, { token: groupToken });
+    for (let i = 0; poll.status === 202 && i < 50; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      poll = await call(sb, 'GET', location, { token: groupToken });
+    }
+    expect(poll.status).toBe(200);
+    // The exemption is for operation status only: the subscription's other resources stay out of reach.
+    const list = await call(
+      sb,
+      'GET',
+      `${sb.conn.armEndpoint}/subscriptions/${SUBSCRIPTION}/providers/Microsoft.Web/sites?api-version=2025-05-01`,
+      { token: groupToken },
+    );
+    expect(list.status).toBe(403);
+    expect(errorCode(list.body)).toBe('AuthorizationFailed');
   });
 
   test('the Reader 403 reaches an action as a hint to assign a role', async () => {

@@ -6,8 +6,8 @@ import { repoRoot } from '../helpers/runner.js';
 
 /**
  * Docs claim only inputs and outputs that exist. In the prose and tables of README.md, docs/*.md,
- * action-docs/*.md and examples/<action>/README.md (code blocks are docs-yaml.test.ts's), a name counts as
- * claimed when the text says what it is:
+ * docs/runbooks/*.md, action-docs/*.md and examples/<action>/README.md (code blocks are docs-yaml.test.ts's),
+ * a name counts as claimed when the text says what it is:
  *  - `<action>'s \`name\``: an input or output of that action;
  *  - `\`a\`, \`b\` and \`c\` inputs` (or outputs, or `input \`a\``): inputs (outputs) of the page's action
  *    on action-docs/<action>.md and examples/<action>/README.md, elsewhere of some action or reusable
@@ -127,6 +127,7 @@ const markdownIn = (dir: string) =>
 const pages: { path: string; own: Declared | undefined }[] = [
   { path: 'README.md', own: undefined },
   ...markdownIn('docs').map((path) => ({ path, own: undefined })),
+  ...markdownIn('docs/runbooks').map((path) => ({ path, own: undefined })),
   ...markdownIn('action-docs').map((path) => ({
     path,
     own: actions.get(path.slice('action-docs/'.length, -3)),

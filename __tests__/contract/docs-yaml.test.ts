@@ -8,10 +8,10 @@ import { parseInputs as gateOnMetricsInputs } from '../../src/gate-on-metrics/in
 import { inputEnv, repoRoot } from '../helpers/runner.js';
 
 /**
- * The YAML users copy: every ```yaml block in README.md, docs/*.md, the generated action-docs/*.md and the
- * hand-written examples (examples/<action>/README.md), and every starter workflow. Each block must parse,
- * and every step that uses one of slotline's actions must name an action that exists and pass only inputs
- * its action.yml declares (actionlint cannot know them). gate-on-metrics steps' inputs (checks,
+ * The YAML users copy: every ```yaml block in README.md, docs/*.md, docs/runbooks/*.md, the generated
+ * action-docs/*.md and the hand-written examples (examples/<action>/README.md), and every starter workflow.
+ * Each block must parse, and every step that uses one of slotline's actions must name an action that exists
+ * and pass only inputs its action.yml declares (actionlint cannot know them). gate-on-metrics steps' inputs (checks,
  * thresholds, durations) must also pass the action's own parser. Every block that is a workflow, a job
  * map, a job or a list of steps goes through actionlint, wrapped into a minimal workflow when it is only
  * a part of one. Complete workflows in examples/ also go through `npm run lint:workflows`.
@@ -177,7 +177,7 @@ const markdown = (dir: string) =>
         .sort()
         .map((f) => `${dir}/${f}`)
     : [];
-const pages = ['README.md', ...markdown('docs'), ...markdown('action-docs')];
+const pages = ['README.md', ...markdown('docs'), ...markdown('docs/runbooks'), ...markdown('action-docs')];
 const examples = existsSync(join(repoRoot, 'examples'))
   ? readdirSync(join(repoRoot, 'examples'))
       .filter((dir) => existsSync(join(repoRoot, 'examples', dir, 'README.md')))
@@ -200,6 +200,8 @@ test('the hand-written examples and starters hold YAML to check, gate-on-metrics
   // The pinning examples in the README and docs/pipeline.md.
   expect(blocks.filter((b) => b.where.startsWith('README.md:')).length).toBeGreaterThan(0);
   expect(blocks.filter((b) => b.where.startsWith('docs/pipeline.md:')).length).toBeGreaterThan(0);
+  // The runbooks' (docs/runbooks/rollback.md calls the reusable rollback workflow).
+  expect(blocks.filter((b) => b.where.startsWith('docs/runbooks/')).length).toBeGreaterThan(0);
 });
 
 test('the pages hold YAML to check too: the usage block of every generated action page', () => {

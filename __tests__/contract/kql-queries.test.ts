@@ -69,6 +69,7 @@ test('the library holds the queries the runbooks and alerts use', () => {
     expect.arrayContaining([
       'app-logs-search.kql',
       'audit-trail.kql',
+      'autoscale-actions.kql',
       'deploy-timeline.kql',
       'exceptions.kql',
       'failed-dependencies.kql',

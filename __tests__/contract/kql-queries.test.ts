@@ -94,6 +94,12 @@ describe.each(queries.map((q) => [q.file, q] as const))('%s', (_file, q) => {
   test('documents purpose, parameters (each a let line), tables and how to run it', () => {
     expect(headerProblems(q)).toEqual([]);
   });
+
+  test('a union is fuzzy: a workspace has no table until its first record, and a plain union fails then', () => {
+    expect(
+      q.body.match(/^union\b.*$/gm)?.filter((line) => !line.startsWith('union isfuzzy=true')) ?? [],
+    ).toEqual([]);
+  });
 });
 
 describe('the check fails when a query is wrong', () => {
@@ -132,8 +138,18 @@ describe('the check fails when a query is wrong', () => {
   test('the Key Vault query needs the tables extra-tables.json adds (the extra schema is used)', () => {
     const without = analyzer(sharedTables());
     expect(problems(without(body('keyvault-access-denied.kql')))).toEqual(
-      expect.arrayContaining([expect.stringMatching(/'AZKVAuditLogs' does not refer to any known table/)]),
+      expect.arrayContaining([
+        expect.stringMatching(/^Warning KS205 .*'AZKVAuditLogs' does not refer to any known/),
+        expect.stringMatching(/^Error KS142 .*'identity_claim_appid_g' does not refer to any known/),
+      ]),
     );
+  });
+
+  test('a misspelled table inside a fuzzy union is still reported (a warning, which fails the check too)', () => {
+    const result = analyze(body('app-logs-search.kql').replace('(AppTraces', '(AppTrace'));
+    expect(problems(result)).toEqual([
+      expect.stringMatching(/^Warning KS205 .*fuzzy name 'AppTrace' does not refer to any known/),
+    ]);
   });
 
   test('a header that leaves out a parameter, its let line or the Run section', () => {

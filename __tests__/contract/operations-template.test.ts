@@ -113,6 +113,19 @@ describe("Microsoft's ARM template schemas", () => {
     expect(broken((r) => (r.kind = 'NoSuchKind'))).not.toEqual([]);
     expect(broken((r) => (r.apiVersion = '2019-01-01'))).not.toEqual([]);
     expect(broken((r) => ((r.properties as { severity: unknown }).severity = 'high'))).not.toEqual([]);
+    // A metric alert's criterion, and a resource type whose provider file is not vendored.
+    const metric = template.resources.findIndex((r) => r.type === 'Microsoft.Insights/metricAlerts');
+    const copy = structuredClone(template) as unknown as { resources: Record<string, unknown>[] };
+    const criterion = (copy.resources[metric]!.properties as { criteria: { allOf: { operator: string }[] } })
+      .criteria.allOf[0]!;
+    criterion.operator = 'Above';
+    expect(validateTemplate(copy)).not.toEqual([]);
+    expect(
+      broken((r) => {
+        r.type = 'Microsoft.Network/frontDoors';
+        r.apiVersion = '2021-06-01';
+      }),
+    ).not.toEqual([]);
   });
 });
 

@@ -75,7 +75,7 @@ async function octokit(token = TOKEN): Promise<GitHubRequest> {
 async function recordedRun(
   mem: MemoryPlatform,
   overrides: Partial<DeploySlotInputs> = {},
-  opts: { request?: GitHubRequest; timeoutMs?: number } = {},
+  opts: { request?: GitHubRequest; timeoutMs?: number; signal?: AbortSignal } = {},
 ) {
   const log: string[] = [];
   const warnings: string[] = [];
@@ -95,6 +95,7 @@ async function recordedRun(
     warn: (line) => warnings.push(line),
     redact: (text) => text.split(TOKEN).join('***'),
     ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
   };
   const given = inputs(overrides);
   const result = await withGitHubDeployment(deps, given, () => runDeploySlot(given, runDeps));
@@ -272,6 +273,30 @@ describe('GitHub failing never fails the deploy', () => {
   });
 });
 
+test('a cancel ends a GitHub call at once, not at its 10 s timeout', async () => {
+  const slow = await startFakeGitHub('octo', 'web', TOKEN);
+  try {
+    slow.fail(/deployments$/, 'hang');
+    const request = (await defaultDeps().openGitHub(TOKEN, { ...ENV, GITHUB_API_URL: slow.url })).request;
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    const t = performance.now();
+    const { result, warnings } = await recordedRun(
+      new MemoryPlatform(),
+      {},
+      { request, timeoutMs: 10_000, signal: controller.signal },
+    );
+    // The core itself is not cancelled here (its deps have no signal): only the GitHub call is.
+    expect(result.succeeded).toBe(true);
+    expect(performance.now() - t).toBeLessThan(2_000);
+    expect(warnings).toEqual([
+      'GitHub deployment: create deployment failed (POST /repos/{owner}/{repo}/deployments): the run was cancelled. The deploy itself is not affected.',
+    ]);
+  } finally {
+    await slow.close();
+  }
+});
+
 describe('inputs and the run', () => {
   const BASE = {
     'subscription-id': '00000000-0000-4000-8000-000000000000',
@@ -347,6 +372,19 @@ describe("through the action's entry (main.ts), with the real Octokit client", (
     const warnings = step.log.split('\n').filter((l) => l.startsWith('::warning::'));
     expect(warnings).toHaveLength(2);
     expect(warnings[0]).toContain('internal error for token ***');
+  });
+
+  test('no GITHUB_REPOSITORY: one warning, nothing sent, the release succeeds', async () => {
+    const step = await runInProcess(
+      () => deploySlot(process.env, actionDeps(new MemoryPlatform())),
+      { ...BASE_INPUTS, 'github-token': TOKEN },
+      { ...ENV, GITHUB_REPOSITORY: '', GITHUB_API_URL: github.url },
+    );
+    expect(step.exitCode).toBe(0);
+    expect(github.calls).toEqual([]);
+    expect(step.log).toContain(
+      '::warning::github-token is set but no GitHub deployment is recorded: GITHUB_REPOSITORY is not owner/repo.',
+    );
   });
 
   test('without a token nothing is sent to GitHub', async () => {

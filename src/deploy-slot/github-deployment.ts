@@ -107,8 +107,9 @@ export function description(text: string): string {
 }
 
 /** Why a call failed, in one line: the status and GitHub's message, or that it did not answer in time. */
-function callFailure(error: unknown, signal: AbortSignal, timeoutMs: number): string {
-  if (signal.aborted) return `no answer within ${timeoutMs / 1000} s`;
+function callFailure(error: unknown, timedOut: AbortSignal, timeoutMs: number, run?: AbortSignal): string {
+  if (timedOut.aborted) return `no answer within ${timeoutMs / 1000} s`;
+  if (run?.aborted) return 'the run was cancelled';
   const status = (error as { status?: unknown }).status;
   const message = errorMessage(error).split('\n')[0] ?? '';
   if (status === 403 || status === 404)
@@ -126,15 +127,19 @@ class Recorder {
   /** One call; undefined (and one warning) when it fails or does not answer in time. */
   async call(what: string, route: string, params: Record<string, unknown>): Promise<unknown> {
     const { owner, repo } = this.deps.run;
-    const timeoutMs = this.deps.signal?.aborted ? CANCELLED_CALL_TIMEOUT_MS : this.timeoutMs;
-    const signal = AbortSignal.timeout(timeoutMs);
+    // Before a cancel, a cancel also ends the call (the deploy must stop at once); after it, the last
+    // statuses get a short timeout of their own within the runner's grace period.
+    const run = this.deps.signal?.aborted ? undefined : this.deps.signal;
+    const timeoutMs = run ? this.timeoutMs : this.deps.signal ? CANCELLED_CALL_TIMEOUT_MS : this.timeoutMs;
+    const timedOut = AbortSignal.timeout(timeoutMs);
+    const signal = run ? AbortSignal.any([timedOut, run]) : timedOut;
     try {
       const res = await this.deps.request(route, { owner, repo, ...params }, signal);
       return res.data;
     } catch (error) {
       this.deps.warn(
         this.deps.redact(
-          `GitHub deployment: ${what} failed (${route}): ${callFailure(error, signal, timeoutMs)}. The deploy itself is not affected.`,
+          `GitHub deployment: ${what} failed (${route}): ${callFailure(error, timedOut, timeoutMs, run)}. The deploy itself is not affected.`,
         ),
       );
       return undefined;
@@ -202,6 +207,24 @@ class Recorder {
     }
     return undefined;
   }
+}
+
+/**
+ * main.ts's entry: `work` recorded when a github-token opened GitHub (`github`), else just `work`. A run
+ * that cannot be recorded (no GITHUB_REPOSITORY, no commit) is one warning.
+ */
+export function recordedIfToken(
+  github: { request: GitHubRequest; run: GitHubRun | string } | undefined,
+  deps: Omit<DeploymentDeps, 'request' | 'run'>,
+  inputs: DeploySlotInputs,
+  work: () => Promise<RunResult>,
+): Promise<RunResult> {
+  if (!github) return work();
+  if (typeof github.run === 'string') {
+    deps.warn(`github-token is set but no GitHub deployment is recorded: ${github.run}.`);
+    return work();
+  }
+  return withGitHubDeployment({ ...deps, request: github.request, run: github.run }, inputs, work);
 }
 
 /**

@@ -10,7 +10,7 @@ import { maskValue } from '../lib/runner/secrets.js';
 import { writeSummary } from '../lib/runner/summary.js';
 import { defaultDeps } from './default-deps.js';
 import type { ActionDeps } from './deps.js';
-import { withGitHubDeployment } from './github-deployment.js';
+import { recordedIfToken } from './github-deployment.js';
 import { checkInputsForAction, parseInputs } from './inputs.js';
 import { LEASE_NONCE_STATE, runPost } from './post.js';
 import { holderName, LEASE_TAG } from './record.js';
@@ -81,18 +81,13 @@ async function main(env: Env, deps: ActionDeps, signal: AbortSignal): Promise<vo
         holder: holderName(env),
         nonce,
       });
-    let result: Awaited<ReturnType<typeof work>>;
     const github = inputs.githubToken ? await deps.openGitHub(inputs.githubToken, env) : undefined;
-    if (github && typeof github.run === 'string')
-      warn(`github-token is set but no GitHub deployment is recorded: ${github.run}.`);
-    if (github && typeof github.run !== 'string') {
-      const redactSecrets = (text: string) => redact(text, secrets);
-      result = await withGitHubDeployment(
-        { request: github.request, run: github.run, log, warn, redact: redactSecrets, signal },
-        inputs,
-        work,
-      );
-    } else result = await work();
+    const result = await recordedIfToken(
+      github,
+      { log, warn, redact: (text) => redact(text, secrets), signal },
+      inputs,
+      work,
+    );
     // The run gave its lease back: the post step has nothing to release and needs no sign-in.
     if (result.phases.some((p) => p.name === 'unlock' && !p.failed)) saveState(LEASE_NONCE_STATE, '');
     const { spent } = deps;

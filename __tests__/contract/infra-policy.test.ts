@@ -113,6 +113,42 @@ describe('expressions', () => {
 });
 
 // ---------------------------------------------------------------------------------------------------------
+describe('dependsOn', () => {
+  /** dependsOn entries that name no resource of the template (ARM fails the deployment on them). */
+  function danglingDependencies(t: Template): string[] {
+    const e = evaluate('prod', t);
+    // Every resource, deployed or not: ARM drops a dependency on a resource whose condition is false.
+    const all = t.resources.map((r) => {
+      const { condition: _, ...rest } = r;
+      return new Evaluator({ ...t, resources: [rest as typeof r] }, loadParameters('prod')).resources()[0]!;
+    });
+    const ids = new Set(all.map((r) => r.id.toLowerCase()));
+    return t.resources.flatMap((r, i) =>
+      (r.dependsOn ?? [])
+        .map((d) => String(e.value(d)))
+        .filter((id) => !ids.has(id.toLowerCase()))
+        .map((id) => `resources[${i}] ${r.type} depends on ${id}`),
+    );
+  }
+
+  test('every dependsOn names a resource of the template', () => {
+    expect(danglingDependencies(template)).toEqual([]);
+  });
+
+  test('a dependency on a role assignment by its resource-group id (not its extension id) fails the check', () => {
+    const t = clone();
+    rawOfType(t, 'Microsoft.Web/sites').dependsOn!.push(
+      "[resourceId('Microsoft.Authorization/roleAssignments', guid(resourceId('Microsoft.ContainerRegistry/registries', variables('registryName')), variables('identityId'), variables('roles').acrPull))]",
+    );
+    expect(danglingDependencies(t)).toEqual([
+      expect.stringMatching(
+        /^resources\[\d+\] Microsoft\.Web\/sites depends on .*\/resourceGroups\/[^/]+\/providers\/Microsoft\.Authorization\/roleAssignments\//,
+      ),
+    ]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------
 describe('parameter files', () => {
   function parameterProblems(t: Template, env: Environment, file = loadParameters(env)): string[] {
     const problems: string[] = [];

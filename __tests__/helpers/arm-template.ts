@@ -470,6 +470,10 @@ export class Evaluator {
         const [type, ...names] = args.map(String);
         return `/subscriptions/${s.subscriptionId}${providerPath(type!, names)}`;
       }
+      case 'extensionresourceid': {
+        const [scopeId, type, ...names] = args.map(String);
+        return `${scopeId}${providerPath(type!, names)}`;
+      }
       case 'concat':
         return args.every(Array.isArray) ? (args as Value[][]).flat() : args.map(String).join('');
       case 'string':

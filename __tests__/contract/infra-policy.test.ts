@@ -456,9 +456,13 @@ describe('hardening', () => {
     expect((route.ruleSets as { id: string }[])[0]!.id).toMatch(/\/ruleSets\/StaticAssets$/);
     const rule = props(ofType(list, 'Microsoft.Cdn/profiles/ruleSets/rules')[0]!);
     const actions = rule.actions as { name: string; parameters: Record<string, Json> }[];
-    expect(actions.map((a) => a.name)).toEqual(['RouteConfigurationOverride', 'ModifyResponseHeader']);
-    expect(actions[0]!.parameters.cacheConfiguration).toMatchObject({
-      cacheBehavior: 'OverrideAlways',
+    // The app's fingerprinted assets carry Cache-Control max-age=31536000, immutable: Front Door keeps it,
+    // and caches 7 days only what comes without one; nothing rewrites the browser's Cache-Control.
+    expect(actions.map((a) => a.name)).toEqual(['RouteConfigurationOverride']);
+    expect(actions[0]!.parameters.cacheConfiguration).toEqual({
+      queryStringCachingBehavior: 'IgnoreQueryString',
+      cacheBehavior: 'OverrideIfOriginMissing',
+      cacheDuration: '7.00:00:00',
       isCompressionEnabled: 'Enabled',
     });
     expect(String(props(ofType(list, 'Microsoft.Cdn/profiles/originGroups/origins')[0]!).hostName)).toMatch(

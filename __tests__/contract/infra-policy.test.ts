@@ -113,6 +113,50 @@ describe('expressions', () => {
 });
 
 // ---------------------------------------------------------------------------------------------------------
+describe('names', () => {
+  /** Azure's naming rules for the globally unique names (Learn: resource-name-rules). */
+  const RULES: Record<string, RegExp> = {
+    'Microsoft.Storage/storageAccounts': /^[a-z0-9]{3,24}$/,
+    'Microsoft.KeyVault/vaults': /^[a-zA-Z](?!.*--)[a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/,
+    'Microsoft.ContainerRegistry/registries': /^[a-zA-Z0-9]{5,50}$/,
+    'Microsoft.Web/sites': /^[a-zA-Z0-9][a-zA-Z0-9-]{0,58}[a-zA-Z0-9]$/,
+    'Microsoft.DBforPostgreSQL/flexibleServers': /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/,
+    'Microsoft.Cache/redis': /^[a-zA-Z0-9][a-zA-Z0-9-]{0,61}[a-zA-Z0-9]$/,
+  };
+
+  const badNames = (env: Environment, namePrefix?: string) => {
+    const file = structuredClone(loadParameters(env));
+    if (namePrefix) file.parameters.namePrefix = { value: namePrefix };
+    return new Evaluator(template, file)
+      .resources()
+      .filter((r) => RULES[r.type] && !RULES[r.type]!.test(String(r.name)))
+      .map((r) => `${r.type} ${String(r.name)}`);
+  };
+
+  test.each(ENVIRONMENTS)(
+    '%s: global names follow Azure’s rules, also with the longest allowed prefix',
+    (env) => {
+      expect(badNames(env)).toEqual([]);
+      expect(badNames(env, 'abcdefghijkl')).toEqual([]);
+    },
+  );
+
+  test('a prefix with a hyphen breaks the registry name, and the check says so', () => {
+    // ARM parameters have no pattern: namePrefix's "letters and digits" is kept by this check, not by ARM.
+    expect(badNames('prod', 'slot-line')).toEqual([
+      expect.stringMatching(/^Microsoft\.ContainerRegistry\/registries crslot-lineprod[a-z2-7]{13}$/),
+    ]);
+  });
+
+  test('no resource uses a copy loop (the offline evaluator does not expand them)', () => {
+    expect(
+      stringsIn(template as unknown as Json).filter((s) => /\.copy(\.|$)|\.copy \(key\)/.test(s.path)),
+    ).toEqual([]);
+    expect(template.resources.filter((r) => 'copy' in r)).toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------
 describe('dependsOn', () => {
   /** dependsOn entries that name no resource of the template (ARM fails the deployment on them). */
   function danglingDependencies(t: Template): string[] {

@@ -9,15 +9,15 @@ import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { type RunningService, startService } from '../workflow-runner/services.js';
+import { readGuide, subjectFor } from './guide.js';
 
 export const RESOURCE_GROUP = 'web-rg';
 export const APP_NAME = 'contoso-web';
 export const PLAN_NAME = 'contoso-plan';
 export const SLOT = 'staging';
 export const REGISTRY_NAME = 'contosoacr';
-/** The repository and environment the sandbox's GitHub OIDC token is issued for. */
+/** The repository the sandbox's GitHub OIDC tokens are issued for (the runner's github.repository). */
 export const GITHUB_REPOSITORY = 'slotline/slotline';
-export const ENVIRONMENT = 'production';
 /** Every network call the demo makes itself ends within this. */
 const CALL_TIMEOUT_MS = 15_000;
 /** The sandbox and docker-registry must be ready within this. */
@@ -133,12 +133,15 @@ async function waitForPort(port: number, what: string): Promise<void> {
   }
 }
 
+/** The repository the runner's OIDC tokens name, with immutable ids (GitHub's subject form since 2026-07-15). */
+export const GITHUB_IDS = { ownerId: 141414, repositoryId: 272727 };
+
 /**
  * The sandbox config: the app the starter workflow names (web-rg/contoso-web with a staging slot, no image
- * yet: v1 is the first release), a plan of 2 workers, an autoscale setting, a registry, and two
- * principals: the pipeline's (federated credentials only, for this repository's main branch and its
- * production environment; Contributor on the resource group, which holds the registry) and the app's
- * registry reader (a client secret; Reader, that is pull, on the registry alone).
+ * yet: v1 is the first release), a plan of 2 workers, an autoscale setting, a registry, and the identities
+ * docs/getting-started.md sets up (demo/guide.ts reads its `az` commands): the pipeline's, with federation
+ * only (its subjects) and its role assignments, and the app's registry reader (the app's managed identity
+ * in the guide; here a principal with a client secret, the sandbox has no managed identities).
  */
 export function sandboxConfig(
   registryUpstream: string,
@@ -150,8 +153,29 @@ export function sandboxConfig(
     DATABASE_URL: services.database,
     REDIS_URL: services.redis,
   };
-  const registryId = `/subscriptions/{subscription}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.ContainerRegistry/registries/${REGISTRY_NAME}`;
   const subscriptionId = randomUUID();
+  const groupId = `/subscriptions/${subscriptionId}/resourceGroups/${RESOURCE_GROUP}`;
+  const scopes: Record<string, string> = {
+    RG_ID: groupId,
+    APP_ID: `${groupId}/providers/Microsoft.Web/sites/${APP_NAME}`,
+    ACR_ID: `${groupId}/providers/Microsoft.ContainerRegistry/registries/${REGISTRY_NAME}`,
+  };
+  const guide = readGuide();
+  const rolesOf = (assignee: string) => {
+    const roles = guide.assignments
+      .filter((a) => a.assignee === assignee)
+      .map((a) => {
+        const scope = scopes[a.scope];
+        if (!scope)
+          throw new Error(
+            `docs/getting-started.md assigns ${a.role} at $${a.scope}, which demo/environment.ts does not know`,
+          );
+        return { role: a.sandboxRole, scope };
+      });
+    if (roles.length === 0) throw new Error(`docs/getting-started.md assigns no role to $${assignee}`);
+    return { role: roles[0]!.role, scope: roles[0]!.scope, additionalRoles: roles.slice(1) };
+  };
+  const [owner, name] = GITHUB_REPOSITORY.split('/') as [string, string];
   const rule = (
     metricName: string,
     namespace: string,
@@ -186,33 +210,23 @@ export function sandboxConfig(
     tokenLifetimeSeconds: 3599,
     operationDurationMs: 300,
     retryAfterSeconds: 1,
-    github: {
-      repository: GITHUB_REPOSITORY,
-      environment: ENVIRONMENT,
-      ref: 'refs/heads/main',
-      actor: 'local',
-    },
+    github: { repository: GITHUB_REPOSITORY, ref: 'refs/heads/main', actor: 'local', ...GITHUB_IDS },
     principals: [
       {
         name: 'github-pipeline',
-        role: 'Contributor',
         clientSecret: null,
-        scope: `/subscriptions/${subscriptionId}/resourceGroups/${RESOURCE_GROUP}`,
-        federatedCredentials: [
-          { name: 'main', issuer: 'github', subject: `repo:${GITHUB_REPOSITORY}:ref:refs/heads/main` },
-          {
-            name: 'production',
-            issuer: 'github',
-            subject: `repo:${GITHUB_REPOSITORY}:environment:${ENVIRONMENT}`,
-          },
-        ],
+        ...rolesOf('PIPELINE_PRINCIPAL_ID'),
+        federatedCredentials: guide.subjects.map((s, i) => ({
+          name: `guide-${i + 1}`,
+          issuer: 'github',
+          subject: subjectFor(s, { owner, name, ...GITHUB_IDS }),
+        })),
       },
       {
         name: 'app-registry-pull',
         clientId: pull.clientId,
-        role: 'Reader',
         clientSecret: pull.secret,
-        scope: registryId.replace('{subscription}', subscriptionId),
+        ...rolesOf('APP_PRINCIPAL_ID'),
       },
     ],
     resourceGroups: [

@@ -74,11 +74,21 @@ export async function handleAdmin(
       ) {
         return bad('expected {"repository": "owner/repo", "environment"?: "...", "ref"?: "refs/heads/..."}');
       }
+      // Ids not given: the default run's, for the same repository (its ids do not change per job).
+      const defaults = ctx.store.state.githubRequestTokens[ctx.connection.oidcRequestToken];
+      const id = (key: 'ownerId' | 'repositoryId') =>
+        typeof body[key] === 'number' && Number.isSafeInteger(body[key]) && body[key] > 0
+          ? { [key]: body[key] as number }
+          : defaults?.repository === body['repository'] && defaults[key] !== undefined
+            ? { [key]: defaults[key] }
+            : {};
       const claims = {
         repository: body['repository'],
         ref: typeof body['ref'] === 'string' ? body['ref'] : 'refs/heads/main',
         actor: typeof body['actor'] === 'string' ? body['actor'] : 'slotline-bot',
         ...(typeof body['environment'] === 'string' ? { environment: body['environment'] } : {}),
+        ...id('ownerId'),
+        ...id('repositoryId'),
       };
       return sendJson(res, 201, {
         requestUrl: ctx.connection.oidcRequestUrl,

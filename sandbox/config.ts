@@ -21,6 +21,8 @@ export interface PrincipalConfig {
   role: RoleName;
   /** Defaults to the subscription. */
   scope?: string;
+  /** More role assignments of the same principal (least privilege: one role per scope it needs). */
+  additionalRoles?: { role: RoleName; scope: string }[];
   federatedCredentials?: FederatedCredentialConfig[];
 }
 
@@ -80,7 +82,15 @@ export interface SandboxConfig {
   /** The Retry-After the sandbox sends on 202 responses and polls. */
   retryAfterSeconds: number;
   /** The default claims behind `oidcRequestToken`, as GitHub derives them from the workflow run. */
-  github: { repository: string; environment?: string; ref: string; actor: string };
+  github: {
+    repository: string;
+    environment?: string;
+    ref: string;
+    actor: string;
+    /** Both set: GitHub's immutable subject form (see GithubRunClaims). */
+    ownerId?: number;
+    repositoryId?: number;
+  };
   principals: PrincipalConfig[];
   resourceGroups: ResourceGroupConfig[];
   /** The resources named in connection.json. */
@@ -290,6 +300,8 @@ export const CONFIG_SCHEMA: JsonSchema = {
         environment: { type: 'string' },
         ref: { type: 'string' },
         actor: { type: 'string' },
+        ownerId: { type: 'integer', minimum: 1 },
+        repositoryId: { type: 'integer', minimum: 1 },
       },
     },
     principals: {
@@ -304,6 +316,15 @@ export const CONFIG_SCHEMA: JsonSchema = {
           clientSecret: { type: ['string', 'null'] },
           role: { enum: ['Owner', 'Contributor', 'Reader'] },
           scope: { type: 'string' },
+          additionalRoles: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['role', 'scope'],
+              additionalProperties: false,
+              properties: { role: { enum: ['Owner', 'Contributor', 'Reader'] }, scope: { type: 'string' } },
+            },
+          },
           federatedCredentials: {
             type: 'array',
             items: {

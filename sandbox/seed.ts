@@ -33,11 +33,13 @@ export async function seedState(
       audiences: f.audiences ?? [AZURE_AD_TOKEN_EXCHANGE],
     })),
   }));
-  const roleAssignments = config.principals.map((p, i) => ({
-    principalObjectId: principals[i]!.objectId,
-    role: p.role,
-    scope: (p.scope ?? subScope).replace(/\{subscription\}/g, subscriptionId),
-  }));
+  const roleAssignments = config.principals.flatMap((p, i) =>
+    [{ role: p.role, scope: p.scope ?? subScope }, ...(p.additionalRoles ?? [])].map((a) => ({
+      principalObjectId: principals[i]!.objectId,
+      role: a.role,
+      scope: a.scope.replace(/\{subscription\}/g, subscriptionId),
+    })),
+  );
   const state: PersistedState = {
     version: 1,
     tenantId,

@@ -50,6 +50,13 @@ export interface GithubRunClaims {
   environment?: string;
   ref: string;
   actor: string;
+  /**
+   * The owner's and repository's immutable numeric ids. With both, the subject takes GitHub's immutable form
+   * `repo:<owner>@<owner id>/<repo>@<repo id>:…`, the default for repositories created or renamed since
+   * 2026-07-15, and the token carries `repository_owner_id` and `repository_id`.
+   */
+  ownerId?: number;
+  repositoryId?: number;
 }
 
 export type StoreChange =

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { isBasicExpression, isString } from '@actions/workflow-parser';
+import { Agent, request } from 'undici';
 import type { Job, ReusableWorkflowJob, WorkflowJob } from '@actions/workflow-parser/model/workflow-template';
 import type { MappingToken } from '@actions/workflow-parser/templates/tokens/mapping-token';
 import type { TemplateToken } from '@actions/workflow-parser/templates/tokens/template-token';
@@ -167,7 +168,12 @@ export class WorkflowRun {
   private readonly temp: string;
   private readonly workspace: string;
   private readonly vars: Record<string, string>;
-  private readonly connection?: { oidcRequestUrl?: string; oidcRequestToken?: string };
+  private readonly connection?: {
+    oidcRequestUrl?: string;
+    oidcRequestToken?: string;
+    adminEndpoint?: string;
+    caCertPath?: string;
+  };
   private github: Record<string, Json> = {};
   private readonly node: string;
   private readonly write: (line: string) => void;
@@ -605,8 +611,40 @@ export class WorkflowRun {
   get runner(): Record<string, Json> {
     return this.runnerContext();
   }
-  get oidc(): { url?: string; token?: string } {
-    return { url: this.connection?.oidcRequestUrl, token: this.connection?.oidcRequestToken };
+  /**
+   * The OIDC request URL and token for a job. GitHub's token names the job's environment in its subject
+   * (`repo:<repo>:environment:<name>`), else the ref (`repo:<repo>:ref:<ref>`): with the sandbox's admin
+   * endpoint the runner asks for a request token with exactly those claims, so a federated credential
+   * that lacks one of the subjects fails as it would on Azure. Without it: connection.json's one token.
+   */
+  async oidcFor(environment: string | undefined, perJob = true): Promise<{ url?: string; token?: string }> {
+    const url = this.connection?.oidcRequestUrl;
+    const admin = this.connection?.adminEndpoint;
+    if (!url || !admin || !perJob) return { url, token: this.connection?.oidcRequestToken };
+    const ca = this.connection?.caCertPath ? readFileSync(this.connection.caCertPath, 'utf8') : undefined;
+    const dispatcher = new Agent({ connect: { ...(ca ? { ca } : {}), timeout: 10_000 } });
+    try {
+      const res = await request(`${admin}/github/request-tokens`, {
+        method: 'POST',
+        dispatcher,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          repository: this.github.repository,
+          ref: this.github.ref,
+          actor: this.github.actor,
+          ...(environment ? { environment } : {}),
+        }),
+        headersTimeout: 10_000,
+        bodyTimeout: 10_000,
+      });
+      const body = (await res.body.json()) as { requestToken?: string };
+      if (res.statusCode !== 201 || !body.requestToken)
+        throw new Error(`the sandbox's admin endpoint answered ${res.statusCode}`);
+      this.masker.add(body.requestToken);
+      return { url, token: body.requestToken };
+    } finally {
+      await dispatcher.close();
+    }
   }
 }
 
@@ -732,9 +770,10 @@ class JobExecution {
     const timeout = evaluateToken(child(this.raw, 'timeout-minutes'), this.contexts());
     this.deadline = started + (typeof timeout === 'number' ? timeout : 360) * 60_000;
     const environment = child(this.raw, 'environment');
+    let envName: string | undefined;
     if (environment) {
       const value = evaluateToken(environment, this.contexts());
-      const envName =
+      envName =
         value && typeof value === 'object' && !Array.isArray(value)
           ? asString(value.name ?? '')
           : asString(value);
@@ -748,7 +787,10 @@ class JobExecution {
       }
     }
     if (this.idToken) {
-      const { url, token } = this.run_.oidc;
+      const { url, token } = await this.run_.oidcFor(envName).catch((error: Error) => {
+        this.print(`  id-token: no job-specific OIDC request token (${error.message}); using connection.json's`);
+        return this.run_.oidcFor(undefined, false);
+      });
       if (url && token) {
         this.env.ACTIONS_ID_TOKEN_REQUEST_URL = url;
         this.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN = token;

@@ -177,7 +177,14 @@ const markdown = (dir: string) =>
         .sort()
         .map((f) => `${dir}/${f}`)
     : [];
-const pages = ['README.md', ...markdown('docs'), ...markdown('docs/runbooks'), ...markdown('action-docs')];
+// infra/README.md: the ARM templates' page (issue 16); docs/runbooks: the operations runbooks (issue 17).
+const pages = [
+  'README.md',
+  ...markdown('docs'),
+  ...markdown('docs/runbooks'),
+  ...markdown('action-docs'),
+  'infra/README.md',
+];
 const examples = existsSync(join(repoRoot, 'examples'))
   ? readdirSync(join(repoRoot, 'examples'))
       .filter((dir) => existsSync(join(repoRoot, 'examples', dir, 'README.md')))

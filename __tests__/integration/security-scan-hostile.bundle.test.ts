@@ -161,6 +161,17 @@ test('an empty -x.py alone does not turn bandit off', async () => {
   expect(result.exitCode).toBe(1);
 });
 
+test("a pull request's `# nosec` comment does not hide its finding: only the allowlist suppresses", async () => {
+  const ws = tempDir('slotline-hostile-nosec-');
+  write(ws, 'app.py', B602.replace('shell=True)', 'shell=True)  # nosec'));
+  const result = await runBundle(
+    { path: '.', scanners: 'bandit', 'fail-on': 'high', 'sarif-file': join(ws, 'out.sarif') },
+    { GITHUB_WORKSPACE: ws },
+  );
+  expect(errorLines(result.log)).toEqual([expect.stringMatching(/bandit B602 at app\.py:5$/)]);
+  expect(result.exitCode).toBe(1);
+});
+
 test('-x.py does not turn bandit off, and shellcheck scans --help.sh and -f.sh', async () => {
   const ws = tempDir('slotline-hostile-names-');
   write(ws, 'app.py', B602);

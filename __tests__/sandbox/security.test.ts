@@ -257,6 +257,26 @@ describe('federated credentials (GitHub OIDC → Entra ID)', () => {
     expect(result.access_token).toBeDefined();
   });
 
+  test("immutable ids: the subject takes GitHub's repo:<owner>@<id>/<repo>@<id> form, and a name-only credential no longer matches", async () => {
+    const minted = await admin(sb, 'POST', '/github/request-tokens', {
+      repository: 'slotline-demo/slotline',
+      environment: 'production',
+      ownerId: 123456,
+      repositoryId: 456789,
+    });
+    const token = await githubToken((minted.body as { requestToken: string }).requestToken);
+    const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'));
+    expect(claims).toMatchObject({
+      sub: 'repo:slotline-demo@123456/slotline@456789:environment:production',
+      repository: 'slotline-demo/slotline',
+      repository_owner_id: '123456',
+      repository_id: '456789',
+    });
+    // The deployer's credential names the repository by name only: Entra ID refuses the new form.
+    const result = await exchange(token);
+    expect(result.error_codes).toEqual([700213]);
+  });
+
   test('the GitHub token service refuses an unknown request token', async () => {
     const reply = await call(sb, 'GET', sb.conn.oidcRequestUrl, {
       headers: { authorization: 'Bearer not-a-request-token' },

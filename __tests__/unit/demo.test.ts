@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import { parse } from 'yaml';
+import { readGuide, subjectFor } from '../../demo/guide.js';
 import { judge } from '../../demo/outcome.js';
 import type { TrafficReport } from '../../demo/traffic.js';
 import { callerWorkflow, demoOverrides, STARTER } from '../../demo/workspace.js';
@@ -129,5 +130,51 @@ describe("the demo's verdict", () => {
     ],
   ])('bad-release misbehaves with %s', (_what, result, served, report) => {
     expect(judge('bad-release', result, served, report).behaved).toBe(false);
+  });
+});
+
+describe('docs/getting-started.md, as the demo reads it', () => {
+  test("the pipeline's two subjects (main and the production environment) in the immutable form, and its four least-privilege roles", () => {
+    const guide = readGuide();
+    expect(guide.subjects).toEqual([
+      'repo:$OWNER@$OWNER_ID/$REPO@$REPO_ID:ref:refs/heads/main',
+      'repo:$OWNER@$OWNER_ID/$REPO@$REPO_ID:environment:production',
+    ]);
+    expect(subjectFor(guide.subjects[0]!, { owner: 'o', name: 'r', ownerId: 1, repositoryId: 2 })).toBe(
+      'repo:o@1/r@2:ref:refs/heads/main',
+    );
+    const of = (assignee: string) =>
+      guide.assignments.filter((a) => a.assignee === assignee).map((a) => `${a.role} @ ${a.scope}`);
+    expect(of('PIPELINE_PRINCIPAL_ID')).toEqual([
+      'AcrPush @ ACR_ID',
+      'Website Contributor @ APP_ID',
+      'Tag Contributor @ APP_ID',
+      'Monitoring Reader @ RG_ID',
+    ]);
+    expect(of('APP_PRINCIPAL_ID')).toEqual(['AcrPull @ ACR_ID']);
+    // No role at subscription scope and no Contributor or Owner anywhere.
+    expect(guide.assignments.map((a) => a.role)).not.toContain('Contributor');
+    expect(guide.assignments.map((a) => a.role)).not.toContain('Owner');
+  });
+
+  test.each([
+    [
+      'an unknown role',
+      '```sh\naz identity federated-credential create --issuer https://token.actions.githubusercontent.com --audiences api://AzureADTokenExchange --subject "repo:x"\naz role assignment create --assignee-object-id "$P" --role "Storage Owner" --scope "$RG_ID"\n```',
+      /role 'Storage Owner' has no sandbox equivalent/,
+    ],
+    [
+      'a credential for another issuer',
+      '```sh\naz identity federated-credential create --issuer https://example.test --audiences api://AzureADTokenExchange --subject "repo:x"\n```',
+      /issuer is not GitHub's/,
+    ],
+    [
+      'a scope that is not a variable',
+      '```sh\naz identity federated-credential create --issuer https://token.actions.githubusercontent.com --audiences api://AzureADTokenExchange --subject "repo:x"\naz role assignment create --assignee-object-id "$P" --role Reader --scope /subscriptions/1\n```',
+      /without --role, --assignee-object-id/,
+    ],
+    ['nothing to read', '# no commands', /no federated credentials or role assignments/],
+  ])('refuses a guide with %s, naming it', (_what, markdown, message) => {
+    expect(() => readGuide(markdown)).toThrow(message);
   });
 });

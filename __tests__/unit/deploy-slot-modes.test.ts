@@ -350,6 +350,9 @@ describe("the action's entry, run(env, deps)", () => {
       newNonce: () => 'n1',
       connect: async () => (signal) => mem.platformFor(signal),
       openProber: async () => ({ probe: mem.probe, close: async () => {} }),
+      openGitHub: async () => {
+        throw new Error('no github-token in these tests');
+      },
       spent: { azure: { ms: 0 }, probes: 0, waits: 0 },
     };
   }

@@ -147,6 +147,9 @@ describe('the refusal through the action entry', () => {
       newNonce: () => 'n1',
       connect: async () => (signal) => mem.platformFor(signal),
       openProber: async () => ({ probe: mem.probe, close: async () => {} }),
+      openGitHub: async () => {
+        throw new Error('no github-token in this test');
+      },
       spent: { azure: { ms: 0 }, probes: 0, waits: 0 },
     };
     const result = await runInProcess(() => deploySlot(process.env, deps), {

@@ -51,6 +51,23 @@ describe('execFile', () => {
     expect(await gone(Number(readFileSync(pidFile, 'utf8')))).toBe(true);
   });
 
+  test('a descendant that left the group and keeps the output open does not keep the run waiting', async () => {
+    const pidFile = join(dir, 'setsid.pid');
+    const started = Date.now();
+    const result = await execFile('/bin/sh', ['-c', `setsid sleep 300 & echo $! > '${pidFile}'; echo done`], {
+      cwd: dir,
+      env,
+      timeoutMs: 60_000,
+    });
+    const straggler = Number(readFileSync(pidFile, 'utf8'));
+    try {
+      expect(result).toMatchObject({ exitCode: 0, timedOut: false, stdout: 'done\n' });
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      process.kill(straggler, 'SIGKILL');
+    }
+  });
+
   test('an abort kills the whole group', async () => {
     const pidFile = join(dir, 'abort.pid');
     const controller = new AbortController();

@@ -89,17 +89,20 @@ export class GithubOidc {
       sendJson(res, 401, { message: 'Bad credentials' });
       return;
     }
-    const [owner] = run.repository.split('/');
+    const [owner, name] = run.repository.split('/');
     const audience = url.searchParams.get('audience') || `https://github.com/${owner}`;
+    const immutable = run.ownerId !== undefined && run.repositoryId !== undefined;
+    const repo = immutable ? `${owner}@${run.ownerId}/${name}@${run.repositoryId}` : run.repository;
     const subject = run.environment
-      ? `repo:${run.repository}:environment:${run.environment}`
-      : `repo:${run.repository}:ref:${run.ref}`;
+      ? `repo:${repo}:environment:${run.environment}`
+      : `repo:${repo}:ref:${run.ref}`;
     const now = Math.floor(this.clock.now() / 1000);
     const value = await new SignJWT({
       ref: run.ref,
       sha: randomBytes(20).toString('hex'),
       repository: run.repository,
       repository_owner: owner,
+      ...(immutable ? { repository_owner_id: String(run.ownerId), repository_id: String(run.repositoryId) } : {}),
       actor: run.actor,
       workflow: 'deploy',
       event_name: 'push',

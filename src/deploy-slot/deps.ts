@@ -1,5 +1,6 @@
 import type { Env } from '../lib/inputs.js';
 import type { SignalSource } from '../lib/runner/cancellation.js';
+import type { GitHubRequest, GitHubRun } from './github-deployment.js';
 import type { DeploySlotInputs } from './inputs.js';
 import type { Platform } from './platform.js';
 
@@ -74,6 +75,11 @@ export interface ActionDeps {
   /** Sign in to Azure with the inputs and return the platform over ARM, one per abort signal. */
   connect(inputs: DeploySlotInputs, env: Env): Promise<PlatformFactory>;
   openProber(): Promise<Prober>;
+  /**
+   * GitHub's REST API with `token` at GITHUB_API_URL, and the run to record (or why there is none), for
+   * github-token (github-deployment.ts).
+   */
+  openGitHub(token: string, env: Env): Promise<{ request: GitHubRequest; run: GitHubRun | string }>;
   /** Added to by the clock, the prober and the platform, for the debug log and the benchmark. */
   spent: TimeSpent;
 }

@@ -36,6 +36,10 @@ export interface DeploySlotInputs {
   rollbackOnFailure: boolean;
   /** Registries (host[:port]) a rollback may restore a recorded image from, besides production's own. */
   allowedRegistries: string[];
+  /** A token with deployments: write: the run is recorded as a GitHub deployment (github-deployment.ts). */
+  githubToken?: string;
+  /** The GitHub environment name; undefined: the slot (deploy) or the target slot (release, swap, rollback). */
+  environment?: string;
 }
 
 // A registry host as it starts an image reference: a domain, localhost or an IP, with an optional port.
@@ -219,6 +223,23 @@ export async function parseInputs(env: Env): Promise<DeploySlotInputs> {
       );
   }
 
+  const githubToken = reader.string('github-token', { secret: true });
+  // Sent as an HTTP header: a token is printable ASCII without spaces (a pasted line break is a mistake).
+  if (githubToken !== undefined && !/^[\x21-\x7e]+$/.test(githubToken))
+    reader.fail(
+      'github-token',
+      'must be a GitHub token (printable characters, no spaces or line breaks)',
+      githubToken,
+      {
+        secret: true,
+      },
+    );
+  // GitHub environment names are at most 255 characters; control and format characters are refused here.
+  const environment = reader.string('environment', {
+    pattern: /^[^\p{Cc}\p{Cf}]{1,255}$/u,
+    expected: 'a GitHub environment name (at most 255 characters, no control or invisible characters)',
+  });
+
   return {
     azure,
     action,
@@ -247,5 +268,7 @@ export async function parseInputs(env: Env): Promise<DeploySlotInputs> {
     lockTimeoutMs,
     rollbackOnFailure,
     allowedRegistries,
+    ...(githubToken ? { githubToken } : {}),
+    ...(environment ? { environment } : {}),
   };
 }

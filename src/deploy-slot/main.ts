@@ -10,6 +10,7 @@ import { maskValue } from '../lib/runner/secrets.js';
 import { writeSummary } from '../lib/runner/summary.js';
 import { defaultDeps } from './default-deps.js';
 import type { ActionDeps } from './deps.js';
+import { recordedIfToken } from './github-deployment.js';
 import { checkInputsForAction, parseInputs } from './inputs.js';
 import { LEASE_NONCE_STATE, runPost } from './post.js';
 import { holderName, LEASE_TAG } from './record.js';
@@ -42,6 +43,7 @@ async function main(env: Env, deps: ActionDeps, signal: AbortSignal): Promise<vo
   for (const setting of Object.values(inputs.appSettings)) if (setting.secret) secrets.push(setting.value);
   if (inputs.registry) secrets.push(inputs.registry.password);
   if (inputs.azure.clientSecret) secrets.push(inputs.azure.clientSecret);
+  if (inputs.githubToken) secrets.push(inputs.githubToken);
   for (const secret of secrets) maskValue(secret);
 
   const nonce = deps.newNonce();
@@ -65,17 +67,27 @@ async function main(env: Env, deps: ActionDeps, signal: AbortSignal): Promise<vo
   const prober = await deps.openProber();
   const started = performance.now();
   try {
-    const result = await runDeploySlot(inputs, {
-      platformFor,
-      probe: prober.probe,
-      clock: deps.clock,
-      signal,
-      graceMs: CANCEL_GRACE_MS,
-      log: (line) => core.info(redact(line, secrets)),
-      warn: (line) => core.warning(redact(line, secrets)),
-      holder: holderName(env),
-      nonce,
-    });
+    const log = (line: string) => core.info(redact(line, secrets));
+    const warn = (line: string) => core.warning(redact(line, secrets));
+    const work = () =>
+      runDeploySlot(inputs, {
+        platformFor,
+        probe: prober.probe,
+        clock: deps.clock,
+        signal,
+        graceMs: CANCEL_GRACE_MS,
+        log,
+        warn,
+        holder: holderName(env),
+        nonce,
+      });
+    const github = inputs.githubToken ? await deps.openGitHub(inputs.githubToken, env) : undefined;
+    const result = await recordedIfToken(
+      github,
+      { log, warn, redact: (text) => redact(text, secrets), signal },
+      inputs,
+      work,
+    );
     // The run gave its lease back: the post step has nothing to release and needs no sign-in.
     if (result.phases.some((p) => p.name === 'unlock' && !p.failed)) saveState(LEASE_NONCE_STATE, '');
     const { spent } = deps;

@@ -61,6 +61,9 @@ export function exitDescription(result: ExecResult): string {
 
 export type Exec = (file: string, args: readonly string[], options?: ExecOptions) => Promise<ExecResult>;
 
+/** How long output may still arrive after the program exited before its pipes are closed from this side. */
+const STREAM_GRACE_MS = 2000;
+
 /** Process groups still running; killed when this process exits, however it exits. */
 const liveGroups = new Set<number>();
 let exitHookInstalled = false;
@@ -156,14 +159,24 @@ export const execFile: Exec = (file, args, opts = {}) => {
       if (echo) process.stderr.write(chunk);
     });
     // When the leader exits, whatever it left running in its group goes too: no stragglers, and the
-    // pipes they hold open close so 'close' fires.
-    child.on('exit', kill);
+    // pipes they hold open close so 'close' fires. A descendant that left the group (setsid) may still
+    // hold them: after STREAM_GRACE_MS the pipes are closed from this side and the run ends anyway.
+    let drainTimer: NodeJS.Timeout | undefined;
+    child.on('exit', (code, signal) => {
+      kill();
+      drainTimer = setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+        finish(code, signal);
+      }, STREAM_GRACE_MS);
+    });
     let settled = false;
     const finish = (exitCode: number | null, signal: string | null, prefixErr = ''): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       clearTimeout(graceTimer);
+      clearTimeout(drainTimer);
       opts.signal?.removeEventListener('abort', onAbort);
       kill();
       if (pid !== undefined) liveGroups.delete(pid);

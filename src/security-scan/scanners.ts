@@ -127,7 +127,17 @@ export const SCANNERS: Record<ScannerName, ScannerSpec> = {
       const version = python ? undefined : versionOf(ctx, binary!, ['--version']);
       const outcome: ScannerOutcome = { findings: [], scannerMs: 0, notes: [] };
       for (const files of batchesBySize(ctx.inventory.pythonFiles.map(asOperand))) {
-        const result = await run(ctx, file, [...prefix, '-f', 'json', '-q', '--', ...files]);
+        // --ignore-nosec: a `# nosec` comment is written by whoever wrote the code, a pull request's author
+        // included; suppressing a finding is the allowlist's job (read at the base commit on pull requests).
+        const result = await run(ctx, file, [
+          ...prefix,
+          '-f',
+          'json',
+          '-q',
+          '--ignore-nosec',
+          '--',
+          ...files,
+        ]);
         const reported = BANDIT_VERSION_LINE.exec(result.stderr);
         if (reported) {
           outcome.version = reported[1];

@@ -551,6 +551,11 @@ export const ACTION_PLANS: Record<string, ActionPlan> = {
       'rollback-on-failure': { kind: 'boolean' },
       // A list (one per line or comma-separated) of registry hosts a rollback may restore an image from.
       'allowed-registries': { kind: 'registry-host' },
+      // A token is sent as a header: one with a space or line break is refused (value hidden), any
+      // other is used; with no network, recording the deployment is one warning.
+      'github-token': { kind: 'secret' },
+      // A GitHub environment name: any text of at most 255 characters without control or format characters.
+      environment: { kind: 'free-text' },
     },
   },
   'gate-on-metrics': {

@@ -50,7 +50,9 @@ interface Rule {
 }
 const template = JSON.parse(read('infra/operations.json')) as { resources: Rule[] };
 const alerts = template.resources
-  .filter((r) => r.type !== 'Microsoft.Insights/actionGroups')
+  .filter((r) =>
+    ['Microsoft.Insights/metricAlerts', 'Microsoft.Insights/scheduledQueryRules'].includes(r.type),
+  )
   .map((r) => ({
     name: /^\[format\('\{0\}-([a-z0-9-]+)', parameters\('prefix'\)\)\]$/.exec(r.name)?.[1],
     severity: r.properties.severity,

@@ -6,10 +6,10 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { isBasicExpression, isString } from '@actions/workflow-parser';
-import { Agent, request } from 'undici';
 import type { Job, ReusableWorkflowJob, WorkflowJob } from '@actions/workflow-parser/model/workflow-template';
 import type { MappingToken } from '@actions/workflow-parser/templates/tokens/mapping-token';
 import type { TemplateToken } from '@actions/workflow-parser/templates/tokens/template-token';
+import { Agent, request } from 'undici';
 import { Masker, parseKeyValueFile, parsePathFile, parseWorkflowCommand } from './commands.js';
 import {
   asString,
@@ -788,7 +788,9 @@ class JobExecution {
     }
     if (this.idToken) {
       const { url, token } = await this.run_.oidcFor(envName).catch((error: Error) => {
-        this.print(`  id-token: no job-specific OIDC request token (${error.message}); using connection.json's`);
+        this.print(
+          `  id-token: no job-specific OIDC request token (${error.message}); using connection.json's`,
+        );
         return this.run_.oidcFor(undefined, false);
       });
       if (url && token) {

@@ -102,7 +102,9 @@ export class GithubOidc {
       sha: randomBytes(20).toString('hex'),
       repository: run.repository,
       repository_owner: owner,
-      ...(immutable ? { repository_owner_id: String(run.ownerId), repository_id: String(run.repositoryId) } : {}),
+      ...(immutable
+        ? { repository_owner_id: String(run.ownerId), repository_id: String(run.repositoryId) }
+        : {}),
       actor: run.actor,
       workflow: 'deploy',
       event_name: 'push',

@@ -3,6 +3,7 @@ import type { Agent, Dispatcher } from 'undici';
 import { type BackoffPolicy, backoffDelay, type Clock, DEFAULT_BACKOFF, systemClock } from './backoff.js';
 import { CancelledError, untilAborted } from './cancellation.js';
 import { errorMessage, systemErrorWords } from './errors.js';
+import { readCapped } from './stream.js';
 
 /**
  * The one HTTP layer of slotline: undici, keep-alive, a hard timeout per request (connect, TLS handshake,
@@ -110,27 +111,13 @@ export function decodeBody(
 }
 
 /** Read a body to its end, refusing more than `maxBytes`; the signal stops it (and destroys the stream). */
-async function readBody(body: Readable, maxBytes: number, signal: AbortSignal): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  signal.throwIfAborted();
-  const onAbort = (): void => void body.destroy(signal.reason);
-  signal.addEventListener('abort', onAbort, { once: true });
-  try {
-    for await (const chunk of body) {
-      size += (chunk as Buffer).length;
-      if (size > maxBytes) {
-        body.destroy();
-        throw new BodyTooLarge(`response body larger than ${maxBytes} bytes`);
-      }
-      chunks.push(chunk as Buffer);
-    }
-  } catch (error) {
-    throw signal.aborted ? signal.reason : error;
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-  }
-  return Buffer.concat(chunks, size);
+function readBody(body: Readable, maxBytes: number, signal: AbortSignal): Promise<Buffer> {
+  return readCapped(
+    body,
+    maxBytes,
+    signal,
+    (max) => new BodyTooLarge(`response body larger than ${max} bytes`),
+  );
 }
 
 function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {

@@ -9,9 +9,11 @@ import type {
   PipelineResponse,
   RestError,
 } from '@azure/core-rest-pipeline';
+
 import { CancelledError, untilAborted } from '../cancellation.js';
 import { ActionError, TimeoutError } from '../errors.js';
 import { networkErrorInWords } from '../http.js';
+import { readCapped as readStreamCapped } from '../stream.js';
 
 /**
  * How long anything that talks to Entra ID or Resource Manager may wait, and how much it may read.
@@ -170,36 +172,12 @@ export function capRetryAfter(response: PipelineResponse, maxMs: number, nowMs =
 
 /** Read a body stream to its end, refusing more than `maxBytes`, and stop when the signal aborts. */
 export function readCapped(stream: Readable, maxBytes: number, signal: AbortSignal): Promise<Buffer> {
-  return new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const done = (error?: unknown): void => {
-      signal.removeEventListener('abort', onAbort);
-      stream.off('data', onData);
-      stream.off('end', onEnd);
-      stream.off('error', onError);
-      if (error === undefined) resolve(Buffer.concat(chunks, size));
-      else {
-        stream.destroy();
-        reject(error);
-      }
-    };
-    const onAbort = (): void => done(signal.reason);
-    const onData = (chunk: Buffer | string): void => {
-      const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-      size += buffer.length;
-      if (size > maxBytes)
-        done(new ResponseTooLargeError(`response body larger than ${maxBytes} bytes (after decompression)`));
-      else chunks.push(buffer);
-    };
-    const onEnd = (): void => done();
-    const onError = (error: unknown): void => done(error);
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    stream.on('data', onData);
-    stream.on('end', onEnd);
-    stream.on('error', onError);
-  });
+  return readStreamCapped(
+    stream,
+    maxBytes,
+    signal,
+    (max) => new ResponseTooLargeError(`response body larger than ${max} bytes (after decompression)`),
+  );
 }
 
 /**

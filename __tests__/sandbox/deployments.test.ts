@@ -1,0 +1,335 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { call, FAST, type Reply, type SandboxProcess, startSandbox, tokenFor } from './helpers.js';
+
+// Microsoft.Resources/deployments at resource-group scope: a template with a plan, a site, a slot, an
+// autoscale setting (written through the sandbox's own providers) and a storage account (kept as a generic
+// document); what-if before and after; validate's refusals; a circular dependsOn; a Reader cannot deploy.
+
+const READER = {
+  clientId: 'd3e4f5a6-7b8c-4d9e-8f0a-1b2c3d4e5f60',
+  clientSecret: 'rdr8Q~deployments-reader-secret-for-tests-only',
+};
+
+let sb: SandboxProcess;
+let token: string;
+let group: string;
+
+const API = 'api-version=2024-03-01';
+
+beforeAll(async () => {
+  sb = await startSandbox({
+    config: {
+      ...FAST,
+      principals: [
+        { name: 'slotline-deployer', role: 'Contributor' },
+        { name: 'auditor', role: 'Reader', ...READER },
+      ],
+    },
+  });
+  token = await tokenFor(sb);
+  group = `/subscriptions/${sb.conn.subscriptionId}/resourceGroups/${sb.conn.resourceGroup}`;
+}, 60_000);
+
+afterAll(async () => {
+  await sb?.stop();
+});
+
+const TEMPLATE = {
+  $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#',
+  contentVersion: '1.0.0.0',
+  parameters: {
+    siteName: { type: 'string', minLength: 2 },
+    planName: { type: 'string', defaultValue: "[concat(parameters('siteName'), '-plan')]" },
+    capacity: { type: 'int', defaultValue: 1, minValue: 1, maxValue: 3 },
+    alwaysOn: { type: 'bool', defaultValue: true },
+    storagePrefix: { type: 'string', defaultValue: 'st', maxLength: 11 },
+  },
+  variables: {
+    planId: "[resourceId('Microsoft.Web/serverfarms', parameters('planName'))]",
+    siteId: "[resourceId('Microsoft.Web/sites', parameters('siteName'))]",
+    storageName: "[toLower(concat(parameters('storagePrefix'), uniqueString(resourceGroup().id)))]",
+  },
+  resources: [
+    {
+      type: 'Microsoft.Web/serverfarms',
+      apiVersion: '2024-04-01',
+      name: "[parameters('planName')]",
+      location: '[resourceGroup().location]',
+      kind: 'linux',
+      sku: { name: 'S1', tier: 'Standard', capacity: "[parameters('capacity')]" },
+      properties: { reserved: true },
+    },
+    {
+      type: 'Microsoft.Web/sites',
+      apiVersion: '2024-04-01',
+      name: "[parameters('siteName')]",
+      location: '[resourceGroup().location]',
+      dependsOn: ["[variables('planId')]"],
+      properties: {
+        serverFarmId: "[variables('planId')]",
+        siteConfig: { alwaysOn: "[parameters('alwaysOn')]", linuxFxVersion: 'DOCKER|nginx:1.27' },
+      },
+    },
+    {
+      type: 'Microsoft.Web/sites/slots',
+      apiVersion: '2024-04-01',
+      name: "[format('{0}/{1}', parameters('siteName'), 'staging')]",
+      location: '[resourceGroup().location]',
+      dependsOn: ["[variables('siteId')]"],
+      properties: { serverFarmId: "[variables('planId')]" },
+    },
+    {
+      type: 'Microsoft.Insights/autoscalesettings',
+      apiVersion: '2022-10-01',
+      name: "[concat(parameters('siteName'), '-autoscale')]",
+      location: '[resourceGroup().location]',
+      dependsOn: ["[variables('planId')]"],
+      properties: {
+        enabled: true,
+        targetResourceUri: "[variables('planId')]",
+        profiles: [{ name: 'Default', capacity: { minimum: '1', maximum: '3', default: '1' }, rules: [] }],
+      },
+    },
+    {
+      type: 'Microsoft.Storage/storageAccounts',
+      apiVersion: '2023-05-01',
+      name: "[variables('storageName')]",
+      location: '[resourceGroup().location]',
+      sku: { name: 'Standard_LRS' },
+      kind: 'StorageV2',
+      properties: { minimumTlsVersion: 'TLS1_2' },
+    },
+  ],
+  outputs: {
+    hostName: {
+      type: 'string',
+      value: "[reference(variables('siteId'), '2024-04-01').defaultHostName]",
+    },
+    storageName: { type: 'string', value: "[variables('storageName')]" },
+  },
+};
+
+const deploymentUrl = (name: string, suffix = '') =>
+  `${sb.conn.armEndpoint}${group}/providers/Microsoft.Resources/deployments/${name}${suffix}?${API}`;
+
+const body = (parameters: Record<string, unknown>, template: unknown = TEMPLATE) => ({
+  properties: {
+    mode: 'Incremental',
+    template,
+    parameters: Object.fromEntries(Object.entries(parameters).map(([k, v]) => [k, { value: v }])),
+  },
+});
+
+/** Follow an LRO header until it ends (Azure-AsyncOperation: status in the body; Location: 202 until done). */
+async function poll(url: string, bearer = token): Promise<Reply> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const reply = await call(sb, 'GET', url, { token: bearer });
+    const status = (reply.body as { status?: string } | undefined)?.status;
+    if (reply.status !== 202 && status !== 'Accepted' && status !== 'Running') return reply;
+    if (Date.now() > deadline) throw new Error(`LRO did not end: ${url}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function whatIf(parameters: Record<string, unknown>) {
+  const started = await call(sb, 'POST', deploymentUrl('iac', '/whatIf'), { token, body: body(parameters) });
+  expect(started.status).toBe(202);
+  expect(started.headers['location']).toMatch(/\/operationresults\//);
+  const done = await poll(started.headers['location']!);
+  expect(done.status).toBe(200);
+  return done.body as {
+    status: string;
+    properties: { changes: Change[] };
+  };
+}
+
+interface Change {
+  resourceId: string;
+  changeType: string;
+  delta?: Record<string, unknown>[];
+}
+
+const byType = (changes: Change[], type: string) =>
+  changes.filter((c) => c.resourceId.toLowerCase().includes(type.toLowerCase()));
+
+describe('deployments', () => {
+  test('what-if before the first deployment: every template resource is Create, the rest Ignore', async () => {
+    const result = await whatIf({ siteName: 'iac-web' });
+    expect(result.status).toBe('Succeeded');
+    const mine = result.properties.changes.filter((c) => /iac-web|\/st[a-z0-9]{13}$/.test(c.resourceId));
+    expect(mine.map((c) => c.changeType)).toEqual(['Create', 'Create', 'Create', 'Create', 'Create']);
+    // The seeded site is in the group but not in the template: Ignore (incremental mode).
+    expect(byType(result.properties.changes, `/sites/${sb.conn.siteName}`)[0]?.changeType).toBe('Ignore');
+  });
+
+  test('PUT deploys as an LRO: Accepted, then Running/Succeeded; resources behave as if PUT directly', async () => {
+    const put = await call(sb, 'PUT', deploymentUrl('iac'), { token, body: body({ siteName: 'iac-web' }) });
+    expect(put.status).toBe(201);
+    expect((put.body as { properties: { provisioningState: string } }).properties.provisioningState).toBe(
+      'Accepted',
+    );
+    const status = await poll(put.headers['azure-asyncoperation']!);
+    expect(status.body).toEqual({ status: 'Succeeded' });
+    const got = await call(sb, 'GET', deploymentUrl('iac'), { token });
+    const props = (got.body as { properties: Record<string, unknown> }).properties;
+    expect(props['provisioningState']).toBe('Succeeded');
+    expect(props['outputs']).toEqual({
+      hostName: { type: 'String', value: 'iac-web.azurewebsites.net' },
+      storageName: { type: 'String', value: expect.stringMatching(/^st[a-z2-7]{13}$/) },
+    });
+    expect(props['parameters']).toEqual(
+      expect.objectContaining({
+        siteName: { type: 'String', value: 'iac-web' },
+        capacity: { type: 'Int', value: 1 },
+      }),
+    );
+    // The site came from the Web provider: its siteConfig holds what the template set.
+    const site = await call(
+      sb,
+      'GET',
+      `${sb.conn.armEndpoint}${group}/providers/Microsoft.Web/sites/iac-web/config/web?${API}`,
+      { token },
+    );
+    expect(site.status).toBe(200);
+    expect((site.body as { properties: Record<string, unknown> }).properties).toEqual(
+      expect.objectContaining({ alwaysOn: true, linuxFxVersion: 'DOCKER|nginx:1.27' }),
+    );
+    const slot = await call(
+      sb,
+      'GET',
+      `${sb.conn.armEndpoint}${group}/providers/Microsoft.Web/sites/iac-web/slots/staging?${API}`,
+      { token },
+    );
+    expect(slot.status).toBe(200);
+    // The storage account is a generic document GET answers.
+    const storageName = (props['outputs'] as { storageName: { value: string } }).storageName.value;
+    const storage = await call(
+      sb,
+      'GET',
+      `${sb.conn.armEndpoint}${group}/providers/Microsoft.Storage/storageAccounts/${storageName}?${API}`,
+      { token },
+    );
+    expect(storage.status).toBe(200);
+    expect(storage.body).toEqual(
+      expect.objectContaining({
+        type: 'Microsoft.Storage/storageAccounts',
+        kind: 'StorageV2',
+        sku: { name: 'Standard_LRS' },
+        properties: { minimumTlsVersion: 'TLS1_2', provisioningState: 'Succeeded' },
+      }),
+    );
+    // One operation per resource, in dependency order (plan before site before slot).
+    const ops = await call(sb, 'GET', deploymentUrl('iac', '/operations'), { token });
+    const value = (
+      ops.body as {
+        value: { properties: { provisioningState: string; targetResource: { resourceType: string } } }[];
+      }
+    ).value;
+    expect(value.map((o) => o.properties.provisioningState)).toEqual(Array(5).fill('Succeeded'));
+    const types = value.map((o) => o.properties.targetResource.resourceType);
+    expect(types.indexOf('Microsoft.Web/serverfarms')).toBeLessThan(types.indexOf('Microsoft.Web/sites'));
+    expect(types.indexOf('Microsoft.Web/sites')).toBeLessThan(types.indexOf('Microsoft.Web/sites/slots'));
+  });
+
+  test('what-if after: NoChange; a changed parameter is Modify with a delta', async () => {
+    const same = await whatIf({ siteName: 'iac-web' });
+    const mine = same.properties.changes.filter((c) => /iac-web|\/st[a-z0-9]{13}$/.test(c.resourceId));
+    expect(mine.map((c) => [c.resourceId.split('/').slice(-2).join('/'), c.changeType])).toEqual([
+      ['serverfarms/iac-web-plan', 'NoChange'],
+      ['sites/iac-web', 'NoChange'],
+      ['slots/staging', 'NoChange'],
+      ['autoscalesettings/iac-web-autoscale', 'NoChange'],
+      [expect.stringMatching(/^storageAccounts\//), 'NoChange'],
+    ]);
+    const changed = await whatIf({ siteName: 'iac-web', alwaysOn: false, capacity: 2 });
+    const site = byType(changed.properties.changes, '/sites/iac-web').find((c) =>
+      c.resourceId.endsWith('iac-web'),
+    )!;
+    expect(site.changeType).toBe('Modify');
+    expect(site.delta).toEqual([
+      { path: 'properties.siteConfig.alwaysOn', propertyChangeType: 'Modify', before: true, after: false },
+    ]);
+    const plan = byType(changed.properties.changes, '/serverfarms/iac-web-plan')[0]!;
+    expect(plan.changeType).toBe('Modify');
+    expect(plan.delta).toEqual([{ path: 'sku.capacity', propertyChangeType: 'Modify', before: 1, after: 2 }]);
+  });
+
+  test('validate: a missing parameter and an unknown function are InvalidTemplate', async () => {
+    const missing = await call(sb, 'POST', deploymentUrl('check', '/validate'), { token, body: body({}) });
+    expect(missing.status).toBe(400);
+    expect(missing.body).toEqual({
+      error: {
+        code: 'InvalidTemplate',
+        message: expect.stringContaining("The value for the template parameter 'siteName' is not provided"),
+      },
+    });
+    const bad = structuredClone(TEMPLATE);
+    bad.resources[4]!.properties = { minimumTlsVersion: "[frobnicate('x')]" };
+    const unknown = await call(sb, 'POST', deploymentUrl('check', '/validate'), {
+      token,
+      body: body({ siteName: 'iac-web' }, bad),
+    });
+    expect(unknown.status).toBe(400);
+    expect((unknown.body as { error: { code: string; message: string } }).error).toEqual({
+      code: 'InvalidTemplate',
+      message: expect.stringContaining("The template function 'frobnicate' is not valid"),
+    });
+    const ok = await call(sb, 'POST', deploymentUrl('check', '/validate'), {
+      token,
+      body: body({ siteName: 'iac-web' }),
+    });
+    expect(ok.status).toBe(200);
+    expect(
+      (ok.body as { properties: { validatedResources: unknown[] } }).properties.validatedResources,
+    ).toHaveLength(5);
+  });
+
+  test('a circular dependsOn is refused', async () => {
+    const template = {
+      $schema: TEMPLATE.$schema,
+      contentVersion: '1.0.0.0',
+      resources: [
+        {
+          type: 'Microsoft.Storage/storageAccounts',
+          apiVersion: '2023-05-01',
+          name: 'a',
+          dependsOn: ['b'],
+          location: 'westeurope',
+        },
+        {
+          type: 'Microsoft.Storage/storageAccounts',
+          apiVersion: '2023-05-01',
+          name: 'b',
+          dependsOn: ['a'],
+          location: 'westeurope',
+        },
+      ],
+    };
+    const reply = await call(sb, 'PUT', deploymentUrl('loop'), { token, body: body({}, template) });
+    expect(reply.status).toBe(400);
+    expect((reply.body as { error: { code: string; message: string } }).error).toEqual({
+      code: 'InvalidTemplate',
+      message: expect.stringContaining('Circular dependency detected on resource'),
+    });
+  });
+
+  test('a Reader can neither deploy nor what-if, but can read the deployment', async () => {
+    const reader = await tokenFor(sb, READER.clientId, READER.clientSecret);
+    const put = await call(sb, 'PUT', deploymentUrl('reader'), {
+      token: reader,
+      body: body({ siteName: 'iac-web' }),
+    });
+    expect(put.status).toBe(403);
+    expect((put.body as { error: { code: string; message: string } }).error.message).toContain(
+      "'Microsoft.Resources/deployments/write'",
+    );
+    const wi = await call(sb, 'POST', deploymentUrl('reader', '/whatIf'), {
+      token: reader,
+      body: body({ siteName: 'iac-web' }),
+    });
+    expect(wi.status).toBe(403);
+    const get = await call(sb, 'GET', deploymentUrl('iac'), { token: reader });
+    expect(get.status).toBe(200);
+  });
+});

@@ -5,10 +5,16 @@ import { call, FAST, type Reply, type SandboxProcess, startSandbox, tokenFor } f
 // autoscale setting (written through the sandbox's own providers) and a storage account (kept as a generic
 // document); what-if before and after; validate's refusals; a circular dependsOn; a Reader cannot deploy.
 
+const SCOPED = {
+  clientId: 'e4f5a6b7-8c9d-4e0f-9a1b-2c3d4e5f6a70',
+  clientSecret: 'scp8Q~deployments-scoped-secret-for-tests-only',
+};
 const READER = {
   clientId: 'd3e4f5a6-7b8c-4d9e-8f0a-1b2c3d4e5f60',
   clientSecret: 'rdr8Q~deployments-reader-secret-for-tests-only',
 };
+
+const SUBSCRIPTION = '7e2f4b3c-1d5a-4f8b-a072-3c9e6d8f0b21';
 
 let sb: SandboxProcess;
 let token: string;
@@ -20,9 +26,17 @@ beforeAll(async () => {
   sb = await startSandbox({
     config: {
       ...FAST,
+      subscriptionId: SUBSCRIPTION,
       principals: [
         { name: 'slotline-deployer', role: 'Contributor' },
         { name: 'auditor', role: 'Reader', ...READER },
+        {
+          // Contributor on one deployment object only: it may PUT the deployment, not the resources in it.
+          name: 'deployment-only',
+          role: 'Contributor',
+          scope: `/subscriptions/${SUBSCRIPTION}/resourceGroups/slotline-demo/providers/Microsoft.Resources/deployments/scoped`,
+          ...SCOPED,
+        },
       ],
     },
   });
@@ -121,11 +135,12 @@ const body = (parameters: Record<string, unknown>, template: unknown = TEMPLATE)
 });
 
 /** Follow an LRO header until it ends (Azure-AsyncOperation: status in the body; Location: 202 until done). */
-async function poll(url: string, bearer = token): Promise<Reply> {
+async function poll(url: string, seen: string[] = []): Promise<Reply> {
   const deadline = Date.now() + 20_000;
   for (;;) {
-    const reply = await call(sb, 'GET', url, { token: bearer });
+    const reply = await call(sb, 'GET', url, { token });
     const status = (reply.body as { status?: string } | undefined)?.status;
+    if (status) seen.push(status);
     if (reply.status !== 202 && status !== 'Accepted' && status !== 'Running') return reply;
     if (Date.now() > deadline) throw new Error(`LRO did not end: ${url}`);
     await new Promise((r) => setTimeout(r, 100));
@@ -169,8 +184,11 @@ describe('deployments', () => {
     expect((put.body as { properties: { provisioningState: string } }).properties.provisioningState).toBe(
       'Accepted',
     );
-    const status = await poll(put.headers['azure-asyncoperation']!);
+    const seen: string[] = [];
+    const status = await poll(put.headers['azure-asyncoperation']!, seen);
     expect(status.body).toEqual({ status: 'Succeeded' });
+    // The site and slot PUTs are long-running operations of their own, so the deployment is seen Running.
+    expect(seen).toContain('Running');
     const got = await call(sb, 'GET', deploymentUrl('iac'), { token });
     const props = (got.body as { properties: Record<string, unknown> }).properties;
     expect(props['provisioningState']).toBe('Succeeded');
@@ -331,5 +349,50 @@ describe('deployments', () => {
     expect(wi.status).toBe(403);
     const get = await call(sb, 'GET', deploymentUrl('iac'), { token: reader });
     expect(get.status).toBe(200);
+  });
+
+  test('a resource its provider refuses fails the deployment; operations show which and why', async () => {
+    const template = {
+      ...TEMPLATE,
+      parameters: {},
+      variables: {},
+      outputs: {},
+      resources: [
+        {
+          type: 'Microsoft.Web/sites',
+          apiVersion: '2024-04-01',
+          name: 'orphan-web',
+          location: 'westeurope',
+          properties: { serverFarmId: "[resourceId('Microsoft.Web/serverfarms', 'no-such-plan')]" },
+        },
+      ],
+    };
+    const put = await call(sb, 'PUT', deploymentUrl('broken'), { token, body: body({}, template) });
+    expect(put.status).toBe(201);
+    const status = await poll(put.headers['azure-asyncoperation']!);
+    expect((status.body as { status: string }).status).toBe('Failed');
+    const got = await call(sb, 'GET', deploymentUrl('broken'), { token });
+    expect((got.body as { properties: { error: unknown } }).properties.error).toEqual({
+      code: 'DeploymentFailed',
+      message: expect.stringContaining('At least one resource deployment operation failed'),
+      details: [{ code: 'NotFound', message: 'Cannot find ServerFarm with name no-such-plan.' }],
+    });
+    const ops = await call(sb, 'GET', deploymentUrl('broken', '/operations'), { token });
+    expect((ops.body as { value: { properties: Record<string, unknown> }[] }).value[0]!.properties).toEqual(
+      expect.objectContaining({ provisioningState: 'Failed', statusCode: 'NotFound' }),
+    );
+  });
+
+  test('RBAC is checked for each resource: write on the deployment alone is not enough', async () => {
+    const scoped = await tokenFor(sb, SCOPED.clientId, SCOPED.clientSecret);
+    const put = await call(sb, 'PUT', deploymentUrl('scoped'), {
+      token: scoped,
+      body: body({ siteName: 'scoped-web' }),
+    });
+    expect(put.status).toBe(403);
+    expect((put.body as { error: { code: string; message: string } }).error).toEqual({
+      code: 'AuthorizationFailed',
+      message: expect.stringContaining("'Microsoft.Web/serverfarms/write'"),
+    });
   });
 });

@@ -8,6 +8,7 @@ import {
   type DeploymentTarget,
   TemplateRun,
 } from '../../sandbox/arm/providers/resources/deployments/template.js';
+import { propertyDelta } from '../../sandbox/arm/providers/resources/deployments/whatif.js';
 
 // The sandbox's ARM template evaluator: the expression language, the functions, parameters, variables,
 // copy, condition, dependsOn ordering and outputs, and the hashes behind uniqueString() and guid().
@@ -152,6 +153,20 @@ describe('expression language', () => {
     ['[environment().name]', 'AzureCloud'],
   ])('%s', (expression, expected) => {
     expect(ev(expression)).toEqual(expected);
+  });
+
+  test('format refuses alignment and format strings rather than ignore them', () => {
+    expect(message(() => ev("[format('{0:N2}', 1)]"))).toContain(
+      "the format item '{0:N2}' has an alignment or format string",
+    );
+  });
+
+  test('union of objects merges nested objects; later values win', () => {
+    expect(ev(`[union(json('{"a":{"x":1,"y":2},"b":1}'), json('{"a":{"y":3},"c":2}'))]`)).toEqual({
+      a: { x: 1, y: 3 },
+      b: 1,
+      c: 2,
+    });
   });
 
   test("substring out of range is ARM's error", () => {
@@ -339,6 +354,36 @@ describe('resources', () => {
     expect(r.outputs()).toEqual({ tier: { type: 'String', value: 'Hot' } });
   });
 
+  test('reference() to a template resource is an implicit dependency, as in ARM', () => {
+    const r = run({
+      resources: [
+        storage('b', {
+          properties: { copyOf: "[reference(resourceId('Microsoft.Storage/storageAccounts', 'a')).tier]" },
+        }),
+        storage('a', { properties: { tier: 'Hot' } }),
+      ],
+    });
+    expect(r.plan().map((p) => p.name)).toEqual(['a', 'b']);
+    expect(r.plan()[1]!.dependsOn).toEqual([`${RG_ID}/providers/Microsoft.Storage/storageAccounts/a`]);
+  });
+
+  test('property copy builds an array property with copyIndex of its loop', () => {
+    const r = run({
+      resources: [
+        storage('a', {
+          properties: {
+            copy: [{ name: 'rules', count: 2, input: { name: "[concat('rule', copyIndex('rules'))]" } }],
+            other: 'kept',
+          },
+        }),
+      ],
+    });
+    expect(r.body(r.plan()[0]!, 'deploy')['properties']).toEqual({
+      rules: [{ name: 'rule0' }, { name: 'rule1' }],
+      other: 'kept',
+    });
+  });
+
   test('outputs: condition, type checks', () => {
     const r = run({
       outputs: {
@@ -358,5 +403,30 @@ describe('resources', () => {
     expect(message(() => ok.outputs())).toContain(
       "The template output 'wrong' is not valid: expected a value of type 'Bool'",
     );
+  });
+});
+
+describe('what-if property delta', () => {
+  test('only what the template sets is compared; ids compare case-insensitively, locations without spaces', () => {
+    const current = {
+      location: 'West Europe',
+      properties: { serverFarmId: '/subscriptions/S/resourceGroups/RG/x', keep: 1, rules: [1, 2] },
+    };
+    expect(
+      propertyDelta(current, {
+        location: 'westeurope',
+        properties: { serverFarmId: '/subscriptions/s/resourcegroups/rg/x' },
+      }),
+    ).toEqual([]);
+    expect(propertyDelta(current, { properties: { added: true, rules: [1] } })).toEqual([
+      { path: 'properties.added', propertyChangeType: 'Create', after: true },
+      {
+        path: 'properties.rules',
+        propertyChangeType: 'Array',
+        before: [1, 2],
+        after: [1],
+        children: [{ path: '1', propertyChangeType: 'Delete', before: 2 }],
+      },
+    ]);
   });
 });

@@ -52,6 +52,43 @@ export function evaluateDeep(value: unknown, scope: EvalScope): unknown {
   return value;
 }
 
+/**
+ * The first arguments of the `reference()` calls in a JSON value's expressions, evaluated where they can be
+ * without a deployed resource (for ARM's implicit dependencies).
+ */
+export function referenceArguments(value: unknown, scope: EvalScope): string[] {
+  const out: string[] = [];
+  const walkNode = (node: Node): void => {
+    if (node.k === 'call') {
+      if (node.name.toLowerCase() === 'reference' && node.args[0]) {
+        try {
+          const arg = evaluate(node.args[0], scope);
+          if (typeof arg === 'string') out.push(arg);
+        } catch {
+          // An argument that cannot be evaluated yet adds no implicit dependency.
+        }
+      }
+      for (const a of node.args) walkNode(a);
+    } else if (node.k === 'prop') walkNode(node.target);
+    else if (node.k === 'index') {
+      walkNode(node.target);
+      walkNode(node.index);
+    }
+  };
+  const walk = (v: unknown): void => {
+    if (typeof v === 'string' && isExpression(v)) {
+      try {
+        walkNode(parse(v.slice(1, -1)));
+      } catch {
+        // A syntax error is reported when the value is evaluated.
+      }
+    } else if (Array.isArray(v)) v.forEach(walk);
+    else if (isObject(v)) Object.values(v).forEach(walk);
+  };
+  walk(value);
+  return out;
+}
+
 export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -262,6 +299,16 @@ function asText(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/** union() of objects: later values win; nested objects merge recursively (nested arrays are replaced). */
+function mergeObjects(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const key = Object.keys(base).find((x) => x.toLowerCase() === k.toLowerCase()) ?? k;
+    out[key] = isObject(v) && isObject(base[key]) ? mergeObjects(base[key] as Record<string, unknown>, v) : v;
+  }
+  return out;
+}
+
 function deepEqual(a: unknown, b: unknown): boolean {
   if (Array.isArray(a) && Array.isArray(b))
     return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
@@ -311,9 +358,13 @@ function resourceIdOf(args: unknown[], scope: EvalScope, name: string, atGroup: 
 function formatString(name: string, args: unknown[]): string {
   arity(name, args, 1, Infinity);
   const fmt = str(name, args[0]);
-  return fmt.replace(/\{\{|\}\}|\{(\d+)(?:[,:][^}]*)?\}/g, (whole, index?: string) => {
+  return fmt.replace(/\{\{|\}\}|\{(\d+)([,:][^}]*)?\}/g, (whole, index?: string, spec?: string) => {
     if (whole === '{{') return '{';
     if (whole === '}}') return '}';
+    if (spec)
+      throw new TemplateError(
+        `Unable to evaluate template language function 'format': the format item '${whole}' has an alignment or format string, which the slotline sandbox does not support.`,
+      );
     const i = Number(index) + 1;
     if (i >= args.length)
       throw new TemplateError(
@@ -418,7 +469,7 @@ const FUNCTIONS: Record<string, Fn> = {
       for (const x of (a as unknown[][]).flat()) if (!out.some((y) => deepEqual(x, y))) out.push(x);
       return out;
     }
-    if (a.every(isObject)) return Object.assign({}, ...a);
+    if (a.every(isObject)) return (a as Record<string, unknown>[]).reduce(mergeObjects, {});
     throw argType(n, 'all arrays or all objects');
   },
   createobject: (a, _s, n) => {

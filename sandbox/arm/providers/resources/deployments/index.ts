@@ -35,7 +35,7 @@ export function registerDeployments(router: Router, ctx: ArmContext): void {
   const p = new Deployments(ctx, router);
   router.add('GET', DEPLOYMENTS, (c) =>
     ctx.list(c, DEPLOYMENT_TYPE, `${ctx.groupPrefix(c.m)}providers/microsoft.resources/deployments/`, (d) =>
-      p.deploymentBody(d),
+      p.deploymentBody(p.current(d.id)!),
     ),
   );
   router.add('GET', `${DEPLOYMENTS}/([^/]+)`, (c) => sendJson(c.res, 200, p.deploymentBody(p.require(c))));
@@ -56,6 +56,9 @@ export function registerDeployments(router: Router, ctx: ArmContext): void {
 }
 
 class Deployments extends ProviderBase {
+  /** Deployments this process is running (lower-cased ids): one persisted as running but not here was cut off by a restart. */
+  private readonly active = new Set<string>();
+
   constructor(
     ctx: ArmContext,
     private readonly router: Router,
@@ -68,9 +71,26 @@ class Deployments extends ProviderBase {
   }
 
   require(c: Call): StoredResource {
-    const found = this.store.get(this.deploymentId(c));
+    const found = this.current(this.deploymentId(c));
     if (!found)
       throw new HttpProblem(404, 'DeploymentNotFound', `Deployment '${c.m[3]}' could not be found.`);
+    return found;
+  }
+
+  /** The stored deployment; one the sandbox stopped in the middle of (a restart) is marked Failed first. */
+  current(id: string): StoredResource | undefined {
+    const found = this.store.get(id);
+    const state = found?.properties['provisioningState'];
+    if (found && (state === 'Accepted' || state === 'Running') && !this.active.has(found.id.toLowerCase())) {
+      this.update(found.id, (d) => {
+        d.properties['provisioningState'] = 'Failed';
+        d.properties['error'] = {
+          code: 'DeploymentFailed',
+          message: 'The sandbox stopped while this deployment was running; deploy it again.',
+        };
+      });
+      return this.store.get(id);
+    }
     return found;
   }
 
@@ -212,7 +232,7 @@ class Deployments extends ProviderBase {
 
   async put(c: Call): Promise<void> {
     const id = this.deploymentId(c);
-    const existing = this.store.get(id);
+    const existing = this.current(id);
     const state = existing?.properties['provisioningState'];
     if (state === 'Accepted' || state === 'Running')
       throw new HttpProblem(
@@ -246,6 +266,7 @@ class Deployments extends ProviderBase {
     );
     sendJson(c.res, existing ? 200 : 201, this.deploymentBody(record));
     const authorization = c.req.headers.authorization;
+    this.active.add(record.id.toLowerCase());
     setImmediate(() => {
       this.execute(record.id, run, planned, authorization, started).catch((error: Error) => {
         console.error(`sandbox: deployment ${record.id}: ${error.stack ?? error}`);
@@ -267,6 +288,7 @@ class Deployments extends ProviderBase {
   }
 
   private finish(id: string, started: number, result: { outputs?: unknown; error?: unknown }): void {
+    this.active.delete(id.toLowerCase());
     this.update(id, (d) => {
       d.properties['provisioningState'] = result.error ? 'Failed' : 'Succeeded';
       d.properties['duration'] = this.duration(started);
@@ -444,7 +466,7 @@ class Deployments extends ProviderBase {
   }
 
   remove(c: Call): void {
-    const d = this.store.get(this.deploymentId(c));
+    const d = this.current(this.deploymentId(c));
     if (!d) {
       c.res.writeHead(204).end();
       return;

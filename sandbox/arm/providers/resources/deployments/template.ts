@@ -1,4 +1,11 @@
-import { type EvalScope, evaluateDeep, evaluateString, isObject, TemplateError } from './expressions.js';
+import {
+  type EvalScope,
+  evaluateDeep,
+  evaluateString,
+  isObject,
+  referenceArguments,
+  TemplateError,
+} from './expressions.js';
 
 /** Where a deployment runs: the resource group, its subscription, and how `reference()` reads resources. */
 export interface DeploymentTarget {
@@ -405,9 +412,19 @@ export class TemplateRun {
         );
       if (r.enabled) seen.add(key);
     }
+    const ids = new Map<string, string>();
+    for (const r of all) {
+      if (!r.enabled) continue;
+      ids.set(r.id.toLowerCase(), r.id);
+      const byName = `name:${r.name.toLowerCase()}`;
+      ids.set(byName, ids.has(byName) ? '' : r.id);
+    }
     // dependsOn: a resource id, `type/name`, a name, or a copy loop's name (every instance).
     for (const r of all) {
-      const deps = new Set<string>();
+      const loops = r.copy ? { [r.copy.name]: r.copy.index } : {};
+      const deps = new Set<string>(
+        this.implicitDependencies(r.raw, this.scope(loops, r.copy?.name), ids).filter((d) => d !== r.id),
+      );
       for (const entry of r.dependsOnRaw) {
         const e = entry.toLowerCase();
         const matches = all.filter(
@@ -448,14 +465,44 @@ export class TemplateRun {
    */
   body(r: PlannedResource, mode: 'deploy' | 'whatIf'): Record<string, unknown> {
     const loops = r.copy ? { [r.copy.name]: r.copy.index } : {};
-    const scope = this.scope(loops, r.copy?.name, 'deploy');
+    const scopeWith = (extra: Record<string, number>, current?: string) =>
+      this.scope({ ...loops, ...extra }, current ?? r.copy?.name, 'deploy');
     const body: Record<string, unknown> = {};
     for (const field of BODY_FIELDS) {
       const key = findKey(r.raw, field);
       if (key === undefined) continue;
-      body[field] = this.inResource(r.name, () => evaluateTolerant(r.raw[key], scope, mode === 'whatIf'));
+      body[field] = this.inResource(r.name, () =>
+        evaluateTolerant(
+          r.raw[key],
+          scopeWith({}),
+          mode === 'whatIf',
+          field === 'properties' ? scopeWith : undefined,
+        ),
+      );
     }
     return body;
+  }
+
+  /**
+   * The ids of template resources a resource's body calls `reference()` on: ARM makes them implicit
+   * dependencies. Arguments that need a deployed resource themselves are skipped.
+   */
+  private implicitDependencies(
+    raw: Record<string, unknown>,
+    scope: EvalScope,
+    ids: Map<string, string>,
+  ): string[] {
+    const found: string[] = [];
+    for (const field of BODY_FIELDS) {
+      const key = findKey(raw, field);
+      if (key === undefined) continue;
+      for (const arg of referenceArguments(raw[key], scope)) {
+        const lower = arg.toLowerCase();
+        const id = arg.startsWith('/') ? ids.get(lower) : ids.get(`name:${lower}`);
+        if (id) found.push(id);
+      }
+    }
+    return found;
   }
 
   // ------------------------------------------------------------ outputs
@@ -504,7 +551,12 @@ class DeferredMarker extends Error {
   }
 }
 
-function evaluateTolerant(value: unknown, scope: EvalScope, tolerant: boolean): unknown {
+function evaluateTolerant(
+  value: unknown,
+  scope: EvalScope,
+  tolerant: boolean,
+  loopScope?: (loops: Record<string, number>, current: string) => EvalScope,
+): unknown {
   if (typeof value === 'string') {
     try {
       return evaluateString(value, scope);
@@ -517,10 +569,30 @@ function evaluateTolerant(value: unknown, scope: EvalScope, tolerant: boolean): 
       throw error;
     }
   }
-  if (Array.isArray(value)) return value.map((v) => evaluateTolerant(v, scope, tolerant));
+  if (Array.isArray(value)) return value.map((v) => evaluateTolerant(v, scope, tolerant, loopScope));
   if (isObject(value)) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = evaluateTolerant(v, scope, tolerant);
+    for (const [k, v] of Object.entries(value)) {
+      // Property iteration: `"copy": [{name, count, input}]` inside `properties` makes each `name` an array.
+      if (k.toLowerCase() === 'copy' && loopScope && Array.isArray(v)) {
+        for (const loop of v) {
+          if (!isObject(loop) || typeof loop['name'] !== 'string')
+            throw new TemplateError(
+              "Each property copy must be an object with a 'name', a 'count' and an 'input'.",
+            );
+          const name = loop['name'];
+          const countRaw =
+            typeof loop['count'] === 'string' ? evaluateString(loop['count'], scope) : loop['count'];
+          if (typeof countRaw !== 'number' || !Number.isInteger(countRaw) || countRaw < 0 || countRaw > 800)
+            throw new TemplateError(`The property copy '${name}' count must be an integer from 0 to 800.`);
+          out[name] = Array.from({ length: countRaw }, (_, i) =>
+            evaluateTolerant(loop['input'], loopScope({ [name]: i }, name), tolerant, loopScope),
+          );
+        }
+        continue;
+      }
+      out[k] = evaluateTolerant(v, scope, tolerant, loopScope);
+    }
     return out;
   }
   return value;

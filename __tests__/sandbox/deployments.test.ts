@@ -1,5 +1,14 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { call, FAST, type Reply, type SandboxProcess, startSandbox, tokenFor } from './helpers.js';
+import {
+  call,
+  FAST,
+  type Reply,
+  removeDir,
+  type SandboxProcess,
+  startSandbox,
+  tempDir,
+  tokenFor,
+} from './helpers.js';
 
 // Microsoft.Resources/deployments at resource-group scope: a template with a plan, a site, a slot, an
 // autoscale setting (written through the sandbox's own providers) and a storage account (kept as a generic
@@ -184,6 +193,10 @@ describe('deployments', () => {
     expect((put.body as { properties: { provisioningState: string } }).properties.provisioningState).toBe(
       'Accepted',
     );
+    // While it runs, the same deployment cannot be replaced.
+    const again = await call(sb, 'PUT', deploymentUrl('iac'), { token, body: body({ siteName: 'iac-web' }) });
+    expect(again.status).toBe(409);
+    expect((again.body as { error: { code: string } }).error.code).toBe('DeploymentActive');
     const seen: string[] = [];
     const status = await poll(put.headers['azure-asyncoperation']!, seen);
     expect(status.body).toEqual({ status: 'Succeeded' });
@@ -293,6 +306,11 @@ describe('deployments', () => {
       code: 'InvalidTemplate',
       message: expect.stringContaining("The template function 'frobnicate' is not valid"),
     });
+    const complete = body({ siteName: 'iac-web' });
+    complete.properties.mode = 'Complete';
+    const refused = await call(sb, 'POST', deploymentUrl('check', '/validate'), { token, body: complete });
+    expect(refused.status).toBe(400);
+    expect((refused.body as { error: { code: string } }).error.code).toBe('InvalidDeploymentMode');
     const ok = await call(sb, 'POST', deploymentUrl('check', '/validate'), {
       token,
       body: body({ siteName: 'iac-web' }),
@@ -377,10 +395,23 @@ describe('deployments', () => {
       message: expect.stringContaining('At least one resource deployment operation failed'),
       details: [{ code: 'NotFound', message: 'Cannot find ServerFarm with name no-such-plan.' }],
     });
+    const list = await call(
+      sb,
+      'GET',
+      `${sb.conn.armEndpoint}${group}/providers/Microsoft.Resources/deployments?${API}`,
+      { token },
+    );
+    const names = (list.body as { value: { name: string }[] }).value.map((d) => d.name);
+    expect(names).toEqual(expect.arrayContaining(['iac', 'broken']));
     const ops = await call(sb, 'GET', deploymentUrl('broken', '/operations'), { token });
     expect((ops.body as { value: { properties: Record<string, unknown> }[] }).value[0]!.properties).toEqual(
       expect.objectContaining({ provisioningState: 'Failed', statusCode: 'NotFound' }),
     );
+    // DELETE removes the record only.
+    expect((await call(sb, 'DELETE', deploymentUrl('broken'), { token })).status).toBe(200);
+    const gone = await call(sb, 'GET', deploymentUrl('broken'), { token });
+    expect(gone.status).toBe(404);
+    expect((gone.body as { error: { code: string } }).error.code).toBe('DeploymentNotFound');
   });
 
   test('RBAC is checked for each resource: write on the deployment alone is not enough', async () => {
@@ -396,3 +427,43 @@ describe('deployments', () => {
     });
   });
 });
+
+test('a deployment running when the sandbox stops reads Failed after the restart, and may be deployed again', async () => {
+  const stateDir = tempDir('deployments-restart');
+  // Long site operations keep the deployment Running while the sandbox stops.
+  const config = { ...FAST, operationDurationMs: 60_000 };
+  let first: SandboxProcess | undefined = await startSandbox({ stateDir, config });
+  let second: SandboxProcess | undefined;
+  try {
+    const bearer = await tokenFor(first);
+    const rg = `/subscriptions/${first.conn.subscriptionId}/resourceGroups/${first.conn.resourceGroup}`;
+    const url = `${first.conn.armEndpoint}${rg}/providers/Microsoft.Resources/deployments/cut?${API}`;
+    const put = await call(first, 'PUT', url, { token: bearer, body: body({ siteName: 'cut-web' }) });
+    expect(put.status).toBe(201);
+    await new Promise((r) => setTimeout(r, 300));
+    const running = await call(first, 'GET', url, { token: bearer });
+    expect((running.body as { properties: { provisioningState: string } }).properties.provisioningState).toBe(
+      'Running',
+    );
+    await first.stop();
+    first = undefined;
+    second = await startSandbox({ stateDir, config: FAST });
+    const token2 = await tokenFor(second);
+    const url2 = `${second.conn.armEndpoint}${rg}/providers/Microsoft.Resources/deployments/cut?${API}`;
+    const after = await call(second, 'GET', url2, { token: token2 });
+    expect((after.body as { properties: Record<string, unknown> }).properties).toEqual(
+      expect.objectContaining({
+        provisioningState: 'Failed',
+        error: expect.objectContaining({
+          message: expect.stringContaining('stopped while this deployment was running'),
+        }),
+      }),
+    );
+    const again = await call(second, 'PUT', url2, { token: token2, body: body({ siteName: 'cut-web' }) });
+    expect(again.status).toBe(200);
+  } finally {
+    await first?.stop();
+    await second?.stop();
+    removeDir(stateDir);
+  }
+}, 60_000);

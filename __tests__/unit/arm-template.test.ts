@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, test } from '@jest/globals';
 import {
   evaluateString,
+  SUPPORTED_FUNCTIONS,
   TemplateError,
 } from '../../sandbox/arm/providers/resources/deployments/expressions.js';
 import { armGuid, uniqueString, uuidV5 } from '../../sandbox/arm/providers/resources/deployments/hash.js';
@@ -429,4 +431,11 @@ describe('what-if property delta', () => {
       },
     ]);
   });
+});
+
+test("sandbox/README.md's list of evaluated functions is exactly the evaluator's", () => {
+  const readme = readFileSync(new URL('../../sandbox/README.md', import.meta.url), 'utf8');
+  const paragraph = /Functions evaluated:([\s\S]*?)\n\n/.exec(readme)?.[1] ?? '';
+  const listed = [...paragraph.matchAll(/`([A-Za-z]+)`/g)].map((m) => m[1]!.toLowerCase());
+  expect(listed.sort()).toEqual([...SUPPORTED_FUNCTIONS].sort());
 });

@@ -378,7 +378,8 @@ class Deployments extends ProviderBase {
       if ((res.status === 202 || res.status === 201) && poll) {
         const pollPath = new URL(poll).pathname + new URL(poll).search;
         for (;;) {
-          await new Promise((resolve) => setTimeout(resolve, 25));
+          // Unref: a sandbox stopping mid-deployment does not wait for this loop.
+          await new Promise((resolve) => setTimeout(resolve, 25).unref());
           res = await this.router.dispatch('GET', pollPath, authorization);
           if (res.status >= 400) throw failure(res.status, res.json);
           const status = res.json?.['status'];

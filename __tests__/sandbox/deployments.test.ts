@@ -4,6 +4,7 @@ import {
   FAST,
   type Reply,
   removeDir,
+  runClient,
   type SandboxProcess,
   startSandbox,
   tempDir,
@@ -426,6 +427,40 @@ describe('deployments', () => {
       message: expect.stringContaining("'Microsoft.Web/serverfarms/write'"),
     });
   });
+});
+
+test("slotline's ARM client (@azure/core-lro's poller) drives what-if, a deployment and a failed one", async () => {
+  const run = await runClient(sb, 'deployments-lro.ts', {
+    'INPUT_SUBSCRIPTION-ID': sb.conn.subscriptionId,
+    'INPUT_TENANT-ID': sb.conn.tenantId,
+    'INPUT_CLIENT-ID': sb.conn.clientId,
+    'INPUT_CLIENT-SECRET': sb.conn.clientSecret,
+    'INPUT_ARM-ENDPOINT': sb.conn.armEndpoint,
+    'INPUT_AUTHORITY-HOST': sb.conn.authorityHost,
+  });
+  expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+  expect(run.result).toEqual({
+    whatIf: ['sites/sdk-web=Create', 'components/sdk-ai=Create'],
+    name: 'sdk',
+    provisioningState: 'Succeeded',
+    outputs: { ai: { type: 'String', value: 'sdk-ai' } },
+    failure: expect.stringMatching(
+      /ended Failed: DeploymentFailed: At least one resource deployment operation failed/,
+    ),
+  });
+  // The Application Insights component is a generic document.
+  const ai = await call(
+    sb,
+    'GET',
+    `${sb.conn.armEndpoint}${group}/providers/Microsoft.Insights/components/sdk-ai?api-version=2020-02-02`,
+    { token },
+  );
+  expect(ai.body).toEqual(
+    expect.objectContaining({
+      kind: 'web',
+      properties: { Application_Type: 'web', provisioningState: 'Succeeded' },
+    }),
+  );
 });
 
 test('a deployment running when the sandbox stops reads Failed after the restart, and may be deployed again', async () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import {
+  admin,
   call,
   FAST,
   type Reply,
@@ -413,6 +414,50 @@ describe('deployments', () => {
     const gone = await call(sb, 'GET', deploymentUrl('broken'), { token });
     expect(gone.status).toBe(404);
     expect((gone.body as { error: { code: string } }).error.code).toBe('DeploymentNotFound');
+  });
+
+  test("a provider's long-running operation that fails (injected) fails the deployment and is rolled back", async () => {
+    const fault = await admin(sb, 'POST', '/faults', {
+      type: 'lro-failure',
+      method: 'PUT',
+      path: '/sites/lro-web$',
+      code: 'InternalServerError',
+      message: 'injected for the deployments test',
+    });
+    expect(fault.status).toBe(201);
+    const template = {
+      ...TEMPLATE,
+      parameters: {},
+      variables: {},
+      outputs: {},
+      resources: [
+        {
+          type: 'Microsoft.Web/sites',
+          apiVersion: '2024-04-01',
+          name: 'lro-web',
+          location: 'westeurope',
+          properties: { serverFarmId: `${group}/providers/Microsoft.Web/serverfarms/${sb.conn.planName}` },
+        },
+      ],
+    };
+    const put = await call(sb, 'PUT', deploymentUrl('lro'), { token, body: body({}, template) });
+    expect(put.status).toBe(201);
+    const status = await poll(put.headers['azure-asyncoperation']!);
+    expect(status.body).toEqual({
+      status: 'Failed',
+      error: expect.objectContaining({
+        code: 'DeploymentFailed',
+        details: [{ code: 'InternalServerError', message: 'injected for the deployments test' }],
+      }),
+    });
+    // The Web provider rolled its write back, as after a direct PUT whose operation failed.
+    const site = await call(
+      sb,
+      'GET',
+      `${sb.conn.armEndpoint}${group}/providers/Microsoft.Web/sites/lro-web?${API}`,
+      { token },
+    );
+    expect(site.status).toBe(404);
   });
 
   test('RBAC is checked for each resource: write on the deployment alone is not enough', async () => {

@@ -107,7 +107,7 @@ class Deployments extends ProviderBase {
   /** The template run a request body describes; a bad template is ARM's 400 InvalidTemplate. */
   private async prepare(
     c: Call,
-  ): Promise<{ run: TemplateRun; mode: string; group: StoredResource; body: Record<string, unknown> }> {
+  ): Promise<{ run: TemplateRun; group: StoredResource; body: Record<string, unknown> }> {
     const group = this.requireGroup(c.m);
     const body = await this.objectBody(c, 'a Deployment object');
     const properties = body['properties'];
@@ -161,7 +161,7 @@ class Deployments extends ProviderBase {
           },
         ),
     );
-    return { run, mode: 'Incremental', group, body };
+    return { run, group, body };
   }
 
   /** Template validation as ARM's preflight does it: the plan, every body, and write permission on each resource. */
@@ -231,6 +231,8 @@ class Deployments extends ProviderBase {
   }
 
   async put(c: Call): Promise<void> {
+    // The body is read first: from here to the record's write nothing awaits, so two PUTs cannot both start.
+    const { run, body } = await this.prepare(c);
     const id = this.deploymentId(c);
     const existing = this.current(id);
     const state = existing?.properties['provisioningState'];
@@ -240,7 +242,6 @@ class Deployments extends ProviderBase {
         'DeploymentActive',
         `Unable to edit or replace deployment '${c.m[3]}': previous deployment from '${String(existing!.properties['timestamp'])}' is still active (state: ${String(state)}). Please see https://aka.ms/arm-deploy-resources for usage details.`,
       );
-    const { run, body } = await this.prepare(c);
     const planned = this.preflight(c, run);
     const started = this.clock.now();
     const operationId = randomUUID();

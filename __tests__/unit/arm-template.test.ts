@@ -99,9 +99,10 @@ describe('expression language', () => {
     expect(message(() => ev("[frobnicate('x')]"))).toBe(
       "InvalidTemplate: The template function 'frobnicate' is not valid. Please see https://aka.ms/arm-functions for usage details.",
     );
-    expect(message(() => ev("[listKeys('id', '2023-01-01')]"))).toContain(
-      "The template function 'listKeys' is not supported in the slotline sandbox",
+    expect(message(() => ev("[listKeys('id', '2023-01-01')]"))).toBe(
+      "InvalidTemplate: The template function 'listKeys' is not supported in the slotline sandbox.",
     );
+    expect(message(() => ev('[utcNow()]'))).toContain("'utcNow' is not supported in the slotline sandbox");
   });
 
   test('syntax errors and wrong argument counts', () => {
@@ -153,8 +154,35 @@ describe('expression language', () => {
     ['[deployment().name]', 'main'],
     ['[subscription().subscriptionId]', SUB],
     ['[environment().name]', 'AzureCloud'],
+    ['[add(2, 3)]', 5],
+    ['[sub(2, 3)]', -1],
+    ['[mul(4, 3)]', 12],
+    ['[div(-7, 2)]', -3],
+    ['[mod(7, 3)]', 1],
+    ['[min(createArray(3, 1, 2))]', 1],
+    ['[max(3, 9, 2)]', 9],
+    ['[greater(2, 1)]', true],
+    ["[greaterOrEquals('a', 'b')]", false],
+    ['[less(1, 2)]', true],
+    ['[lessOrEquals(2, 2)]', true],
+    ["[startsWith('Hello', 'he')]", true],
+    ["[endsWith('Hello', 'LO')]", true],
+    ["[indexOf('abcABC', 'B')]", 1],
+    ["[lastIndexOf('abcABC', 'b')]", 4],
+    ["[trim('  x  ')]", 'x'],
+    ["[padLeft(7, 3, '0')]", '007'],
+    ["[base64('one, two, three')]", 'b25lLCB0d28sIHRocmVl'],
+    ["[base64ToString('b25lLCB0d28sIHRocmVl')]", 'one, two, three'],
+    ['[range(5, 3)]', [5, 6, 7]],
+    ["[array('x')]", ['x']],
+    ["[join(createArray('a', 'b', 1), '-')]", 'a-b-1'],
   ])('%s', (expression, expected) => {
     expect(ev(expression)).toEqual(expected);
+  });
+
+  test('div and mod refuse a zero divisor', () => {
+    expect(message(() => ev('[div(1, 0)]'))).toContain('the divisor is zero');
+    expect(message(() => ev('[mod(1, 0)]'))).toContain('the divisor is zero');
   });
 
   test('format refuses alignment and format strings rather than ignore them', () => {
@@ -436,6 +464,6 @@ describe('what-if property delta', () => {
 test("sandbox/README.md's list of evaluated functions is exactly the evaluator's", () => {
   const readme = readFileSync(new URL('../../sandbox/README.md', import.meta.url), 'utf8');
   const paragraph = /Functions evaluated:([\s\S]*?)\n\n/.exec(readme)?.[1] ?? '';
-  const listed = [...paragraph.matchAll(/`([A-Za-z]+)`/g)].map((m) => m[1]!.toLowerCase());
+  const listed = [...paragraph.matchAll(/`([A-Za-z0-9]+)`/g)].map((m) => m[1]!.toLowerCase());
   expect(listed.sort()).toEqual([...SUPPORTED_FUNCTIONS].sort());
 });

@@ -248,9 +248,7 @@ function call(node: Extract<Node, { k: 'call' }>, scope: EvalScope): unknown {
     return evaluate(node.args[test ? 1 : 2]!, scope);
   }
   if (UNSUPPORTED.test(name))
-    throw new TemplateError(
-      `The template function '${node.name}' is not supported in the slotline sandbox (it reads secrets or keys the sandbox does not model).`,
-    );
+    throw new TemplateError(`The template function '${node.name}' is not supported in the slotline sandbox.`);
   const fn = FUNCTIONS[name];
   if (!fn)
     throw new TemplateError(
@@ -260,7 +258,9 @@ function call(node: Extract<Node, { k: 'call' }>, scope: EvalScope): unknown {
   return fn(args, scope, node.name);
 }
 
-const UNSUPPORTED = /^list[a-z]*$/;
+/** ARM functions the sandbox does not evaluate: refused as unsupported rather than as unknown. */
+const UNSUPPORTED =
+  /^(list[a-z]*|pickzones|providers|utcnow|newguid|datetimeadd|datetimefromepoch|datetimetoepoch|datauri|datauritostring|base64tojson|uri|uricomponent|uricomponenttostring|intersection|items|objectkeys|shallowmerge|tryget|filter|map|reduce|sort|toobject|lambda|lambdavariables|managementgroup|managementgroupresourceid|tenant|tenantresourceid|extensionresourceid|indexfromend|flatten|parsecidr|cidrsubnet|cidrhost)$/;
 
 function arity(name: string, args: unknown[], min: number, max: number): void {
   if (args.length < min || args.length > max) {
@@ -289,6 +289,26 @@ const bool = (name: string, v: unknown): boolean => {
   if (typeof v !== 'boolean') throw argType(name, 'a boolean');
   return v;
 };
+
+function nonZero(name: string, v: number): number {
+  if (v === 0)
+    throw new TemplateError(`Unable to evaluate template language function '${name}': the divisor is zero.`);
+  return v;
+}
+
+/** min/max take integers or one array of them. */
+function numbers(name: string, args: unknown[]): number[] {
+  const list = args.length === 1 && Array.isArray(args[0]) ? args[0] : args;
+  if (list.length === 0) throw argType(name, 'at least one integer');
+  return list.map((x) => int(name, x));
+}
+
+/** greater/less: two integers or two strings (ordinal). */
+function compare(name: string, x: unknown, y: unknown): number {
+  if (typeof x === 'number' && typeof y === 'number') return x - y;
+  if (typeof x === 'string' && typeof y === 'string') return x < y ? -1 : x > y ? 1 : 0;
+  throw argType(name, 'two integers or two strings');
+}
 
 /** A value as `concat`, `format` and `string` write it. */
 function asText(v: unknown): string {
@@ -537,6 +557,41 @@ const FUNCTIONS: Record<string, Fn> = {
     throw argType(n, 'a string or an array');
   },
   coalesce: fixed(1, Infinity, (a, _s, _n) => a.find((x) => x !== null && x !== undefined) ?? null),
+  add: fixed(2, 2, (a, _s, n) => int(n, a[0]) + int(n, a[1])),
+  sub: fixed(2, 2, (a, _s, n) => int(n, a[0]) - int(n, a[1])),
+  mul: fixed(2, 2, (a, _s, n) => int(n, a[0]) * int(n, a[1])),
+  div: fixed(2, 2, (a, _s, n) => Math.trunc(int(n, a[0]) / nonZero(n, int(n, a[1])))),
+  mod: fixed(2, 2, (a, _s, n) => int(n, a[0]) % nonZero(n, int(n, a[1]))),
+  min: fixed(1, Infinity, (a, _s, n) => Math.min(...numbers(n, a))),
+  max: fixed(1, Infinity, (a, _s, n) => Math.max(...numbers(n, a))),
+  greater: fixed(2, 2, (a, _s, n) => compare(n, a[0], a[1]) > 0),
+  greaterorequals: fixed(2, 2, (a, _s, n) => compare(n, a[0], a[1]) >= 0),
+  less: fixed(2, 2, (a, _s, n) => compare(n, a[0], a[1]) < 0),
+  lessorequals: fixed(2, 2, (a, _s, n) => compare(n, a[0], a[1]) <= 0),
+  // ARM compares these four case-insensitively.
+  startswith: fixed(2, 2, (a, _s, n) => str(n, a[0]).toLowerCase().startsWith(str(n, a[1]).toLowerCase())),
+  endswith: fixed(2, 2, (a, _s, n) => str(n, a[0]).toLowerCase().endsWith(str(n, a[1]).toLowerCase())),
+  indexof: fixed(2, 2, (a, _s, n) => str(n, a[0]).toLowerCase().indexOf(str(n, a[1]).toLowerCase())),
+  lastindexof: fixed(2, 2, (a, _s, n) => str(n, a[0]).toLowerCase().lastIndexOf(str(n, a[1]).toLowerCase())),
+  trim: fixed(1, 1, (a, _s, n) => str(n, a[0]).trim()),
+  padleft: fixed(2, 3, (a, _s, n) => {
+    const pad = a[2] === undefined ? ' ' : str(n, a[2]);
+    if (pad.length !== 1) throw argType(n, 'a single padding character');
+    return asText(a[0]).padStart(int(n, a[1]), pad);
+  }),
+  base64: fixed(1, 1, (a, _s, n) => Buffer.from(str(n, a[0]), 'utf8').toString('base64')),
+  base64tostring: fixed(1, 1, (a, _s, n) => Buffer.from(str(n, a[0]), 'base64').toString('utf8')),
+  range: fixed(2, 2, (a, _s, n) => {
+    const start = int(n, a[0]);
+    const count = int(n, a[1]);
+    if (count < 0 || count > 10000) throw argType(n, 'a count from 0 to 10000');
+    return Array.from({ length: count }, (_, i) => start + i);
+  }),
+  array: fixed(1, 1, (a) => (Array.isArray(a[0]) ? a[0] : [a[0]])),
+  join: fixed(2, 2, (a, _s, n) => {
+    if (!Array.isArray(a[0])) throw argType(n, 'an array');
+    return a[0].map(asText).join(str(n, a[1]));
+  }),
 };
 
 /** The functions the sandbox evaluates (lower-case), for the README and tests. */

@@ -460,6 +460,40 @@ describe('deployments', () => {
     expect(site.status).toBe(404);
   });
 
+  test('reference() of an existing site reads what its GET shows (siteConfig included)', async () => {
+    const template = {
+      $schema: TEMPLATE.$schema,
+      contentVersion: '1.0.0.0',
+      parameters: { site: { type: 'string' } },
+      resources: [],
+      outputs: {
+        image: {
+          type: 'string',
+          value:
+            "[reference(resourceId('Microsoft.Web/sites', parameters('site')), '2024-04-01').siteConfig.linuxFxVersion]",
+        },
+      },
+    };
+    const put = await call(sb, 'PUT', deploymentUrl('read'), {
+      token,
+      body: body({ site: sb.conn.siteName }, template),
+    });
+    expect(put.status).toBe(201);
+    expect((await poll(put.headers['azure-asyncoperation']!)).body).toEqual({ status: 'Succeeded' });
+    const config = await call(
+      sb,
+      'GET',
+      `${sb.conn.armEndpoint}${group}/providers/Microsoft.Web/sites/${sb.conn.siteName}/config/web?${API}`,
+      { token },
+    );
+    const image = (config.body as { properties: { linuxFxVersion: string } }).properties.linuxFxVersion;
+    expect(image).toMatch(/^DOCKER\|/);
+    const got = await call(sb, 'GET', deploymentUrl('read'), { token });
+    expect((got.body as { properties: { outputs: unknown } }).properties.outputs).toEqual({
+      image: { type: 'String', value: image },
+    });
+  });
+
   test('RBAC is checked for each resource: write on the deployment alone is not enough', async () => {
     const scoped = await tokenFor(sb, SCOPED.clientId, SCOPED.clientSecret);
     const put = await call(sb, 'PUT', deploymentUrl('scoped'), {

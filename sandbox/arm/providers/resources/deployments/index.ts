@@ -356,6 +356,7 @@ class Deployments extends ProviderBase {
       run.deployed.set(r.id.toLowerCase(), outcome.body);
     }
     try {
+      await this.prefetch(run, undefined, authorization);
       this.finish(id, started, { outputs: run.outputs() });
     } catch (error) {
       const e = asError(error);
@@ -369,6 +370,7 @@ class Deployments extends ProviderBase {
     run: TemplateRun,
     authorization: string | undefined,
   ): Promise<Record<string, unknown>> {
+    await this.prefetch(run, r, authorization);
     const body = run.body(r, 'deploy');
     const path = `${r.id}?api-version=${encodeURIComponent(r.apiVersion)}`;
     if (this.router.serves('PUT', r.id)) {
@@ -416,6 +418,29 @@ class Deployments extends ProviderBase {
       },
     });
     return genericBody(stored);
+  }
+
+  /**
+   * Read, through their providers and with the caller's token, the existing resources a body (or the outputs)
+   * `reference()`s, so reference() sees what a GET shows. Generic documents are read from the store.
+   */
+  private async prefetch(
+    run: TemplateRun,
+    r: PlannedResource | undefined,
+    authorization: string | undefined,
+  ): Promise<void> {
+    for (const id of run.references(r)) {
+      const key = id.toLowerCase();
+      const stored = this.store.get(id);
+      if (run.deployed.has(key) || !stored || stored.internal?.['generic'] || !this.router.serves('GET', id))
+        continue;
+      const res = await this.router.dispatch(
+        'GET',
+        `${stored.id}?api-version=${API_VERSIONS[0]}`,
+        authorization,
+      );
+      if (res.status === 200 && res.json) run.deployed.set(key, res.json);
+    }
   }
 
   /** The GET body of a resource, read synchronously: a generic document, or what the store holds for modeled types. */
@@ -491,6 +516,7 @@ class Deployments extends ProviderBase {
     const inTemplate = new Set(planned.map((r) => r.id.toLowerCase()));
     for (const r of planned) {
       const current = await this.readForWhatIf(r.id, c.req.headers.authorization);
+      await this.prefetch(run, r, c.req.headers.authorization);
       const desired = this.templateError(() => run.body(r, 'whatIf'));
       const envelope = { id: r.id, name: r.name, type: r.type, apiVersion: r.apiVersion };
       if (!current) {

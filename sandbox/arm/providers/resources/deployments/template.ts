@@ -109,7 +109,10 @@ export class TemplateRun {
   private readonly evaluating = new Set<string>();
   private readonly variableDefs: Record<string, unknown>;
   private planned?: PlannedResource[];
-  /** Resources written so far by this run, by lower-cased id: `reference()` reads them first. */
+  /**
+   * GET bodies by lower-cased id, read first by `reference()`: what this run wrote, and what the caller read
+   * through the resource's provider beforehand (`references()` says which).
+   */
   readonly deployed = new Map<string, Record<string, unknown>>();
 
   constructor(
@@ -481,6 +484,28 @@ export class TemplateRun {
       );
     }
     return body;
+  }
+
+  /**
+   * The ids a resource's body (or, without one, the outputs) calls `reference()` on, where the argument can
+   * be evaluated before anything is deployed: the caller may read them into `deployed` first.
+   */
+  references(r?: PlannedResource): string[] {
+    const loops = r?.copy ? { [r.copy.name]: r.copy.index } : {};
+    const scope = this.scope(loops, r?.copy?.name);
+    const outputs = isObject(this.template['outputs']) ? this.template['outputs'] : {};
+    const values = r
+      ? BODY_FIELDS.map((f) => findKey(r.raw, f)).map((k) => (k === undefined ? undefined : r.raw[k]))
+      : Object.values(outputs);
+    const ids: string[] = [];
+    for (const arg of referenceArguments(values, scope)) {
+      try {
+        ids.push(this.resolveReference(arg));
+      } catch {
+        // A name that matches no single template resource is reported when the value is evaluated.
+      }
+    }
+    return ids;
   }
 
   /**

@@ -105,6 +105,12 @@ export class ResourceStore extends EventEmitter<{ change: [StoreChange]; action:
     );
   }
 
+  /** Every resource whose id starts with `prefix` (case-insensitive), in creation order. */
+  under(prefix: string): StoredResource[] {
+    const lowerPrefix = prefix.toLowerCase();
+    return [...this.resources.values()].filter((r) => r.id.toLowerCase().startsWith(lowerPrefix));
+  }
+
   put(resource: StoredResource): StoredResource {
     const key = resource.id.toLowerCase();
     const before = this.resources.get(key);

@@ -25,6 +25,8 @@ export interface RouteOptions {
   anonymous?: boolean;
   /** Any signed-in caller may call it; the handler shows only what the caller may see. */
   anyCaller?: boolean;
+  /** Answers only when no provider route matches; not counted for 405 (the generic resource documents). */
+  fallback?: boolean;
 }
 
 /** Where providers register their routes: a method and a path pattern (regex source, matched case-insensitively). */

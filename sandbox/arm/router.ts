@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
 import { HttpProblem, parseJsonBody, readBody, sendArmError } from '../http.js';
 import type { AccessTokenClaims } from '../login/entra-id.js';
 import { authenticate, authorize, checkSubscription } from './auth.js';
@@ -24,6 +25,44 @@ export class Router implements Routes {
     this.routes.push({ method, pattern: new RegExp(`^${pattern}$`, 'i'), handler, ...options });
   }
 
+  private find(method: string, path: string): Route | undefined {
+    return this.routes.find((r) => r.pattern.test(path) && r.method === method);
+  }
+
+  /** Whether a provider (not a fallback route) serves `method` on `path`. */
+  serves(method: string, path: string): boolean {
+    const route = this.find(method, path);
+    return route !== undefined && !route.fallback;
+  }
+
+  /**
+   * A request made inside the sandbox, through this front door exactly as one from outside (auth, roles,
+   * locks, the provider's own handler): the deployments engine writes resources this way.
+   */
+  async dispatch(
+    method: string,
+    pathAndQuery: string,
+    authorization: string | undefined,
+    body?: unknown,
+  ): Promise<InternalResponse> {
+    const text = body === undefined ? '' : JSON.stringify(body);
+    const req = Object.assign(Readable.from(text ? [Buffer.from(text)] : []), {
+      method,
+      url: pathAndQuery,
+      headers: {
+        ...(authorization ? { authorization } : {}),
+        ...(text ? { 'content-type': 'application/json' } : {}),
+      },
+    }) as unknown as IncomingMessage;
+    const res = new InternalResponse();
+    await this.handle(
+      req,
+      res as unknown as ServerResponse,
+      new URL(pathAndQuery, 'https://sandbox.internal'),
+    );
+    return res;
+  }
+
   async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     res.setHeader('x-ms-request-id', randomUUID());
     res.setHeader(
@@ -34,7 +73,7 @@ export class Router implements Routes {
       this.ctx.operations.settle();
       // Paths are case-insensitive and tolerate a doubled or trailing slash, as ARM's front door does.
       const path = url.pathname.replace(/\/{2,}/g, '/').replace(/(.)\/$/, '$1');
-      const route = this.routes.find((r) => r.pattern.test(path) && r.method === req.method);
+      const route = this.find(req.method!, path);
       const caller = route?.anonymous
         ? ANONYMOUS
         : await authenticate(req, this.ctx.identity, this.ctx.armEndpoint);
@@ -46,7 +85,7 @@ export class Router implements Routes {
         );
       }
       if (!route) {
-        const anyMethod = this.routes.some((r) => r.pattern.test(path));
+        const anyMethod = this.routes.some((r) => !r.fallback && r.pattern.test(path));
         if (anyMethod)
           throw new HttpProblem(
             405,
@@ -85,3 +124,30 @@ export class Router implements Routes {
 
 /** The caller of an anonymous route: no principal, no roles. */
 const ANONYMOUS: AccessTokenClaims = { appid: '', oid: '', tid: '' };
+
+/** What `dispatch` collects of a response: the status, the headers (lower-case names) and the JSON body. */
+export class InternalResponse {
+  status = 0;
+  readonly headers: Record<string, string> = {};
+  text = '';
+
+  setHeader(name: string, value: string | number): this {
+    this.headers[name.toLowerCase()] = String(value);
+    return this;
+  }
+
+  writeHead(status: number, headers: Record<string, string> = {}): this {
+    this.status = status;
+    for (const [k, v] of Object.entries(headers)) this.setHeader(k, v);
+    return this;
+  }
+
+  end(text?: string): this {
+    this.text = text ?? '';
+    return this;
+  }
+
+  get json(): Record<string, unknown> | undefined {
+    return this.text ? (JSON.parse(this.text) as Record<string, unknown>) : undefined;
+  }
+}

@@ -9,6 +9,7 @@ import type { ArmHooks } from './hooks.js';
 import { OperationEngine } from './operations.js';
 import type { Autoscale } from './providers/insights/autoscale.js';
 import { registerInsights } from './providers/insights/index.js';
+import { registerDeployments } from './providers/resources/deployments/index.js';
 import { registerResources } from './providers/resources/index.js';
 import { registerWeb } from './providers/web/index.js';
 import { Router } from './router.js';
@@ -40,6 +41,8 @@ export class ArmService {
     registerResources(this.router, this.ctx);
     registerWeb(this.router, this.ctx);
     this.autoscale = registerInsights(this.router, this.ctx);
+    // Last: its generic-document routes answer only what no other provider serves.
+    registerDeployments(this.router, this.ctx);
   }
 
   /** ARM's base URL, set once it listens. */

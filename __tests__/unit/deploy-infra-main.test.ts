@@ -143,7 +143,11 @@ class FakeResourceGroup implements DeploymentsApi {
         .filter((k) => JSON.stringify(current.properties[k]) !== JSON.stringify(r.properties[k]))
         .map((k) => ({
           path: `properties.${k}`,
-          propertyChangeType: !(k in current.properties) ? 'Create' : !(k in r.properties) ? 'Delete' : 'Modify',
+          propertyChangeType: !(k in current.properties)
+            ? 'Create'
+            : !(k in r.properties)
+              ? 'Delete'
+              : 'Modify',
           before: current.properties[k],
           after: r.properties[k],
         }));
@@ -159,7 +163,9 @@ class FakeResourceGroup implements DeploymentsApi {
     this.calls.push('create');
     const id = `${GROUP}/providers/Microsoft.Resources/deployments/${spec.name}`;
     if (this.hang)
-      await new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+      await new Promise((_, reject) =>
+        signal.addEventListener('abort', () => reject(signal.reason), { once: true }),
+      );
     const planned = this.planned(spec);
     const failing = planned.find((r) => r.type === this.failType);
     if (failing)
@@ -212,7 +218,11 @@ const BASE = {
 };
 const ENV = { GITHUB_WORKSPACE: workspace, GITHUB_RUN_ID: '4242', GITHUB_RUN_ATTEMPT: '1' };
 
-function step(group: FakeResourceGroup, inputs: Record<string, string>, signals?: EventEmitter): Promise<StepResult> {
+function step(
+  group: FakeResourceGroup,
+  inputs: Record<string, string>,
+  signals?: EventEmitter,
+): Promise<StepResult> {
   return runInProcess(() => run(process.env, deps(group, signals)), { ...BASE, ...inputs }, ENV);
 }
 
@@ -235,13 +245,25 @@ describe('deploy-infra against an in-process resource group', () => {
 
   test('what-if with a change type fail-on-change-types forbids: exit 1, nothing created, the table', async () => {
     const group = new FakeResourceGroup([
-      { id: `${GROUP}/providers/Microsoft.Web/sites/web`, type: 'Microsoft.Web/sites', properties: { httpsOnly: false, instances: 1 } },
-      { id: `${GROUP}/providers/Microsoft.Storage/storageAccounts/old`, type: 'Microsoft.Storage/storageAccounts', properties: {} },
+      {
+        id: `${GROUP}/providers/Microsoft.Web/sites/web`,
+        type: 'Microsoft.Web/sites',
+        properties: { httpsOnly: false, instances: 1 },
+      },
+      {
+        id: `${GROUP}/providers/Microsoft.Storage/storageAccounts/old`,
+        type: 'Microsoft.Storage/storageAccounts',
+        properties: {},
+      },
     ]);
     const r = await step(group, { 'fail-on-change-types': 'Delete, modify' });
     expect(r.exitCode).toBe(1);
     expect(group.calls).toEqual(['validate', 'whatIf']);
-    expect(group.resources.get(`${GROUP}/providers/Microsoft.Web/sites/web`.toLowerCase())!.properties['httpsOnly']).toBe(false);
+    expect(
+      group.resources.get(`${GROUP}/providers/Microsoft.Web/sites/web`.toLowerCase())!.properties[
+        'httpsOnly'
+      ],
+    ).toBe(false);
     expect(errorLine(r)).toBe(
       '::error::deploy-infra: what-if predicts 1 change(s) of a type fail-on-change-types forbids (Modify Microsoft.Web/sites/web); nothing was deployed',
     );
@@ -259,7 +281,11 @@ describe('deploy-infra against an in-process resource group', () => {
     expect(whatIf.outputs['deployment-id']).toBe('');
     const validateOnly = new FakeResourceGroup();
     const validate = await step(validateOnly, { operation: 'validate' });
-    expect([validate.exitCode, validateOnly.calls, validate.outputs['changes']]).toEqual([0, ['validate'], '{}']);
+    expect([validate.exitCode, validateOnly.calls, validate.outputs['changes']]).toEqual([
+      0,
+      ['validate'],
+      '{}',
+    ]);
     expect(group.resources.size + validateOnly.resources.size).toBe(0);
   });
 
@@ -281,7 +307,10 @@ describe('deploy-infra against an in-process resource group', () => {
 
   test('success: the outputs (secure ones left out), the id, the state and the counts', async () => {
     const group = new FakeResourceGroup();
-    const r = await step(group, { 'parameter-overrides': 'instances: 3\nsiteName: "web"', 'deployment-name': 'infra-1' });
+    const r = await step(group, {
+      'parameter-overrides': 'instances: 3\nsiteName: "web"',
+      'deployment-name': 'infra-1',
+    });
     expect(r.exitCode).toBe(0);
     expect(group.resources.size).toBe(2);
     expect(r.outputs).toMatchObject({
@@ -318,9 +347,13 @@ describe('deploy-infra against an in-process resource group', () => {
     // The log's own lines: the runner masks registered values, and the step's lines never hold them.
     expect(r.log).not.toContain(FILE_PASSWORD);
     expect(r.log).not.toContain(PASSWORD);
-    expect(errorLine(r)).toContain("failed operations: Microsoft.DBforPostgreSQL/flexibleServers/db: PasswordTooWeak: The password '***'");
+    expect(errorLine(r)).toContain(
+      "failed operations: Microsoft.DBforPostgreSQL/flexibleServers/db: PasswordTooWeak: The password '***'",
+    );
     // A securestring override of the wrong type is refused without its value.
-    const wrong = await step(new FakeResourceGroup(), { 'parameter-overrides': `adminPassword: [${PASSWORD}]` });
+    const wrong = await step(new FakeResourceGroup(), {
+      'parameter-overrides': `adminPassword: [${PASSWORD}]`,
+    });
     expect(errorLine(wrong)).toBe(
       '::error::deploy-infra: Input "parameter-overrides" parameter "adminPassword" must be a string: the template declares it securestring (value hidden).',
     );
@@ -358,19 +391,52 @@ describe('deploy-infra against an in-process resource group', () => {
 
 describe('deploy-infra inputs', () => {
   test.each([
-    [{ 'parameter-overrides': 'nope: 1' }, 'Input "parameter-overrides" names parameter "nope", which the template does not declare (it declares siteName, adminPassword, instances, httpsOnly).'],
-    [{ 'parameter-overrides': 'instances: many' }, 'Input "parameter-overrides" parameter "instances" must be a whole number: the template declares it int.'],
-    [{ 'parameter-overrides': '- a' }, 'Input "parameter-overrides" must be a mapping of template parameter names to values.'],
-    [{ template: '../main.json' }, 'Input "template" must be the path of a JSON file inside the workspace (GITHUB_WORKSPACE), got "../main.json".'],
-    [{ template: join(outside, 'main.json') }, 'Input "template" must be the path of a JSON file inside the workspace (GITHUB_WORKSPACE), got'],
-    [{ template: 'linked.json' }, 'Input "template" must be the path of a JSON file inside the workspace (GITHUB_WORKSPACE); it links outside the workspace, got "linked.json".'],
-    [{ template: 'missing.json' }, 'Input "template" must be the path of a JSON file inside the workspace (GITHUB_WORKSPACE); it does not exist, got "missing.json".'],
-    [{ template: 'not-a-template.json' }, 'Input "template" must be an ARM JSON template (with $schema and resources); it has no $schema, got "not-a-template.json".'],
+    [
+      { 'parameter-overrides': 'nope: 1' },
+      'Input "parameter-overrides" names parameter "nope", which the template does not declare (it declares siteName, adminPassword, instances, httpsOnly).',
+    ],
+    [
+      { 'parameter-overrides': 'instances: many' },
+      'Input "parameter-overrides" parameter "instances" must be a whole number: the template declares it int.',
+    ],
+    [
+      { 'parameter-overrides': '- a' },
+      'Input "parameter-overrides" must be a mapping of template parameter names to values.',
+    ],
+    [
+      { template: '../main.json' },
+      'Input "template" must be the path of a JSON file inside the workspace (GITHUB_WORKSPACE), got "../main.json".',
+    ],
+    [
+      { template: join(outside, 'main.json') },
+      'Input "template" must be the path of a JSON file inside the workspace (GITHUB_WORKSPACE), got',
+    ],
+    [
+      { template: 'linked.json' },
+      'Input "template" must be the path of a JSON file inside the workspace (GITHUB_WORKSPACE); it links outside the workspace, got "linked.json".',
+    ],
+    [
+      { template: 'missing.json' },
+      'Input "template" must be the path of a JSON file inside the workspace (GITHUB_WORKSPACE); it does not exist, got "missing.json".',
+    ],
+    [
+      { template: 'not-a-template.json' },
+      'Input "template" must be an ARM JSON template (with $schema and resources); it has no $schema, got "not-a-template.json".',
+    ],
     [{ template: 'broken.json' }, 'Input "template" must be a JSON file; "broken.json" is not:'],
-    [{ parameters: 'other.json' }, 'Input "parameters" sets parameter "sku", which the template does not declare'],
-    [{ parameters: 'main.json' }, 'Input "parameters" must be a deploymentParameters JSON file; its parameter "siteName" has neither a value nor a Key Vault reference, got "main.json".'],
+    [
+      { parameters: 'other.json' },
+      'Input "parameters" sets parameter "sku", which the template does not declare',
+    ],
+    [
+      { parameters: 'main.json' },
+      'Input "parameters" must be a deploymentParameters JSON file; its parameter "siteName" has neither a value nor a Key Vault reference, got "main.json".',
+    ],
     [{ 'deployment-name': 'a/b' }, 'Input "deployment-name" must be a deployment name'],
-    [{ 'fail-on-change-types': 'Delete, Destroy' }, 'Input "fail-on-change-types" must be a list of Create, Delete, Ignore, Deploy, NoChange, Modify, Unsupported, got "Destroy".'],
+    [
+      { 'fail-on-change-types': 'Delete, Destroy' },
+      'Input "fail-on-change-types" must be a list of Create, Delete, Ignore, Deploy, NoChange, Modify, Unsupported, got "Destroy".',
+    ],
   ])('%p is refused in one line naming the input', async (inputs, message) => {
     const group = new FakeResourceGroup();
     const r = await step(group, inputs);

@@ -113,7 +113,12 @@ describe('secureValues', () => {
       name: { value: 'public-name' },
     });
     expect(values).toEqual(
-      expect.arrayContaining(['hunter2-long', 'sekrit-value', '12345', '{"key":"sekrit-value","n":12345,"short":"ab"}']),
+      expect.arrayContaining([
+        'hunter2-long',
+        'sekrit-value',
+        '12345',
+        '{"key":"sekrit-value","n":12345,"short":"ab"}',
+      ]),
     );
     expect(values).not.toContain('public-name');
     expect(values).not.toContain('ab');

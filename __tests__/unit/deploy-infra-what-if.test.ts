@@ -19,7 +19,12 @@ const change = (changeType: string, name: string, extra: Partial<WhatIfChange> =
 describe('countChanges', () => {
   test('counts per change type, in ARM order, without zeros', () => {
     expect(
-      countChanges([change('Modify', 'a'), change('Create', 'b'), change('NoChange', 'c'), change('Create', 'd')]),
+      countChanges([
+        change('Modify', 'a'),
+        change('Create', 'b'),
+        change('NoChange', 'c'),
+        change('Create', 'd'),
+      ]),
     ).toEqual({ Create: 2, NoChange: 1, Modify: 1 });
     expect(JSON.stringify(countChanges([change('Modify', 'a'), change('Create', 'b')]))).toBe(
       '{"Create":1,"Modify":1}',
@@ -39,7 +44,9 @@ test('forbiddenChanges: the changes of the listed types', () => {
 
 test('shortResource: namespace, types, then names', () => {
   expect(shortResource(`${RG}/Microsoft.Web/sites/app`)).toBe('Microsoft.Web/sites/app');
-  expect(shortResource(`${RG}/Microsoft.Web/sites/app/slots/staging`)).toBe('Microsoft.Web/sites/slots/app/staging');
+  expect(shortResource(`${RG}/Microsoft.Web/sites/app/slots/staging`)).toBe(
+    'Microsoft.Web/sites/slots/app/staging',
+  );
   expect(shortResource('/subscriptions/s/resourceGroups/rg')).toBe('/subscriptions/s/resourceGroups/rg');
 });
 
@@ -69,9 +76,10 @@ describe('property changes', () => {
     expect(valueText('a'.repeat(100))).toHaveLength(60);
     expect(valueText('user=admin;password=hunter2-long', ['hunter2-long'])).toBe('"user=admin;password=***"');
     expect(
-      propertyLines([{ path: 'p', propertyChangeType: 'Modify', before: 'old', after: 'hunter2-long' }], [
-        'hunter2-long',
-      ]),
+      propertyLines(
+        [{ path: 'p', propertyChangeType: 'Modify', before: 'old', after: 'hunter2-long' }],
+        ['hunter2-long'],
+      ),
     ).toEqual(['p: "old" → "***"']);
   });
 });
@@ -104,7 +112,14 @@ describe('changeRows', () => {
       change('Modify', 'a', { delta }),
       change('Unsupported', 'b', { unsupportedReason: 'uses reference()' }),
     ]);
-    expect(rows[0]!.properties).toEqual(['p0: 0 → 1', 'p1: 1 → 2', 'p2: 2 → 3', 'p3: 3 → 4', 'p4: 4 → 5', '+2 more']);
+    expect(rows[0]!.properties).toEqual([
+      'p0: 0 → 1',
+      'p1: 1 → 2',
+      'p2: 2 → 3',
+      'p3: 3 → 4',
+      'p4: 4 → 5',
+      '+2 more',
+    ]);
     expect(rows[1]!.properties).toEqual(['uses reference()']);
   });
 });

@@ -45,7 +45,9 @@ function deploymentPath(subscriptionId: string, resourceGroup: string, name: str
 }
 
 function body(spec: DeploymentSpec, extra: Record<string, unknown> = {}) {
-  return { properties: { template: spec.template, parameters: spec.parameters, mode: 'Incremental', ...extra } };
+  return {
+    properties: { template: spec.template, parameters: spec.parameters, mode: 'Incremental', ...extra },
+  };
 }
 
 interface RawDeployment {
@@ -84,7 +86,7 @@ export function toFailedOperation(op: RawOperation): FailedOperation {
       : (op.operationId ?? 'operation');
   const sm = p.statusMessage as { error?: RawError; code?: string; message?: string } | string | undefined;
   const raw: RawError | undefined =
-    typeof sm === 'string' ? { code: 'Error', message: sm } : sm?.error ?? (sm?.code ? sm : undefined);
+    typeof sm === 'string' ? { code: 'Error', message: sm } : (sm?.error ?? (sm?.code ? sm : undefined));
   const info = toErrorInfo(raw);
   return {
     resource,
@@ -153,7 +155,10 @@ export function defaultDeps(): DeployInfraDeps {
           } catch (error) {
             // Ended Failed or Canceled (core-lro's failure): the deployment itself says how and why.
             if (!(error instanceof ArmError) || error.status !== 0) throw error;
-            const read = await arm.request<RawDeployment>('GET', path(spec), { apiVersion, abortSignal: signal });
+            const read = await arm.request<RawDeployment>('GET', path(spec), {
+              apiVersion,
+              abortSignal: signal,
+            });
             const result = toResult(read.body, path(spec));
             return result.error ? result : { ...result, error: armErrorInfo(error) };
           }
@@ -174,7 +179,10 @@ export function defaultDeps(): DeployInfraDeps {
           return failed;
         },
         cancel: async (resourceGroup, name, signal) => {
-          await arm.request('POST', `${path({ resourceGroup, name })}/cancel`, { apiVersion, abortSignal: signal });
+          await arm.request('POST', `${path({ resourceGroup, name })}/cancel`, {
+            apiVersion,
+            abortSignal: signal,
+          });
         },
       };
       return api;

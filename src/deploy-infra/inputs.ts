@@ -51,7 +51,12 @@ export interface DeployInfraInputs {
  * A JSON file inside the workspace (GITHUB_WORKSPACE, else the working directory), checked as written and
  * with symlinks resolved, read and parsed. Every refusal names the input.
  */
-async function readWorkspaceJson(reader: InputReader, name: string, value: string, env: Env): Promise<unknown> {
+async function readWorkspaceJson(
+  reader: InputReader,
+  name: string,
+  value: string,
+  env: Env,
+): Promise<unknown> {
   const expected = 'must be the path of a JSON file inside the workspace (GITHUB_WORKSPACE)';
   const control = findControlCharacter(value);
   if (control) reader.fail(name, `${expected}, without control characters (found ${control})`);
@@ -85,7 +90,10 @@ async function readWorkspaceJson(reader: InputReader, name: string, value: strin
   }
 }
 
-async function readTemplateInput(reader: InputReader, env: Env): Promise<{ path: string; info: TemplateInfo }> {
+async function readTemplateInput(
+  reader: InputReader,
+  env: Env,
+): Promise<{ path: string; info: TemplateInfo }> {
   const path = reader.required('template');
   const doc = await readWorkspaceJson(reader, 'template', path, env);
   const info = readTemplate(doc);
@@ -118,7 +126,10 @@ async function readParametersInput(
 }
 
 /** `parameter-overrides`: a YAML mapping NAME: value, each typed as the template declares NAME. */
-async function readOverrides(reader: InputReader, info: TemplateInfo): Promise<Record<string, ParameterValue>> {
+async function readOverrides(
+  reader: InputReader,
+  info: TemplateInfo,
+): Promise<Record<string, ParameterValue>> {
   const name = 'parameter-overrides';
   const expected = 'a mapping of template parameter names to values';
   const doc = await reader.yamlDocument(name, expected);
@@ -139,7 +150,8 @@ async function readOverrides(reader: InputReader, info: TemplateInfo): Promise<R
     let value: unknown;
     try {
       // Aliases are expanded with yaml's default cap (an alias bomb fails here).
-      value = node === null ? null : isScalar(node) || isMap(node) || isSeq(node) ? node.toJS(doc) : undefined;
+      value =
+        node === null ? null : isScalar(node) || isMap(node) || isSeq(node) ? node.toJS(doc) : undefined;
     } catch (error) {
       throw new InputError(
         `Input "${name}" parameter "${declared}" could not be read: ${(error as Error).message.split('\n')[0]}.`,

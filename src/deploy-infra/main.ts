@@ -140,7 +140,9 @@ async function main(env: Env, deps: DeployInfraDeps, cancelled: AbortSignal): Pr
         `what-if predicts ${forbidden.length} change(s) of a type fail-on-change-types forbids (${forbidden
           .slice(0, 5)
           .map((c) => `${c.changeType} ${shortResource(c.resourceId)}`)
-          .join(', ')}${forbidden.length > 5 ? ` and ${forbidden.length - 5} more` : ''}); nothing was deployed`,
+          .join(
+            ', ',
+          )}${forbidden.length > 5 ? ` and ${forbidden.length - 5} more` : ''}); nothing was deployed`,
       );
     }
     if (inputs.operation === 'what-if') {

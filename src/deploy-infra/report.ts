@@ -82,7 +82,8 @@ export function deploymentFailure(report: DeployReport): string {
   const ops = (report.failedOperations ?? [])
     .slice(0, 5)
     .map((o) => `${o.resource}: ${o.code}: ${o.message}`.replace(/\s*\n\s*/g, ' '));
-  const more = (report.failedOperations?.length ?? 0) > 5 ? ` and ${report.failedOperations!.length - 5} more` : '';
+  const more =
+    (report.failedOperations?.length ?? 0) > 5 ? ` and ${report.failedOperations!.length - 5} more` : '';
   const why = result.error ? ` (${errorLine(result.error, report.secrets)})` : '';
   return redact(
     `deployment ${report.deploymentName} in resource group ${report.resourceGroup} ended ${result.provisioningState}${why}${ops.length ? `; failed operations: ${ops.join(' | ')}${more}` : ''}`,

@@ -101,7 +101,10 @@ const INT = /^[-+]?\d+$/;
  * text as written; int a whole number; bool true or false; object/secureobject a mapping; array a list.
  * Returns the value, or what was expected as a string.
  */
-export function typeOverride(type: ParameterType, given: OverrideValue): { value: Json } | { expected: string } {
+export function typeOverride(
+  type: ParameterType,
+  given: OverrideValue,
+): { value: Json } | { expected: string } {
   const { value, text } = given;
   switch (type) {
     case 'string':
@@ -109,7 +112,12 @@ export function typeOverride(type: ParameterType, given: OverrideValue): { value
       if (value === null || typeof value === 'object') return { expected: 'a string' };
       return { value: text ?? String(value) };
     case 'int': {
-      const n = typeof value === 'number' ? value : typeof value === 'string' && INT.test(value) ? Number(value) : NaN;
+      const n =
+        typeof value === 'number'
+          ? value
+          : typeof value === 'string' && INT.test(value)
+            ? Number(value)
+            : NaN;
       if (!Number.isSafeInteger(n)) return { expected: 'a whole number' };
       return { value: n };
     }

@@ -5,7 +5,15 @@
  */
 
 /** ARM's what-if change types (WhatIfChange.changeType). */
-export const CHANGE_TYPES = ['Create', 'Delete', 'Ignore', 'Deploy', 'NoChange', 'Modify', 'Unsupported'] as const;
+export const CHANGE_TYPES = [
+  'Create',
+  'Delete',
+  'Ignore',
+  'Deploy',
+  'NoChange',
+  'Modify',
+  'Unsupported',
+] as const;
 export type ChangeType = (typeof CHANGE_TYPES)[number];
 
 /** A property change inside a what-if change (WhatIfPropertyChange). */

@@ -37,7 +37,8 @@ export function toErrorInfo(e: RawError | undefined): ArmErrorInfo | undefined {
 /** An ArmError's ARM message without ArmClient's `POST /path failed: 400 Code: ` prefix. */
 function armErrorInfo(error: ArmError): ArmErrorInfo {
   const message = error.message.replace(/^\S+ \S+ (?:failed: \d+|ended Failed:) [^:\s]+: /, '');
-  return { code: error.code, message };
+  const details = (error.details ?? []).map(toErrorInfo).filter((d): d is ArmErrorInfo => d !== undefined);
+  return { code: error.code, message, ...(details.length ? { details } : {}) };
 }
 
 function deploymentPath(subscriptionId: string, resourceGroup: string, name: string): string {
@@ -96,6 +97,88 @@ export function toFailedOperation(op: RawOperation): FailedOperation {
   };
 }
 
+/** ARM's deployments API over an ArmClient (its bounds, retries and core-lro polling). */
+export function deploymentsApi(arm: ArmClient): DeploymentsApi {
+  const path = (spec: Pick<DeploymentSpec, 'resourceGroup' | 'name'>) =>
+    deploymentPath(arm.subscriptionId, spec.resourceGroup, spec.name);
+  const apiVersion = DEPLOYMENTS_API_VERSION;
+  const api: DeploymentsApi = {
+    validate: async (spec, signal) => {
+      try {
+        const result = await arm.longRunning<{ error?: RawError }>('POST', `${path(spec)}/validate`, {
+          apiVersion,
+          body: body(spec),
+          abortSignal: signal,
+          finalState: 'location',
+        });
+        return toErrorInfo(result?.error);
+      } catch (error) {
+        // A template ARM refuses: 400 with the reason, or a validation that ended Failed.
+        if (error instanceof ArmError && (error.status === 400 || error.status === 0))
+          return armErrorInfo(error);
+        throw error;
+      }
+    },
+    whatIf: async (spec, signal) => {
+      const result = await arm.longRunning<{
+        status?: string;
+        error?: RawError;
+        properties?: { changes?: WhatIfChange[] };
+      }>('POST', `${path(spec)}/whatIf`, {
+        apiVersion,
+        body: body(spec, { whatIfSettings: { resultFormat: 'FullResourcePayloads' } }),
+        abortSignal: signal,
+        finalState: 'location',
+      });
+      const error = toErrorInfo(result?.error);
+      if (error) throw new ActionError(`what-if of deployment ${spec.name} failed: ${errorLine(error)}`);
+      return result?.properties?.changes ?? [];
+    },
+    create: async (spec, signal) => {
+      try {
+        const d = await arm.longRunning<RawDeployment>('PUT', path(spec), {
+          apiVersion,
+          body: body(spec),
+          abortSignal: signal,
+          finalState: 'azure-async-operation',
+        });
+        return toResult(d, path(spec));
+      } catch (error) {
+        // Ended Failed or Canceled (core-lro's failure): the deployment itself says how and why.
+        if (!(error instanceof ArmError) || error.status !== 0) throw error;
+        const read = await arm.request<RawDeployment>('GET', path(spec), {
+          apiVersion,
+          abortSignal: signal,
+        });
+        const result = toResult(read.body, path(spec));
+        return result.error ? result : { ...result, error: armErrorInfo(error) };
+      }
+    },
+    failedOperations: async (resourceGroup, name, signal) => {
+      const failed: FailedOperation[] = [];
+      let next: string | undefined = `${path({ resourceGroup, name })}/operations`;
+      for (let page = 0; next && page < MAX_OPERATION_PAGES; page++) {
+        const response: { body: { value?: RawOperation[]; nextLink?: string } } = await arm.request(
+          'GET',
+          next,
+          { apiVersion, abortSignal: signal },
+        );
+        for (const op of response.body?.value ?? [])
+          if (op.properties?.provisioningState === 'Failed') failed.push(toFailedOperation(op));
+        next = response.body?.nextLink;
+      }
+      return failed;
+    },
+    cancel: async (resourceGroup, name, signal) => {
+      await arm.request('POST', `${path({ resourceGroup, name })}/cancel`, {
+        apiVersion,
+        abortSignal: signal,
+      });
+    },
+  };
+  return api;
+}
+
 /** The real world: Entra ID and ARM through slotline's Azure library, process signals. */
 export function defaultDeps(): DeployInfraDeps {
   return {
@@ -108,84 +191,7 @@ export function defaultDeps(): DeployInfraDeps {
         inputs: inputs.azure,
         bounds: { operationDeadlineMs: inputs.timeoutMs + 60_000 },
       });
-      const path = (spec: Pick<DeploymentSpec, 'resourceGroup' | 'name'>) =>
-        deploymentPath(arm.subscriptionId, spec.resourceGroup, spec.name);
-      const apiVersion = DEPLOYMENTS_API_VERSION;
-      const api: DeploymentsApi = {
-        validate: async (spec, signal) => {
-          try {
-            const result = await arm.longRunning<{ error?: RawError }>('POST', `${path(spec)}/validate`, {
-              apiVersion,
-              body: body(spec),
-              abortSignal: signal,
-              finalState: 'location',
-            });
-            return toErrorInfo(result?.error);
-          } catch (error) {
-            // A template ARM refuses: 400 with the reason, or a validation that ended Failed.
-            if (error instanceof ArmError && (error.status === 400 || error.status === 0))
-              return armErrorInfo(error);
-            throw error;
-          }
-        },
-        whatIf: async (spec, signal) => {
-          const result = await arm.longRunning<{
-            status?: string;
-            error?: RawError;
-            properties?: { changes?: WhatIfChange[] };
-          }>('POST', `${path(spec)}/whatIf`, {
-            apiVersion,
-            body: body(spec, { whatIfSettings: { resultFormat: 'FullResourcePayloads' } }),
-            abortSignal: signal,
-            finalState: 'location',
-          });
-          const error = toErrorInfo(result?.error);
-          if (error) throw new ActionError(`what-if of deployment ${spec.name} failed: ${errorLine(error)}`);
-          return result?.properties?.changes ?? [];
-        },
-        create: async (spec, signal) => {
-          try {
-            const d = await arm.longRunning<RawDeployment>('PUT', path(spec), {
-              apiVersion,
-              body: body(spec),
-              abortSignal: signal,
-              finalState: 'azure-async-operation',
-            });
-            return toResult(d, path(spec));
-          } catch (error) {
-            // Ended Failed or Canceled (core-lro's failure): the deployment itself says how and why.
-            if (!(error instanceof ArmError) || error.status !== 0) throw error;
-            const read = await arm.request<RawDeployment>('GET', path(spec), {
-              apiVersion,
-              abortSignal: signal,
-            });
-            const result = toResult(read.body, path(spec));
-            return result.error ? result : { ...result, error: armErrorInfo(error) };
-          }
-        },
-        failedOperations: async (resourceGroup, name, signal) => {
-          const failed: FailedOperation[] = [];
-          let next: string | undefined = `${path({ resourceGroup, name })}/operations`;
-          for (let page = 0; next && page < MAX_OPERATION_PAGES; page++) {
-            const response: { body: { value?: RawOperation[]; nextLink?: string } } = await arm.request(
-              'GET',
-              next,
-              { apiVersion, abortSignal: signal },
-            );
-            for (const op of response.body?.value ?? [])
-              if (op.properties?.provisioningState === 'Failed') failed.push(toFailedOperation(op));
-            next = response.body?.nextLink;
-          }
-          return failed;
-        },
-        cancel: async (resourceGroup, name, signal) => {
-          await arm.request('POST', `${path({ resourceGroup, name })}/cancel`, {
-            apiVersion,
-            abortSignal: signal,
-          });
-        },
-      };
-      return api;
+      return deploymentsApi(arm);
     },
   };
 }

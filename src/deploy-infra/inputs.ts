@@ -1,7 +1,6 @@
 import { realpathSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { isMap, isScalar, isSeq } from 'yaml';
 import { type AzureInputs, readAzureInputs, readResourceGroup } from '../lib/azure/inputs.js';
 import { InputError } from '../lib/errors.js';
 import { type Env, InputReader } from '../lib/inputs.js';
@@ -134,6 +133,8 @@ async function readOverrides(
   const expected = 'a mapping of template parameter names to values';
   const doc = await reader.yamlDocument(name, expected);
   if (doc === undefined || doc.contents === null) return {};
+  // Loaded on use, as InputReader loads it: a run without overrides does not pay for the parser.
+  const { isMap, isScalar, isSeq } = await import('yaml');
   if (!isMap(doc.contents)) throw new InputError(`Input "${name}" must be ${expected}.`);
   const out: Record<string, ParameterValue> = {};
   for (const pair of doc.contents.items) {

@@ -189,6 +189,10 @@ const PER_ACTION_INPUTS = new Set(['slot', 'checks']);
 // subscription-id is required where the action calls Resource Manager and optional in build-image, which
 // only signs in to a registry; contract/azure-inputs.test.ts holds both declarations to the shared table.
 PER_ACTION_INPUTS.add('subscription-id');
+// deploy-infra's resource-group is the group its template deploys to, the Web actions' the app's group;
+// its timeout is the deployment's deadline, security-scan's the scan's time budget.
+PER_ACTION_INPUTS.add('resource-group');
+PER_ACTION_INPUTS.add('timeout');
 
 test('inputs with the same name are declared identically in every action', () => {
   const seen = new Map<string, { action: string; spec: InputSpec }>();

@@ -26,6 +26,7 @@ test('there are actions to check', () => {
   expect(actionNames).toEqual(
     expect.arrayContaining([
       'build-image',
+      'deploy-infra',
       'deploy-slot',
       'gate-on-metrics',
       'security-scan',

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { parse } from 'yaml';
 import { parseInputs as buildImageInputs } from '../../src/build-image/inputs.js';
+import { parseInputs as deployInfraInputs } from '../../src/deploy-infra/inputs.js';
 import { parseInputs as deploySlotInputs } from '../../src/deploy-slot/inputs.js';
 import { parseInputs as gateOnMetricsInputs } from '../../src/gate-on-metrics/inputs.js';
 import { parseInputs as securityScanInputs } from '../../src/security-scan/inputs.js';
@@ -32,6 +33,15 @@ const parsers: Record<
   'build-image': {
     parse: buildImageInputs,
     base: { registry: 'registry.example.test', repository: 'contoso/portal' },
+  },
+  'deploy-infra': {
+    // The repository's own template, found from the workspace as on a runner.
+    parse: (env) => deployInfraInputs({ ...env, GITHUB_WORKSPACE: repoRoot }),
+    base: {
+      'subscription-id': '00000000-0000-4000-8000-000000000000',
+      'resource-group': 'rg',
+      template: 'infra/main.json',
+    },
   },
   'deploy-slot': {
     parse: deploySlotInputs,
@@ -125,6 +135,8 @@ describe.each(actions)('%s', (name) => {
 const ALTERNATIVES: Record<string, string> = {
   'build-image/push': 'false',
   'build-image/builder': 'buildah',
+  'deploy-infra/operation': 'what-if',
+  'deploy-infra/timeout': '30m',
   'deploy-slot/slot': 'preview',
   'deploy-slot/health-timeout': '90s',
   'gate-on-metrics/slot': 'canary',

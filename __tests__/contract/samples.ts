@@ -12,4 +12,6 @@ export const REQUIRED_INPUT_SAMPLES: Record<string, string> = {
   // deploy-slot
   'resource-group': 'slotline-demo',
   'app-name': 'slotline-demo-web',
+  // deploy-infra: relative to the workspace (the working directory when GITHUB_WORKSPACE is unset).
+  template: 'infra/main.json',
 };

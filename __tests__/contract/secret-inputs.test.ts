@@ -52,6 +52,7 @@ test('every action has been found', () => {
   expect(actions).toEqual(
     expect.arrayContaining([
       'build-image',
+      'deploy-infra',
       'deploy-slot',
       'gate-on-metrics',
       'security-scan',

@@ -619,6 +619,44 @@ export const ACTION_PLANS: Record<string, ActionPlan> = {
       timeout: { kind: 'duration' },
     },
   },
+  'deploy-infra': {
+    // No DNS answers in the sweep's network namespace: a valid run fails at sign-in, after validation.
+    base: { ...AZURE_BASE, 'resource-group': 'rg-sweep', template: 'main.json' },
+    workspace: {
+      'main.json': JSON.stringify({
+        $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#',
+        contentVersion: '1.0.0.0',
+        parameters: {
+          name: { type: 'string' },
+          count: { type: 'int', defaultValue: 1 },
+          adminPassword: { type: 'securestring', defaultValue: '' },
+        },
+        resources: [],
+      }),
+      'params.json': JSON.stringify({
+        $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#',
+        contentVersion: '1.0.0.0',
+        parameters: { name: { value: 'sweep' } },
+      }),
+    },
+    inputs: {
+      ...azureInputs(),
+      // ARM allows a resource group name to start with a hyphen.
+      'resource-group': { kind: 'resource-group', accepts: ['option-like', 'option-like-long'] },
+      template: { kind: 'file-path' },
+      parameters: { kind: 'file-path' },
+      'parameter-overrides': { kind: 'yaml-map' },
+      operation: { kind: 'enum' },
+      // ARM's deployment names: 1-64 letters, digits, - _ . ( ), a leading hyphen included.
+      'deployment-name': {
+        kind: 'slot-name',
+        accepts: ['too-long', 'underscore', 'option-like', 'option-like-long'],
+      },
+      // A comma or line list of what-if change types (Create, Delete, Modify, ...).
+      'fail-on-change-types': { kind: 'enum' },
+      timeout: { kind: 'duration' },
+    },
+  },
   'verify-autoscale': {
     // No DNS answers in the sweep's network namespace: a valid run fails at sign-in, after validation.
     base: { ...AZURE_BASE, 'resource-group': 'rg-sweep', 'app-name': 'app-sweep' },

@@ -17,7 +17,7 @@ import {
   sameOriginPolicy,
   seconds,
 } from './bounds.js';
-import { ArmError, translateAzureError } from './errors.js';
+import { ArmError, type ArmErrorDetail, translateAzureError } from './errors.js';
 import { type AzureInputs, armScope } from './inputs.js';
 
 export interface ArmClientOptions {
@@ -68,7 +68,8 @@ function parseBody(response: PipelineResponse): unknown {
 }
 
 function toArmError(response: PipelineResponse, body: unknown): ArmError {
-  const error = (body as { error?: { code?: string; message?: string } } | undefined)?.error;
+  const error = (body as { error?: { code?: string; message?: string; details?: unknown } } | undefined)
+    ?.error;
   const code = error?.code ?? `Http${response.status}`;
   const message =
     error?.message ?? (typeof body === 'string' && body ? body.slice(0, 300) : `HTTP ${response.status}`);
@@ -77,6 +78,7 @@ function toArmError(response: PipelineResponse, body: unknown): ArmError {
     code,
     `${response.request.method} ${new URL(response.request.url).pathname} failed: ${response.status} ${code}: ${message}`,
     response.headers.get('x-ms-request-id') ?? undefined,
+    Array.isArray(error?.details) ? (error.details as ArmErrorDetail[]) : undefined,
   );
 }
 

@@ -2,13 +2,21 @@ import { CancelledError } from '../cancellation.js';
 import { ActionError } from '../errors.js';
 import type { AzureInputs } from './inputs.js';
 
-/** An ARM refusal: its status, ARM error code and message, and the request id support asks for. */
+/** An ARM error body's nested `details` (a template validation's inner errors, for one). */
+export interface ArmErrorDetail {
+  code?: string;
+  message?: string;
+  details?: ArmErrorDetail[];
+}
+
+/** An ARM refusal: its status, ARM error code and message, the request id support asks for, and details. */
 export class ArmError extends ActionError {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
     readonly requestId?: string,
+    readonly details?: ArmErrorDetail[],
   ) {
     super(message);
   }

@@ -135,8 +135,8 @@ const APP_NAME = /^[A-Za-z0-9][A-Za-z0-9-]{0,58}[A-Za-z0-9]?$/;
 /** A deployment slot's name, as App Service allows it. */
 export const SLOT_NAME = /^[A-Za-z0-9][A-Za-z0-9-]{0,58}$/;
 
-/** The App Service app every Web action works on: `resource-group` and `app-name`, both required. */
-export function readAppInputs(reader: InputReader): { resourceGroup: string; appName: string } {
+/** `resource-group`, required, as ARM names a resource group. */
+export function readResourceGroup(reader: InputReader): string {
   const resourceGroup = reader.required('resource-group');
   if (!RESOURCE_GROUP.test(resourceGroup))
     reader.fail(
@@ -144,6 +144,12 @@ export function readAppInputs(reader: InputReader): { resourceGroup: string; app
       'must be a resource group name (1-90 letters, digits, _ - . ( ), not ending in a period)',
       resourceGroup,
     );
+  return resourceGroup;
+}
+
+/** The App Service app every Web action works on: `resource-group` and `app-name`, both required. */
+export function readAppInputs(reader: InputReader): { resourceGroup: string; appName: string } {
+  const resourceGroup = readResourceGroup(reader);
   const appName = reader.required('app-name');
   if (!APP_NAME.test(appName))
     reader.fail('app-name', 'must be an App Service app name (2-60 letters, digits and hyphens)', appName);

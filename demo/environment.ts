@@ -5,10 +5,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
-import { type RunningService, startService } from '../workflow-runner/services.js';
+import { freePort, type RunningService, startService } from '../workflow-runner/services.js';
 import { readGuide, subjectFor } from './guide.js';
 
 export const RESOURCE_GROUP = 'web-rg';
@@ -59,17 +59,6 @@ export interface EnvironmentOptions {
   /** Persistent docker-registry storage (layers pushed once are not pushed again). */
   registryData: string;
   log: (line: string) => void;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Stops a child by pid: `signal`, then SIGKILL after `graceMs`; resolves when it has exited. */

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { type JsonSchema, validateAgainstSchema } from './schema.js';
+import type { GithubRunClaims } from './store.js';
 
 /** Built-in roles the sandbox enforces. Reader may only read (GET); the others may do everything. */
 export type RoleName = 'Owner' | 'Contributor' | 'Reader';
@@ -82,15 +83,7 @@ export interface SandboxConfig {
   /** The Retry-After the sandbox sends on 202 responses and polls. */
   retryAfterSeconds: number;
   /** The default claims behind `oidcRequestToken`, as GitHub derives them from the workflow run. */
-  github: {
-    repository: string;
-    environment?: string;
-    ref: string;
-    actor: string;
-    /** Both set: GitHub's immutable subject form (see GithubRunClaims). */
-    ownerId?: number;
-    repositoryId?: number;
-  };
+  github: GithubRunClaims;
   principals: PrincipalConfig[];
   resourceGroups: ResourceGroupConfig[];
   /** The resources named in connection.json. */

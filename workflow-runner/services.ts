@@ -157,7 +157,8 @@ export async function portFree(port: number): Promise<boolean> {
   return v6 === undefined || v6 === 'EADDRNOTAVAIL' || v6 === 'EAFNOSUPPORT';
 }
 
-async function freePort(): Promise<number> {
+/** A port nothing listens on at 127.0.0.1 right now (the kernel's pick). */
+export async function freePort(): Promise<number> {
   return new Promise((done, fail) => {
     const server = createServer();
     server.once('error', fail);

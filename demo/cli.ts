@@ -15,7 +15,7 @@ import { type RunResult, runWorkflow, stopRunningSteps } from '../workflow-runne
 import { stopAllServices } from '../workflow-runner/services.js';
 import { type Environment, startEnvironment } from './environment.js';
 import { judge, type Scenario, summary } from './outcome.js';
-import { servedVersion, startTraffic, type Traffic, type TrafficReport } from './traffic.js';
+import { servedVersion, startTraffic, THINK_MS, type Traffic, type TrafficReport, USERS } from './traffic.js';
 import {
   badChange,
   CALLER,
@@ -171,7 +171,7 @@ async function main(): Promise<number> {
   }
 
   traffic = startTraffic(env.productionUrl, env.ca);
-  say('background traffic on production: 6 users, 100 ms think time, on / and /api/documents');
+  say(`background traffic on production: ${USERS} users, ${THINK_MS} ms think time, on / and /api/documents`);
   const message = scenario === 'good' ? goodChange(workspace) : badChange(workspace);
   const v2 = await release(workspace, '2.0.0', message, false);
   const report: TrafficReport = await traffic.stop();

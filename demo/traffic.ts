@@ -5,9 +5,9 @@
 import { Agent, request } from 'undici';
 import { type LoadReport, startLoad } from '../src/lib/load/index.js';
 
-/** A light load: 6 users, 100 ms think time, on the page and the API (a few dozen requests per second). */
-const USERS = 6;
-const THINK_MS = 100;
+/** A light load: 10 users, 100 ms think time, on the page and the API (under a hundred requests per second). */
+export const USERS = 10;
+export const THINK_MS = 100;
 /** Hard stop: the traffic ends by itself even if nobody stops it. */
 const MAX_DURATION_MS = 15 * 60_000;
 const WATCH_EVERY_MS = 500;

@@ -50,13 +50,18 @@ export function demoOverrides(opts: {
     ],
     [
       'gate-initial-delay',
-      '4s',
+      '10s',
       'the sandbox reports metrics per second (grain PT1S), so a gate needs seconds, not minutes',
     ],
     ['gate-interval', '1s', 'as above'],
     ['gate-count', '3', 'as above'],
     ['gate-ingestion-delay', '1s', 'as above'],
     ['gate-grain', 'PT1S', 'as above'],
+    [
+      'gate-window',
+      '10s',
+      'ten one-second grains per measurement: enough per-instance samples for the comparison with production to be decisive',
+    ],
     [
       'autoscale-policy',
       'require: [cpu, requests]',

@@ -227,6 +227,33 @@ describe('expression language', () => {
   });
 });
 
+describe('the whole template is checked before anything is evaluated, as ARM validates it', () => {
+  test.each([
+    ['an unused variable', { variables: { unused: "[frobnicate('a')]" } }],
+    [
+      'a resource whose condition is false',
+      {
+        resources: [
+          {
+            condition: false,
+            type: 'Microsoft.Storage/storageAccounts',
+            apiVersion: '2023-05-01',
+            name: "[frobnicate('a')]",
+          },
+        ],
+      },
+    ],
+    ['an output', { outputs: { o: { type: 'string', value: "[concat('a', frobnicate())]" } } }],
+    ['a property name', { variables: { v: { "[frobnicate('k')]": 1 } } }],
+  ])('an unknown function in %s is refused', (_where, template) => {
+    expect(message(() => run(template))).toContain("The template function 'frobnicate' is not valid");
+  });
+
+  test('functions the sandbox does not evaluate (listKeys) are not refused until they are evaluated', () => {
+    expect(() => run({ variables: { unused: "[listKeys('id', '2024-01-01').primaryKey]" } })).not.toThrow();
+  });
+});
+
 describe('parameters', () => {
   const parameters = {
     name: { type: 'string', minLength: 3, maxLength: 5 },
@@ -415,13 +442,9 @@ describe('resources', () => {
   });
 
   test('outputs: condition, type checks', () => {
-    const r = run({
-      outputs: {
-        shown: { type: 'int', value: '[add1()]' },
-      },
-    });
-    expect(message(() => r.outputs())).toContain(
-      "The template output 'shown' is not valid: The template function 'add1' is not valid",
+    // An unknown function fails the whole template before any evaluation (see above).
+    expect(message(() => run({ outputs: { shown: { type: 'int', value: '[add1()]' } } }))).toContain(
+      "The template function 'add1' is not valid",
     );
     const ok = run({
       outputs: {

@@ -53,6 +53,36 @@ export function evaluateDeep(value: unknown, scope: EvalScope): unknown {
 }
 
 /**
+ * Check every expression in a JSON value (keys included) before anything is evaluated, as ARM validates a
+ * whole template on submission: a syntax error or a function ARM does not know fails even where the
+ * expression would never be evaluated (an unused variable, a false `condition`'s body).
+ */
+export function checkExpressions(value: unknown): void {
+  const visit = (node: Node): void => {
+    if (node.k === 'call') {
+      const name = node.name.toLowerCase();
+      if (name !== 'if' && !UNSUPPORTED.test(name) && !FUNCTIONS[name])
+        throw new TemplateError(
+          `The template function '${node.name}' is not valid. Please see https://aka.ms/arm-functions for usage details.`,
+        );
+      for (const arg of node.args) visit(arg);
+    } else if (node.k === 'prop') visit(node.target);
+    else if (node.k === 'index') {
+      visit(node.target);
+      visit(node.index);
+    }
+  };
+  if (typeof value === 'string') {
+    if (isExpression(value)) visit(parse(value.slice(1, -1)));
+  } else if (Array.isArray(value)) for (const v of value) checkExpressions(v);
+  else if (isObject(value))
+    for (const [k, v] of Object.entries(value)) {
+      checkExpressions(k);
+      checkExpressions(v);
+    }
+}
+
+/**
  * The first arguments of the `reference()` calls in a JSON value's expressions, evaluated where they can be
  * without a deployed resource (for ARM's implicit dependencies).
  */

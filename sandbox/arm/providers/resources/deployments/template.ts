@@ -1,4 +1,5 @@
 import {
+  checkExpressions,
   type EvalScope,
   evaluateDeep,
   evaluateString,
@@ -128,6 +129,7 @@ export class TemplateRun {
     if (template['resources'] !== undefined && !Array.isArray(template['resources']))
       throw fail("The template property 'resources' must be an array");
     this.variableDefs = isObject(template['variables']) ? template['variables'] : {};
+    checkExpressions(template);
     this.resolveParameters(isObject(supplied) ? supplied : {});
   }
 

@@ -68,6 +68,8 @@ const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
 const say = (line: string) => console.log(`demo [${elapsed()}] ${line}`);
 const work = mkdtempSync(join(tmpdir(), 'slotline-demo-'));
 let env: Environment | undefined;
+/** Stops what the environment started, also while it is still starting. */
+let stopEnvironment: (() => Promise<void>) | undefined;
 let traffic: Traffic | undefined;
 let cleaning: Promise<void> | undefined;
 
@@ -77,7 +79,7 @@ function cleanup(): Promise<void> {
     stopRunningSteps('SIGKILL');
     stopAllServices();
     await traffic?.stop().catch(() => undefined);
-    await env?.stop();
+    await stopEnvironment?.();
     if (!keep) rmSync(work, { recursive: true, force: true });
   })();
   return cleaning;
@@ -143,6 +145,9 @@ async function main(): Promise<number> {
     storageRoot: stateDir('demo-store'),
     registryData: stateDir('demo-registry'),
     log: say,
+    onStop: (stop) => {
+      stopEnvironment = stop;
+    },
   });
   // The runner machine trusts the sandbox CA as a machine behind a TLS-inspecting proxy trusts its CA:
   // Node through NODE_EXTRA_CA_CERTS (the actions), Go's TLS (buildah's push) through SSL_CERT_FILE, a

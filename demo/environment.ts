@@ -59,6 +59,11 @@ export interface EnvironmentOptions {
   /** Persistent docker-registry storage (layers pushed once are not pushed again). */
   registryData: string;
   log: (line: string) => void;
+  /**
+   * Receives, before anything starts, the function that stops what has started so far: a SIGTERM while
+   * the environment is still starting must not leave the sandbox or docker-registry behind.
+   */
+  onStop?: (stop: () => Promise<void>) => void;
 }
 
 /** Stops a child by pid: `signal`, then SIGKILL after `graceMs`; resolves when it has exited. */
@@ -303,6 +308,7 @@ export async function startEnvironment(opts: EnvironmentOptions): Promise<Enviro
     for (const s of stops.reverse()) await s().catch((error: Error) => opts.log(`cleanup: ${error.message}`));
     stops.length = 0;
   };
+  opts.onStop?.(stop);
   try {
     mkdirSync(opts.dir, { recursive: true });
     // PostgreSQL and Redis for the app, on free ports: the pipeline's test job maps 5432 and 6379 itself.

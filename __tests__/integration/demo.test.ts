@@ -173,6 +173,26 @@ describe('npm run demo', () => {
   );
 
   test(
+    'SIGTERM while the environment is still starting: the sandbox already started is stopped too',
+    async () => {
+      const run = startDemo([]);
+      const deadline = Date.now() + RUN_TIMEOUT_MS;
+      while (
+        !/sandbox ready \(pid \d+\)/.test(run.output()) &&
+        run.child.exitCode === null &&
+        Date.now() < deadline
+      )
+        await new Promise((r) => setTimeout(r, 50));
+      run.child.kill('SIGTERM');
+      expect(await run.exited).toBe(130);
+      const left = await leftovers(run.output());
+      expect(left.pids.length).toBeGreaterThanOrEqual(1);
+      expect(left).toMatchObject({ running: [], open: [], workLeft: false, containers: [] });
+    },
+    RUN_TIMEOUT_MS + 60_000,
+  );
+
+  test(
     'SIGINT while the staging slot deploys: exit 130, and no process, container, port or folder is left',
     async () => {
       const run = startDemo([]);

@@ -1,0 +1,112 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from '@jest/globals';
+import { parse } from 'yaml';
+import { repoRoot } from '../helpers/runner.js';
+
+/**
+ * The infrastructure workflow of issue 16 (.github/workflows/infra.yml) and its starter (workflows/infra.yml):
+ * what-if without an environment (pull requests, and what reviewers read), deploy in the environment.
+ * __tests__/integration/infra-workflow.test.ts runs it against the sandbox.
+ */
+
+interface Step {
+  uses?: string;
+  with?: Record<string, unknown>;
+}
+interface Job {
+  needs?: string | string[];
+  if?: string;
+  uses?: string;
+  with?: Record<string, unknown>;
+  secrets?: Record<string, string>;
+  environment?: string;
+  concurrency?: { group: string; 'cancel-in-progress': boolean };
+  permissions?: Record<string, string>;
+  steps?: Step[];
+}
+interface Workflow {
+  on: Record<string, Record<string, Record<string, { required?: boolean; default?: unknown }>> | null>;
+  permissions?: Record<string, string>;
+  jobs: Record<string, Job>;
+}
+
+const read = (path: string) => readFileSync(join(repoRoot, path), 'utf8');
+const text = read('.github/workflows/infra.yml');
+const infra = parse(text) as Workflow;
+const deployInfra = (job: Job) => job.steps!.find((s) => /\/actions\/deploy-infra@/.test(s.uses ?? ''))!;
+
+describe('.github/workflows/infra.yml', () => {
+  test('is only a reusable workflow; its one secret is the secure parameters, optional', () => {
+    expect(Object.keys(infra.on)).toEqual(['workflow_call']);
+    const call = infra.on['workflow_call']!;
+    expect(Object.keys(call['secrets']!)).toEqual(['secure-parameter-overrides']);
+    expect(call['secrets']!['secure-parameter-overrides']!.required).toBe(false);
+    expect([...text.matchAll(/secrets\.([\w-]+)/g)].map((m) => m[1])).toEqual([
+      'secure-parameter-overrides',
+      'secure-parameter-overrides',
+    ]);
+    expect(text).not.toMatch(/client-secret/);
+    expect(infra.permissions).toEqual({ contents: 'read' });
+  });
+
+  test('what-if runs without an environment; deploy needs it, runs only for deploy, in the environment', () => {
+    const whatIf = infra.jobs['what-if']!;
+    const deploy = infra.jobs['deploy']!;
+    expect(Object.keys(infra.jobs)).toEqual(['what-if', 'deploy']);
+    expect(whatIf.environment).toBeUndefined();
+    expect(deployInfra(whatIf).with!['operation']).toBe('what-if');
+    expect(deploy.needs).toBe('what-if');
+    expect(deploy.if).toBe("inputs.operation == 'deploy'");
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a workflow expression, compared as written.
+    expect(deploy.environment).toBe('${{ inputs.environment }}');
+    expect(deployInfra(deploy).with!['operation']).toBe('deploy');
+    for (const job of [whatIf, deploy]) {
+      expect(job.permissions).toEqual({ contents: 'read', 'id-token': 'write' });
+      expect(job.concurrency!['cancel-in-progress']).toBe(false);
+    }
+  });
+
+  test('both jobs send deploy-infra the same template, parameters, overrides, guard and identity', () => {
+    const strip = (job: Job) => {
+      const { operation: _o, 'deployment-name': _d, ...rest } = deployInfra(job).with!;
+      return rest;
+    };
+    expect(strip(infra.jobs['deploy']!)).toEqual(strip(infra.jobs['what-if']!));
+    // A what-if with a Delete fails by default: removing a resource from the template must be deliberate.
+    expect(infra.on['workflow_call']!['inputs']!['fail-on-change-types']!.default).toBe('Delete');
+  });
+});
+
+describe('the starter workflows/infra.yml', () => {
+  const starter = parse(read('workflows/infra.yml')) as Workflow;
+
+  test('what-if on pull requests that change infra/, deploy on pushes to main', () => {
+    expect(Object.keys(starter.on)).toEqual(['pull_request', 'push']);
+    expect(starter.on['pull_request']).toEqual({ paths: ['infra/**'] });
+    expect(starter.on['push']).toEqual({ branches: ['main'], paths: ['infra/**'] });
+    for (const job of Object.values(starter.jobs)) {
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a workflow expression, compared as written.
+      expect(job.with!['operation']).toBe("${{ github.event_name == 'push' && 'deploy' || 'what-if' }}");
+    }
+  });
+
+  test('promotes dev, staging, production in turn, each with its parameter file', () => {
+    expect(Object.keys(starter.jobs)).toEqual(['dev', 'staging', 'production']);
+    expect(starter.jobs['staging']!.needs).toBe('dev');
+    expect(starter.jobs['production']!.needs).toBe('staging');
+    for (const [id, job] of Object.entries(starter.jobs)) {
+      expect(job.uses).toBe('slotline/slotline/.github/workflows/infra.yml@v1');
+      expect(job.permissions).toEqual({ contents: 'read', 'id-token': 'write' });
+      const file = String(job.with!['parameters'] ?? `infra/parameters/${job.with!['environment']}.json`);
+      expect([id, file]).toEqual([id, `infra/parameters/${id === 'production' ? 'prod' : id}.json`]);
+      expect(() => read(file)).not.toThrow();
+    }
+  });
+
+  test('skips pull requests from forks, which get no OIDC token', () => {
+    expect(starter.jobs['dev']!.if).toBe(
+      "github.event_name == 'push' || github.event.pull_request.head.repo.full_name == github.repository",
+    );
+  });
+});

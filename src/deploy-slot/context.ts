@@ -3,6 +3,7 @@ import { formatDuration } from '../lib/duration.js';
 import { ActionError, errorMessage } from '../lib/errors.js';
 import type { RunDeps } from './deps.js';
 import type { DeploySlotInputs } from './inputs.js';
+import { LeaseLostError } from './lease.js';
 import type { Platform } from './platform.js';
 import { imageOf } from './record.js';
 
@@ -82,7 +83,11 @@ export class RunContext {
   urls: { slot?: string; target?: string } = {};
   /** This run wrote a pending record (so recovery may clear it; nobody else's is touched). */
   pendingWritten = false;
-  private active: AbortSignal | undefined;
+  /** Aborted when the lease is lost: every call and wait of the run stops, as on a cancel. */
+  private readonly fence = new AbortController();
+  /** The runner's cancellation or the fence, whichever comes first. */
+  private readonly runSignal: AbortSignal;
+  private active: AbortSignal;
   private readonly platforms = new Map<AbortSignal | undefined, Platform>();
 
   constructor(
@@ -92,7 +97,8 @@ export class RunContext {
     this.t0 = deps.clock.now();
     this.slot = inputs.slot;
     this.target = inputs.targetSlot;
-    this.active = deps.signal;
+    this.runSignal = deps.signal ? AbortSignal.any([deps.signal, this.fence.signal]) : this.fence.signal;
+    this.active = this.runSignal;
   }
 
   platformFor(signal: AbortSignal | undefined): Platform {
@@ -113,6 +119,19 @@ export class RunContext {
     return this.deps.signal?.aborted === true;
   }
 
+  /** Why the run lost its lease, once it has: then it must change nothing more (the app is another run's). */
+  get leaseLost(): LeaseLostError | undefined {
+    const reason = this.fence.signal.reason;
+    return this.fence.signal.aborted && reason instanceof LeaseLostError ? reason : undefined;
+  }
+
+  /** Stop the run now: its calls and waits abort, and recovery stands down (see stoppedWithoutLease). */
+  loseLease(error: LeaseLostError): void {
+    if (this.fence.signal.aborted) return;
+    this.deps.warn(`Stopping: ${error.message}.`);
+    this.fence.abort(error);
+  }
+
   /** `cancelled by SIGTERM`. */
   get cancelReason(): string {
     const reason = this.deps.signal?.reason;
@@ -124,16 +143,35 @@ export class RunContext {
    * the lease needs), so recovery can still read ARM state and act on it.
    */
   enterGrace(): void {
-    if (!this.cancelled || this.active !== this.deps.signal) return;
+    if (!this.cancelled || this.active !== this.runSignal) return;
     this.active = AbortSignal.timeout(
       Math.max(1_000, (this.deps.graceMs ?? CANCEL_GRACE_MS) - RELEASE_BUDGET_MS),
     );
     this.deps.log(`Cancelled (${this.cancelReason}): recovering within the runner's grace period.`);
   }
 
-  /** After a cancel, releasing the lease gets its own short budget, whatever recovery used. */
+  /** After a cancel or a lost lease, releasing the lease gets its own short budget, whatever recovery used. */
   enterReleaseBudget(): void {
-    if (this.cancelled) this.active = AbortSignal.timeout(RELEASE_BUDGET_MS);
+    if (this.runSignal.aborted) this.active = AbortSignal.timeout(RELEASE_BUDGET_MS);
+  }
+
+  /**
+   * The end of a run that lost its lease: it changes nothing more, not even a rollback, because the app is
+   * another run's now (or nobody's) and undoing would fight that run. It reads what the slots serve, within
+   * a short budget, and says so.
+   */
+  async stoppedWithoutLease(
+    phase: string | undefined,
+    fields: { image?: string; previousImage?: string; before?: Images },
+  ): Promise<RunResult> {
+    const lost = this.leaseLost!;
+    if (this.active === this.runSignal) this.active = AbortSignal.timeout(RELEASE_BUDGET_MS);
+    const now = await this.imagesOrUnknown();
+    return this.result(
+      false,
+      `${this.inputs.action} stopped${phase ? ` in ${phase}` : ''}: ${lost.message}. It made no further change and rolled nothing back: ${this.target} serves ${now.target ?? 'unknown'}${fields.before?.target && fields.before.target !== now.target ? ` (${fields.before.target} before the run)` : ''}, slot ${this.slot} holds ${now.slot ?? 'unknown'}.`,
+      { ...fields, before: fields.before ?? now, after: now },
+    );
   }
 
   /** A pause that ends at once when the run is cancelled. */
@@ -171,8 +209,8 @@ export class RunContext {
       return value;
     } catch (error) {
       const message =
-        this.cancelled && this.active === this.deps.signal
-          ? this.cancelReason
+        this.runSignal.aborted && this.active === this.runSignal
+          ? (this.leaseLost?.message ?? this.cancelReason)
           : (errorMessage(error).split('\n')[0] ?? '');
       this.phases.push({
         name,

@@ -109,18 +109,28 @@ export async function acquireLease(platform: Platform, app: string, opts: LeaseO
  * Extend the lease to `now + ttlMs` while this run still holds it. Returns the new tag value, or
  * undefined when the lease is no longer ours (it expired and another run took it).
  */
+/** What a renewal found: the lease extended (its new tag value), or another run's lease, or none at all. */
+export type RenewOutcome = { kind: 'renewed'; value: string } | { kind: 'lost'; holder?: string };
+
 export async function renewLease(
   platform: Platform,
   held: HeldLease,
   now: number,
   ttlMs: number,
-): Promise<string | undefined> {
+): Promise<RenewOutcome> {
   const current = parseLease((await platform.tags())[LEASE_TAG]);
-  if (current?.nonce !== held.lease.nonce) return undefined;
+  if (current?.nonce !== held.lease.nonce)
+    return { kind: 'lost', ...(current ? { holder: current.holder } : {}) };
   const value = formatLease({ ...held.lease, expiresAt: now + ttlMs });
   await platform.mergeTags({ [LEASE_TAG]: value });
-  return value;
+  return { kind: 'renewed', value };
 }
+
+/**
+ * The run no longer holds the app's lease: another run took it (this run's had expired) or it was removed,
+ * or it expired because renewals kept failing. From then on the app is not this run's to change.
+ */
+export class LeaseLostError extends ActionError {}
 
 /** What releasing found: this run's lease removed, another run's left alone, or none at all. */
 export type ReleaseOutcome =

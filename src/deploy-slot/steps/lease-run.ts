@@ -5,9 +5,11 @@ import {
   type HeldLease,
   LEASE_RENEW_MS,
   LEASE_TTL_MS,
+  LeaseLostError,
   releaseLease,
   renewLease,
 } from '../lease.js';
+import { parseLease } from '../record.js';
 
 /**
  * The frame of every run: find the slots' URLs and take the app's lease, run `locked` while renewing
@@ -60,6 +62,8 @@ export async function leaseRun(ctx: RunContext, locked: () => Promise<RunResult>
   try {
     return await locked();
   } catch (error) {
+    // ramp and rollback end by throwing; deploy, swap and release return through recover, which stands down.
+    if (ctx.leaseLost) return ctx.stoppedWithoutLease(undefined, {});
     if (!ctx.cancelled) throw error;
     ctx.enterGrace();
     const now = await ctx.imagesOrUnknown();
@@ -88,31 +92,60 @@ export async function leaseRun(ctx: RunContext, locked: () => Promise<RunResult>
   }
 }
 
-/** Renew the lease every LEASE_RENEW_MS while the run holds it; `stop` ends the loop and waits for it. */
+/**
+ * Renew the lease every LEASE_RENEW_MS while the run holds it; `stop` ends the loop and waits for it.
+ * When the lease is gone (another run's now, or removed), or the run could not renew it before it
+ * expired, the run loses it: ctx.loseLease stops every call and wait, and nothing more is changed.
+ */
 function renewWhileHeld(ctx: RunContext, held: HeldLease): { stop(): Promise<void> } {
   const { deps } = ctx;
   const stopper = new AbortController();
   const signal = deps.signal ? AbortSignal.any([stopper.signal, deps.signal]) : stopper.signal;
   const platform = ctx.platformFor(signal);
   const ttlMs = deps.leaseTtlMs ?? LEASE_TTL_MS;
+  const app = ctx.inputs.appName;
+  let expiresAt = held.lease.expiresAt;
+  const renewMs = deps.leaseRenewMs ?? LEASE_RENEW_MS;
+  // After a failed renewal, retries come faster, and the run stops before the lease would expire unrenewed.
+  const retryMs = Math.max(1, Math.floor(renewMs / 3));
+  let waitMs = renewMs;
   const loop = (async () => {
     for (;;) {
       try {
-        await deps.clock.sleep(deps.leaseRenewMs ?? LEASE_RENEW_MS, signal);
+        await deps.clock.sleep(waitMs, signal);
       } catch {
         return;
       }
       if (signal.aborted) return;
       try {
-        const value = await renewLease(platform, held, deps.clock.now(), ttlMs);
-        if (value === undefined) {
-          deps.warn(`The lease on ${ctx.inputs.appName} is no longer this run's; not renewed.`);
+        const outcome = await renewLease(platform, held, deps.clock.now(), ttlMs);
+        if (outcome.kind === 'lost') {
+          ctx.loseLease(
+            new LeaseLostError(
+              outcome.holder
+                ? `its lease on ${app} was taken by ${outcome.holder} (this run's had expired)`
+                : `its lease on ${app} was removed by someone else`,
+            ),
+          );
           return;
         }
-        held.value = value;
+        held.value = outcome.value;
+        expiresAt = parseLease(outcome.value)?.expiresAt ?? expiresAt;
+        waitMs = renewMs;
       } catch (error) {
         if (signal.aborted) return;
-        deps.warn(`Could not renew the lease (retrying): ${errorMessage(error).split('\n')[0]}`);
+        const reason = errorMessage(error).split('\n')[0];
+        // Stop while a retry's worth of the lease is still left: no other run can be acting yet.
+        if (deps.clock.now() + 2 * retryMs >= expiresAt) {
+          ctx.loseLease(
+            new LeaseLostError(
+              `its lease on ${app} could not be renewed before it expires at ${new Date(expiresAt).toISOString()} (${reason})`,
+            ),
+          );
+          return;
+        }
+        deps.warn(`Could not renew the lease (retrying): ${reason}`);
+        waitMs = retryMs;
       }
     }
   })();

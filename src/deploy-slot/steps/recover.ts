@@ -20,11 +20,12 @@ export async function recover(
   snapshot: SlotSnapshot | undefined,
 ): Promise<RunResult> {
   const { inputs, deps } = ctx;
+  const previous = before.target ? { previousImage: before.target } : {};
+  if (ctx.leaseLost) return ctx.stoppedWithoutLease(failure.phase, { image, ...previous, before });
   const action = inputs.action;
   const what = ctx.cancelled
     ? `${action} ${ctx.cancelReason} in ${failure.phase}`
     : `${action} failed in ${failure.phase}: ${failure.message.split('\n')[0]}`;
-  const previous = before.target ? { previousImage: before.target } : {};
   ctx.enterGrace();
   if (!inputs.rollbackOnFailure) {
     const now = await ctx.imagesOrUnknown();

@@ -265,13 +265,25 @@ describe('every error is one line naming Input "checks" and the item', () => {
       'max-increase without compare',
       [{ name: 'r', metric: 'HttpResponseTime', threshold: '< 1s', 'max-increase': '10ms' }],
       true,
-      'item [0] (r) sets max-increase or direction without compare: baseline',
+      'item [0] (r) sets max-increase, direction or alpha without compare: baseline',
+    ],
+    [
+      'alpha without compare (it would be ignored)',
+      [{ name: 'r', metric: 'HttpResponseTime', threshold: '< 1s', alpha: 0.01 }],
+      true,
+      'item [0] (r) sets max-increase, direction or alpha without compare: baseline',
+    ],
+    [
+      "a built-in's comparison turned off, with alpha",
+      [{ name: 'response-time', compare: 'none', threshold: '< 1s', alpha: 0.01 }],
+      true,
+      'item [0] (response-time) sets max-increase, direction or alpha',
     ],
     [
       'direction without compare',
       [{ name: 'r', metric: 'HttpResponseTime', threshold: '< 1s', direction: 'either' }],
       true,
-      'item [0] (r) sets max-increase or direction',
+      'item [0] (r) sets max-increase, direction or alpha',
     ],
     [
       'built-in max-increase without a baseline',

@@ -266,9 +266,10 @@ export function normalizeChecks(
         direction: merged.direction ?? 'increase',
         alpha: merged.alpha ?? 0.05,
       };
-    } else if (given['max-increase'] !== undefined || given.direction !== undefined) {
-      // Only what the user wrote: a built-in's own allowance goes with `compare: none`.
-      throw new InputError(`${where} sets max-increase or direction without compare: baseline.`);
+    } else if (given['max-increase'] !== undefined || given.direction !== undefined || given.alpha !== undefined) {
+      // Only what the user wrote: a built-in's own allowance goes with `compare: none`. alpha is the
+      // comparison's significance level: without a comparison it would be silently ignored.
+      throw new InputError(`${where} sets max-increase, direction or alpha without compare: baseline.`);
     }
     if (!threshold && !compare)
       throw new InputError(`${where} needs a threshold (such as "< 0.01") or compare: baseline.`);

@@ -26,6 +26,11 @@ const GROUP_DEPLOYER = {
   clientId: 'c0ffee00-1111-4222-8333-444455556666',
   clientSecret: 'grp8Q~group-deployer-secret-for-tests-only',
 };
+/** Another principal with the same role on the same group: it did not start the first one's operations. */
+const OTHER_GROUP_DEPLOYER = {
+  clientId: 'c0ffee00-7777-4888-9999-aaaabbbbcccc',
+  clientSecret: 'oth8Q~other-group-deployer-secret-for-tests',
+};
 
 let sb: SandboxProcess;
 let token: string;
@@ -50,6 +55,12 @@ beforeAll(async () => {
           role: 'Contributor',
           scope: `/subscriptions/${SUBSCRIPTION}/resourceGroups/slotline-demo`,
           ...GROUP_DEPLOYER,
+        },
+        {
+          name: 'other-group-deployer',
+          role: 'Contributor',
+          scope: `/subscriptions/${SUBSCRIPTION}/resourceGroups/slotline-demo`,
+          ...OTHER_GROUP_DEPLOYER,
         },
       ],
     },
@@ -160,7 +171,7 @@ describe('role assignments', () => {
     expect(secrets.status).toBe(403);
   });
 
-  test("a Contributor on the resource group alone polls its swap's status URL at subscription scope, as on Azure, and nothing else there", async () => {
+  test("a Contributor on the resource group alone polls its swap's status URL at subscription scope, as on Azure, and nothing else there (not another principal's operations)", async () => {
     const groupToken = await tokenFor(sb, GROUP_DEPLOYER.clientId, GROUP_DEPLOYER.clientSecret);
     issued.push(groupToken);
     const base = `${sb.conn.armEndpoint}${siteId(sb.conn)}`;
@@ -176,6 +187,21 @@ describe('role assignments', () => {
         'i',
       ),
     );
+    // Only its initiator, or a principal whose role reaches the subscription, reads it.
+    const otherToken = await tokenFor(sb, OTHER_GROUP_DEPLOYER.clientId, OTHER_GROUP_DEPLOYER.clientSecret);
+    issued.push(otherToken);
+    const other = await call(sb, 'GET', location, { token: otherToken });
+    expect(other.status).toBe(403);
+    expect(errorCode(other.body)).toBe('AuthorizationFailed');
+    const auditorToken = await tokenFor(sb, READER.clientId, READER.clientSecret);
+    issued.push(auditorToken);
+    expect([200, 202]).toContain((await call(sb, 'GET', location, { token: auditorToken })).status);
+    // An id nobody started is no different from someone else's, for a principal without a role there.
+    const unknown = location.replace(
+      /operationResults\/[^/?]+/i,
+      'operationResults/00000000-0000-0000-0000-000000000000',
+    );
+    expect((await call(sb, 'GET', unknown, { token: groupToken })).status).toBe(403);
     // Polled to the end, so the site is not locked for the tests after this one.
     let poll = await call(sb, 'GET', location, { token: groupToken });
     for (let i = 0; poll.status === 202 && i < 50; i++) {

@@ -57,20 +57,34 @@ export function authorize(
   path: string,
   store: ResourceStore,
 ): void {
+  // An operation's status (the Location / Azure-AsyncOperation URL of an LRO) sits at subscription scope
+  // (`.../providers/Microsoft.Web/locations/<loc>/operationResults/<id>`). A principal assigned only on a
+  // resource group polls the operations it started there, as on Azure: the operation engine lets through
+  // the principal that started the operation (OperationEngine.require), and roles decide for anyone else.
+  const anyAssignment = store.state.roleAssignments.some((a) => a.principalObjectId === caller.oid);
+  if (method === 'GET' && anyAssignment && OPERATION_STATUS.test(path)) return;
+  if (!rolesAllow(caller, method, path, store)) throw authorizationFailed(caller, method, path);
+}
+
+/** Whether the caller's role assignments at or above `path` allow `method` there (no exemptions). */
+export function rolesAllow(
+  caller: AccessTokenClaims,
+  method: string,
+  path: string,
+  store: ResourceStore,
+): boolean {
   const lowerPath = path.toLowerCase();
   const roles = store.state.roleAssignments
     .filter((a) => a.principalObjectId === caller.oid)
     .filter((a) => lowerPath === a.scope.toLowerCase() || lowerPath.startsWith(`${a.scope.toLowerCase()}/`))
     .map((a) => a.role);
   const write = method !== 'GET';
-  // An operation's status (the Location / Azure-AsyncOperation URL of an LRO) sits at subscription scope
-  // (`.../providers/Microsoft.Web/locations/<loc>/operationResults/<id>`). ARM does not check RBAC there:
-  // a principal assigned only on a resource group polls the operations it started, as it does on Azure.
-  const anyAssignment = store.state.roleAssignments.some((a) => a.principalObjectId === caller.oid);
-  if (!write && anyAssignment && OPERATION_STATUS.test(path)) return;
-  if (roles.includes('Owner') || roles.includes('Contributor') || (!write && roles.includes('Reader')))
-    return;
-  throw new HttpProblem(
+  return roles.includes('Owner') || roles.includes('Contributor') || (!write && roles.includes('Reader'));
+}
+
+/** ARM's 403 for a caller without the role. */
+export function authorizationFailed(caller: AccessTokenClaims, method: string, path: string): HttpProblem {
+  return new HttpProblem(
     403,
     'AuthorizationFailed',
     `The client '${caller.appid}' with object id '${caller.oid}' does not have authorization to perform action '${actionName(method, path)}' over scope '${scopeOf(path)}' or the scope is invalid. If access was recently granted, please refresh your credentials.`,

@@ -3,6 +3,7 @@ import type { SandboxClock } from '../clock.js';
 import type { FaultInjector } from '../faults.js';
 import { HttpProblem, sendArmError, sendJson } from '../http.js';
 import type { ResourceStore } from '../store.js';
+import { authorizationFailed, rolesAllow } from './auth.js';
 import type { Call } from './context.js';
 
 /** One long-running operation: what it locks, when it may finish, and what finishing does. */
@@ -22,6 +23,8 @@ export interface Operation {
   failure?: { status: number; code: string; message: string };
   /** Work the operation waits for (the data plane's part of a swap), besides its minimum duration. */
   pending?: boolean;
+  /** The object id of the principal that started it: it may poll the status without a role there. */
+  initiator: string;
 }
 
 export interface OperationStart {
@@ -102,6 +105,7 @@ export class OperationEngine {
       lockId: args.lockId,
       status: 'InProgress',
       startTime: now,
+      initiator: c.caller.oid,
       completeAt: now + this.store.state.settings.operationDurationMs,
       complete: args.complete,
       rollback: args.rollback ?? (() => {}),
@@ -145,16 +149,22 @@ export class OperationEngine {
     return op;
   }
 
-  private require(id: string): Operation {
+  /** The operation, for its initiator or a caller whose roles reach the status URL's scope. */
+  private require(c: Call, id: string): Operation {
     this.settle();
     const op = this.operations.get(id);
+    const mayRead = (): boolean =>
+      op?.initiator === c.caller.oid || rolesAllow(c.caller, 'GET', c.url.pathname, this.store);
+    // Someone else's operation answers as the router would without the status exemption (403), so an
+    // operation id neither leaks nor exists for a principal with no role there.
+    if (!mayRead()) throw authorizationFailed(c.caller, 'GET', c.url.pathname);
     if (!op) throw new HttpProblem(404, 'ResourceNotFound', `The operation '${id}' was not found.`);
     return op;
   }
 
   /** The Azure-AsyncOperation poll: always 200, with the status in the body. */
   sendAsyncStatus(c: Call, id: string): void {
-    const op = this.require(id);
+    const op = this.require(c, id);
     sendJson(c.res, 200, {
       id: c.url.pathname,
       name: op.id,
@@ -167,7 +177,7 @@ export class OperationEngine {
 
   /** The Location poll: 202 while running, then the result (200) or the failure as an ARM error. */
   sendLocationStatus(c: Call, id: string): void {
-    const op = this.require(id);
+    const op = this.require(c, id);
     if (op.status === 'InProgress') {
       sendJson(c.res, 202, undefined, {
         location: `${this.armEndpoint()}${c.url.pathname}${c.url.search}`,

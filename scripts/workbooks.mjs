@@ -265,4 +265,12 @@ export function writeWorkbooks() {
   writeFileSync(join(dashboardsDir, 'README.md'), renderDashboardsIndex(workbooks));
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) writeWorkbooks();
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  try {
+    writeWorkbooks();
+  } catch (error) {
+    // The problems name their file and item; a stack trace would only bury them.
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exit(1);
+  }
+}

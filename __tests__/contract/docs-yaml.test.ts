@@ -177,11 +177,13 @@ const markdown = (dir: string) =>
         .sort()
         .map((f) => `${dir}/${f}`)
     : [];
-// infra/README.md: the ARM templates' page (issue 16); docs/runbooks: the operations runbooks (issue 17).
+// infra/README.md: the ARM templates' page (issue 16); docs/runbooks: the operations runbooks, and
+// docs/dashboards: the generated workbook pages (issue 17).
 const pages = [
   'README.md',
   ...markdown('docs'),
   ...markdown('docs/runbooks'),
+  ...markdown('docs/dashboards'),
   ...markdown('action-docs'),
   'infra/README.md',
 ];

@@ -552,7 +552,7 @@ describe('environments differ where teams make them differ', () => {
       postgresTier: 'Burstable',
       redis: 'Basic',
       registry: 'Basic',
-      logRetentionDays: 30,
+      logRetentionDays: 90,
       recipients: ['dev-team@example.com'],
     });
     expect(summary('staging')).toMatchObject({
@@ -588,6 +588,138 @@ describe('environments differ where teams make them differ', () => {
       if (s.stagingSlot || s.autoscale) expect(s.planSku).not.toMatch(/^B/);
       if (s.zoneRedundantPlan) expect(s.planSku).toMatch(/v3$/);
     }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------
+describe('log retention and the compliance copy', () => {
+  /**
+   * Seed §3.7: 90 days queryable, 7 years kept for the tables compliance needs. Log Analytics accepts a
+   * total retention of 4 to 730 days or whole years only (Learn: data-retention-configure, Tables - Update):
+   * 7 years is 2556, and 2557 would be refused.
+   */
+  const TOTAL_RETENTION_VALUES = new Set([
+    ...Array.from({ length: 727 }, (_, i) => i + 4),
+    1095,
+    1460,
+    1826,
+    2191,
+    2556,
+    2922,
+    3288,
+    3653,
+    4018,
+    4383,
+  ]);
+  const SEVEN_YEARS = 2556;
+  const COMPLIANCE_TABLES = [
+    'AppServiceHTTPLogs',
+    'AppServiceConsoleLogs',
+    'AppServiceAuditLogs',
+    'AppRequests',
+    'AppExceptions',
+    'AZKVAuditLogs',
+    'AzureActivity',
+    'PGSQLServerLogs',
+  ];
+  // Learn: logs-data-export, "Unsupported tables" (unsupported or partly supported).
+  const NOT_EXPORTABLE = new Set([
+    'AzureActivity',
+    'AzureDiagnostics',
+    'Alert',
+    'SecurityEvent',
+    'Syslog',
+    'Event',
+  ]);
+
+  const retention = (env: Environment, t: Template = template, file = loadParameters(env)) => {
+    const list = new Evaluator(t, file).resources();
+    const workspace = ofType(list, 'Microsoft.OperationalInsights/workspaces')[0]!;
+    const tables = Object.fromEntries(
+      ofType(list, 'Microsoft.OperationalInsights/workspaces/tables').map((r) => {
+        const [ws, table] = String(r.name).split('/');
+        expect(ws).toBe(workspace.name);
+        return [table!, props(r)];
+      }),
+    );
+    const exports = ofType(list, 'Microsoft.OperationalInsights/workspaces/dataExports');
+    const accounts = ofType(list, 'Microsoft.Storage/storageAccounts');
+    return { workspace: props(workspace), tables, exports, accounts };
+  };
+
+  const problems = (env: Environment, t: Template = template, file = loadParameters(env)): string[] => {
+    const { workspace, tables, exports, accounts } = retention(env, t, file);
+    const found: string[] = [];
+    if (workspace.retentionInDays !== 90)
+      found.push(`${env}: workspace retention ${workspace.retentionInDays}, not 90`);
+    const missing = COMPLIANCE_TABLES.filter((name) => !(name in tables));
+    if (missing.length > 0) found.push(`${env}: no retention for ${missing.join(', ')}`);
+    for (const [name, p] of Object.entries(tables)) {
+      if (p.retentionInDays !== 90) found.push(`${env}: ${name} analytics retention ${p.retentionInDays}`);
+      const total = p.totalRetentionInDays as number;
+      if (!TOTAL_RETENTION_VALUES.has(total))
+        found.push(`${env}: ${name} total retention ${total} is not a value Azure accepts`);
+      // Dev holds test data only: it keeps the 90 queryable days and nothing long-term.
+      const wanted = env === 'dev' ? total === 90 : total >= SEVEN_YEARS;
+      if (!wanted) found.push(`${env}: ${name} total retention ${total}`);
+    }
+    if (exports.length !== 1) found.push(`${env}: ${exports.length} data export rules, not 1`);
+    for (const rule of exports) {
+      const p = props(rule);
+      const target = accounts.find((a) =>
+        (p.destination as { resourceId: string }).resourceId.endsWith(`/storageAccounts/${a.name}`),
+      );
+      if (!target || (props(target).isHnsEnabled as boolean) !== true)
+        found.push(`${env}: ${String(rule.name)} does not export to this template's ADLS Gen2 account`);
+      if (p.enable !== true) found.push(`${env}: ${String(rule.name)} is disabled`);
+      for (const table of p.tableNames as string[]) {
+        if (NOT_EXPORTABLE.has(table)) found.push(`${env}: data export does not support ${table}`);
+        if (!(table in tables)) found.push(`${env}: exported ${table} has no compliance retention`);
+      }
+    }
+    return found;
+  };
+
+  test.each(ENVIRONMENTS)(
+    '%s: 90 days queryable everywhere; 7 years in staging and production; audit tables exported',
+    (env) => {
+      expect(problems(env)).toEqual([]);
+      expect(
+        retention(env)
+          .exports.flatMap((r) => props(r).tableNames as string[])
+          .sort(),
+      ).toEqual(['AZKVAuditLogs', 'AppServiceAuditLogs']);
+    },
+  );
+
+  test('a table that is missing, kept 2557 days, or kept 1 year in production, and an unsupported export fail', () => {
+    const without = clone();
+    without.resources = without.resources.filter(
+      (r) =>
+        !(r.type === 'Microsoft.OperationalInsights/workspaces/tables' && String(r.name).includes('[0]')),
+    );
+    expect(problems('prod', without)).toEqual(['prod: no retention for AppServiceHTTPLogs']);
+    const withTotal = (value: number) => {
+      const file = structuredClone(loadParameters('prod'));
+      file.parameters.complianceLogTotalRetentionDays = { value };
+      return [...new Set(problems('prod', template, file))];
+    };
+    expect(withTotal(2557)).toEqual(
+      COMPLIANCE_TABLES.map((t) => `prod: ${t} total retention 2557 is not a value Azure accepts`),
+    );
+    expect(withTotal(365)).toEqual(COMPLIANCE_TABLES.map((t) => `prod: ${t} total retention 365`));
+    const short = clone();
+    (short.variables as Record<string, Json>).complianceExportTables = ['AzureActivity'];
+    expect(problems('prod', short)).toEqual(['prod: data export does not support AzureActivity']);
+    const elsewhere = clone();
+    const rule = elsewhere.resources.find(
+      (r) => r.type === 'Microsoft.OperationalInsights/workspaces/dataExports',
+    )!;
+    (rule.properties as { destination: { resourceId: string } }).destination.resourceId =
+      "[resourceId('Microsoft.Storage/storageAccounts', variables('documentsStorageName'))]";
+    expect(problems('staging', elsewhere)).toEqual([
+      "staging: log-slotline-staging/compliance-audit does not export to this template's ADLS Gen2 account",
+    ]);
   });
 });
 
@@ -728,12 +860,14 @@ describe('outputs', () => {
       [
         'appInsightsResourceId',
         'appName',
+        'complianceStorageAccountResourceId',
         'autoscaleSettingName',
         'keyVaultName',
         'planName',
         'registryLoginServer',
         'slotName',
         'staticAssetsHostName',
+        'workspaceResourceId',
       ].sort(),
     );
     const secure = Object.entries(template.parameters)

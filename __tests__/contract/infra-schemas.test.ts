@@ -248,6 +248,11 @@ describe('infra against Microsoft ARM schemas (offline, vendored subset)', () =>
       'parameters/staging.json',
       'queries/schema/extra-tables.json', // Log Analytics table schemas, not ARM: kql-queries.test.ts
       'queries/schema/tables.json',
+      // Workbook sources (Notebook/1.0), not ARM: operations-template.test.ts builds and compares them.
+      'workbooks/business.workbook.json',
+      'workbooks/cost.workbook.json',
+      'workbooks/security.workbook.json',
+      'workbooks/system-health.workbook.json',
     ]);
   });
 

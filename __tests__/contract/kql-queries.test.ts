@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from '@jest/globals';
+import { buildAll, buildWorkbook, readWorkbookSource } from '../../scripts/workbooks.mjs';
 import {
   type Analysis,
   analyzer,
@@ -101,6 +102,33 @@ describe.each(queries.map((q) => [q.file, q] as const))('%s', (_file, q) => {
       q.body.match(/^union\b.*$/gm)?.filter((line) => !line.startsWith('union isfuzzy=true')) ?? [],
     ).toEqual([]);
   });
+});
+
+/**
+ * The dashboards run the library's queries with their own lookback (and sometimes other parameters): each
+ * tile's KQL, as the template deploys it, goes through the same check.
+ */
+const tiles = buildAll().flatMap((w) => w.tiles.map((t) => [`${w.name}: ${t.title}`, t.query] as const));
+
+test('the dashboards have tiles to check', () => {
+  expect(tiles.length).toBeGreaterThanOrEqual(16);
+});
+
+describe.each(tiles)('dashboard tile %s', (_tile, query) => {
+  test('binds against the table schemas without a diagnostic, and returns columns', () => {
+    const result = analyze(query);
+    expect(problems(result)).toEqual([]);
+    expect(result.columns.length).toBeGreaterThan(0);
+  });
+});
+
+test('a tile whose parameter value breaks the query fails the check', () => {
+  const source = readWorkbookSource('business') as {
+    items: { name: string; content: Record<string, unknown> }[];
+  };
+  source.items.find((i) => i.name === 'routes-chart')!.content.queryLet = { maxRows: '"ten"' };
+  const tile = buildWorkbook('business', source).tiles.find((t) => t.name === 'routes-chart')!;
+  expect(problems(analyze(tile.query))).not.toEqual([]);
 });
 
 describe('the check fails when a query is wrong', () => {

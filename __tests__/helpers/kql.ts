@@ -1,7 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { repoRoot } from './runner.js';
+import { queriesDir } from '../../scripts/lib/kql-library.mjs';
 
 /**
  * The operations query library (infra/queries/*.kql) and Microsoft's Kusto language service
@@ -9,7 +9,8 @@ import { repoRoot } from './runner.js';
  * infra/queries/schema/. Everything is local: no workspace, no network.
  */
 
-export const queriesDir = join(repoRoot, 'infra', 'queries');
+export { queriesDir };
+
 const schemaDir = join(queriesDir, 'schema');
 
 export interface Column {
@@ -135,33 +136,5 @@ export function analyzer(schema: Schema): (query: string) => Analysis {
   };
 }
 
-export interface LibraryQuery {
-  /** File name, e.g. http-5xx-rate.kql. */
-  file: string;
-  /** The leading comment block, `// ` removed. */
-  header: string;
-  /** Everything after the header: the query a workspace (or an alert) runs. */
-  body: string;
-}
-
-/** Splits a library file into its header (the leading `//` lines and blank lines) and its body. */
-export function splitQuery(file: string, text: string): LibraryQuery {
-  const lines = text.split('\n');
-  let i = 0;
-  while (i < lines.length && (lines[i]!.startsWith('//') || lines[i]!.trim() === '')) i++;
-  return {
-    file,
-    header: lines
-      .slice(0, i)
-      .map((l) => l.replace(/^\/\/ ?/, ''))
-      .join('\n'),
-    body: lines.slice(i).join('\n').trimEnd(),
-  };
-}
-
-export function libraryQueries(): LibraryQuery[] {
-  return readdirSync(queriesDir)
-    .filter((f) => f.endsWith('.kql'))
-    .sort()
-    .map((f) => splitQuery(f, readFileSync(join(queriesDir, f), 'utf8')));
-}
+// The library's reader is shared with the dashboard generator (scripts/workbooks.mjs).
+export { type LibraryQuery, libraryQueries, splitQuery } from '../../scripts/lib/kql-library.mjs';

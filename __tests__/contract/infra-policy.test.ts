@@ -596,7 +596,9 @@ describe('log retention and the compliance copy', () => {
   /**
    * Seed §3.7: 90 days queryable, 7 years kept for the tables compliance needs. Log Analytics accepts a
    * total retention of 4 to 730 days or whole years only (Learn: data-retention-configure, Tables - Update):
-   * 7 years is 2556, and 2557 would be refused.
+   * so 2557 days (7 calendar years with their two leap days, what seed and issue ask for) would be refused,
+   * and 2556 (Azure's "7 years") drops a row a day early when two leap days fall in its window. The smallest
+   * accepted value that keeps every row 7 full years is 2922 (8 years).
    */
   const TOTAL_RETENTION_VALUES = new Set([
     ...Array.from({ length: 727 }, (_, i) => i + 4),
@@ -611,7 +613,7 @@ describe('log retention and the compliance copy', () => {
     4018,
     4383,
   ]);
-  const SEVEN_YEARS = 2556;
+  const SEVEN_YEARS = 2557;
   const COMPLIANCE_TABLES = [
     'AppServiceHTTPLogs',
     'AppServiceConsoleLogs',
@@ -692,7 +694,7 @@ describe('log retention and the compliance copy', () => {
     },
   );
 
-  test('a table that is missing, kept 2557 days, or kept 1 year in production, and an unsupported export fail', () => {
+  test('a table that is missing, kept 2557 or 2556 days, or kept 1 year in production, and an unsupported export fail', () => {
     const without = clone();
     without.resources = without.resources.filter(
       (r) =>
@@ -707,6 +709,8 @@ describe('log retention and the compliance copy', () => {
     expect(withTotal(2557)).toEqual(
       COMPLIANCE_TABLES.map((t) => `prod: ${t} total retention 2557 is not a value Azure accepts`),
     );
+    // Azure's own "7 years", a day short of 7 calendar years across two leap days.
+    expect(withTotal(2556)).toEqual(COMPLIANCE_TABLES.map((t) => `prod: ${t} total retention 2556`));
     expect(withTotal(365)).toEqual(COMPLIANCE_TABLES.map((t) => `prod: ${t} total retention 365`));
     const short = clone();
     (short.variables as Record<string, Json>).complianceExportTables = ['AzureActivity'];

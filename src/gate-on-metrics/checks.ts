@@ -266,7 +266,11 @@ export function normalizeChecks(
         direction: merged.direction ?? 'increase',
         alpha: merged.alpha ?? 0.05,
       };
-    } else if (given['max-increase'] !== undefined || given.direction !== undefined || given.alpha !== undefined) {
+    } else if (
+      given['max-increase'] !== undefined ||
+      given.direction !== undefined ||
+      given.alpha !== undefined
+    ) {
       // Only what the user wrote: a built-in's own allowance goes with `compare: none`. alpha is the
       // comparison's significance level: without a comparison it would be silently ignored.
       throw new InputError(`${where} sets max-increase, direction or alpha without compare: baseline.`);

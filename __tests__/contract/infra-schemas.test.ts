@@ -235,6 +235,21 @@ describe('infra against Microsoft ARM schemas (offline, vendored subset)', () =>
     expect(ok ? [] : explain(validateParameters.errors)).toEqual([]);
   });
 
+  test.each(ENVIRONMENTS)(
+    'infra/parameters/operations/%s.json is a valid deploymentParameters file for operations.json',
+    (env) => {
+      const file = readJson<{ parameters: Record<string, unknown> }>(
+        join(infraDir, 'parameters', 'operations', `${env}.json`),
+      );
+      const ok = validateParameters(file);
+      expect(ok ? [] : explain(validateParameters.errors)).toEqual([]);
+      const declared = Object.keys(
+        readJson<{ parameters: Record<string, unknown> }>(join(infraDir, 'operations.json')).parameters,
+      );
+      expect(Object.keys(file.parameters).filter((name) => !declared.includes(name))).toEqual([]);
+    },
+  );
+
   test('every JSON file under infra/ is one of the validated ones', () => {
     const all = files(infraDir)
       .filter((f) => f.endsWith('.json'))
@@ -244,6 +259,9 @@ describe('infra against Microsoft ARM schemas (offline, vendored subset)', () =>
       'main.json',
       'operations.json', // operations-template.test.ts
       'parameters/dev.json',
+      'parameters/operations/dev.json', // operations.json's recipients per environment
+      'parameters/operations/prod.json',
+      'parameters/operations/staging.json',
       'parameters/prod.json',
       'parameters/staging.json',
       'queries/schema/extra-tables.json', // Log Analytics table schemas, not ARM: kql-queries.test.ts

@@ -271,6 +271,28 @@ describe('severity, routing and the rules ARM does not check', () => {
       expect((g.properties.groupShortName as string).length).toBeLessThanOrEqual(12);
   });
 
+  test.each([
+    ['dev', { email: true, sms: false }],
+    ['staging', { email: true, sms: false }],
+    ['prod', { email: true, sms: true }],
+  ])(
+    '%s recipients: e-mail everywhere, SMS only in production; webhook URLs never in a file',
+    (env, want) => {
+      const file = JSON.parse(
+        readFileSync(join(repoRoot, 'infra', 'parameters', 'operations', `${env}.json`), 'utf8'),
+      ) as { parameters: Record<string, { value: unknown[] }> };
+      const p = file.parameters;
+      expect([(p.criticalEmails?.value.length ?? 0) > 0, (p.warningEmails?.value.length ?? 0) > 0]).toEqual([
+        want.email,
+        want.email,
+      ]);
+      expect((p.criticalSms?.value.length ?? 0) > 0).toBe(want.sms);
+      // The PagerDuty and chat URLs carry their integration keys: they come from the workflow's
+      // secure-parameter-overrides secret (docs/runbooks/on-call.md), never from the repository.
+      expect(Object.keys(p).filter((name) => template.parameters[name]?.type === 'securestring')).toEqual([]);
+    },
+  );
+
   test('webhook URLs are secure parameters (they carry the integration key), empty by default (no receiver)', () => {
     for (const p of ['pagerDutyWebhookUrl', 'chatWebhookUrl'])
       expect(template.parameters[p]).toEqual({

@@ -50,7 +50,11 @@ export function checkSubscription(path: string, store: ResourceStore): void {
 
 const OPERATION_STATUS = /\/operation(Results|Statuses)\/[^/]+$/i;
 
-/** Reader may GET and nothing else; Contributor and Owner may do everything; no assignment, nothing. */
+/**
+ * Reader may GET and nothing else; Contributor may do everything but write Microsoft.Authorization (role
+ * assignments: Contributor's NotActions); Owner may do everything; User Access Administrator may read and write
+ * Microsoft.Authorization only; no assignment, nothing.
+ */
 export function authorize(
   caller: AccessTokenClaims,
   method: string,
@@ -68,8 +72,11 @@ export function authorize(
   // a principal assigned only on a resource group polls the operations it started, as it does on Azure.
   const anyAssignment = store.state.roleAssignments.some((a) => a.principalObjectId === caller.oid);
   if (!write && anyAssignment && OPERATION_STATUS.test(path)) return;
-  if (roles.includes('Owner') || roles.includes('Contributor') || (!write && roles.includes('Reader')))
-    return;
+  const authorization = /\/providers\/microsoft\.authorization\//.test(lowerPath);
+  const reads = !write && roles.some((r) => r === 'Reader' || r === 'User Access Administrator');
+  if (roles.includes('Owner') || reads) return;
+  if (roles.includes('Contributor') && !(write && authorization)) return;
+  if (write && authorization && roles.includes('User Access Administrator')) return;
   throw new HttpProblem(
     403,
     'AuthorizationFailed',

@@ -78,6 +78,7 @@ const COMPUTED: Record<string, Computed> = {
       AppId: appId,
       InstrumentationKey: key,
       ConnectionString: `InstrumentationKey=${key};IngestionEndpoint=https://${loc}-0.in.applicationinsights.azure.com/;LiveEndpoint=https://${loc}.livediagnostics.monitor.azure.com/;ApplicationId=${appId}`,
+      // Application Insights calls the subscription id `TenantId`.
       TenantId: r.id.split('/')[2],
     };
   },

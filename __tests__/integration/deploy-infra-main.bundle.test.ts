@@ -100,6 +100,35 @@ test('the site runs the container the template names and answers HTTPS at its de
   expect(Object.keys(bodies)).toEqual([INFRA_IMAGE_BODY]);
 });
 
+test('the password and the Redis key the template lists reach no log, summary, output or GET', async () => {
+  const group = `/subscriptions/${env.sb.conn.subscriptionId}/resourceGroups/${INFRA_GROUP}`;
+  const token = await tokenFor(env.sb);
+  const suffix = /^app-slotline-dev-([a-z0-9]{6})$/.exec(
+    (JSON.parse(deployed.outputs['outputs']!) as Record<string, string>)['appName']!,
+  )![1];
+  const keys = await call(
+    env.sb,
+    'POST',
+    `${env.sb.conn.armEndpoint}${group}/providers/Microsoft.Cache/redis/redis-slotline-dev-${suffix}/listKeys?api-version=2024-11-01`,
+    { token },
+  );
+  expect(keys.status).toBe(200);
+  const { primaryKey } = keys.body as { primaryKey: string };
+  expect(primaryKey.length).toBeGreaterThan(40);
+  const secrets = [INFRA_PASSWORD, primaryKey, encodeURIComponent(primaryKey)];
+  expectNoSecret(deployed, secrets);
+  for (const s of secrets) expect(env.sb.output()).not.toContain(s);
+  const keyVault = (JSON.parse(deployed.outputs['outputs']!) as Record<string, string>)['keyVaultName'];
+  for (const name of ['database-url', 'redis-url']) {
+    const secret = await armGet(
+      `${group}/providers/Microsoft.KeyVault/vaults/${keyVault}/secrets/${name}`,
+      '2026-02-01',
+    );
+    expect(secret.status).toBe(200);
+    for (const s of secrets) expect(secret.text).not.toContain(s);
+  }
+});
+
 test('a second run: what-if predicts no change, so fail-on-change-types Create, Delete, Modify passes', async () => {
   const result = await env.deployInfra({
     'parameter-overrides': env.overrides(),

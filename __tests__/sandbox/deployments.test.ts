@@ -650,6 +650,20 @@ test('computed properties, listKeys and role assignments: what Azure computes, w
     secretUri: { type: 'String', value: 'https://kvkeys.vault.azure.net/secrets/redis-url' },
     subnet: { type: 'String', value: '10.10.2.0/24' },
   });
+  // What-if of the same template, with a value for a read-only property: NoChange (Azure ignores both).
+  const readOnly = structuredClone(template);
+  (readOnly.resources[0] as { properties: Record<string, unknown> }).properties = { hostName: 'elsewhere' };
+  const started = await call(sb, 'POST', deploymentUrl('keys', '/whatIf'), {
+    token,
+    body: { properties: { mode: 'Incremental', template: readOnly } },
+  });
+  expect(started.status).toBe(202);
+  const predicted = (await poll(started.headers['location']!)).body as { properties: { changes: Change[] } };
+  expect(
+    predicted.properties.changes
+      .filter((c) => /keys-redis|kvkeys/.test(c.resourceId))
+      .map((c) => c.changeType),
+  ).toEqual(['NoChange', 'NoChange', 'NoChange']);
   // listKeys over REST: Contributor may, twice the same keys; Reader may not; no other list action.
   const keysUrl = `${sb.conn.armEndpoint}${redisId}/listKeys?api-version=2024-11-01`;
   const keys = await call(sb, 'POST', keysUrl, { token });

@@ -30,7 +30,7 @@ function digest(r: ComputeInput, ...parts: string[]): string {
 }
 
 /** A GUID (version 4 layout) derived from the resource id and a purpose. */
-export function derivedGuid(r: ComputeInput, purpose: string): string {
+function derivedGuid(r: ComputeInput, purpose: string): string {
   const h = digest(r, purpose);
   const variant = ((Number.parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
@@ -128,6 +128,11 @@ export function computedProperties(type: string, r: ComputeInput): Record<string
   return { ...(COMPUTED[type.toLowerCase()]?.(r) ?? {}), provisioningState: 'Succeeded' };
 }
 
+/** The property names a type computes (read-only: what-if does not compare a template's value for them). */
+export function computedPropertyNames(type: string): string[] {
+  return Object.keys(computedProperties(type, { id: '/x/y', name: 'x', location: undefined, tenantId: '' }));
+}
+
 /** The write-only property names of a type (stored, never returned, not compared by what-if). */
 export function writeOnlyProperties(type: string): string[] {
   return WRITE_ONLY[type.toLowerCase()] ?? [];
@@ -160,5 +165,5 @@ export function listAction(
   return LIST_ACTIONS[type.toLowerCase()]?.[action.toLowerCase()];
 }
 
-/** `Microsoft.Cache/redis` and `Microsoft.Storage/storageAccounts`: the types with a list action, for routes. */
+/** The types (lower case) with a list action: the POST routes. */
 export const LIST_ACTION_TYPES = Object.keys(LIST_ACTIONS);

@@ -5,7 +5,13 @@ import type { StoredResource } from '../../../../store.js';
 import { authorize } from '../../../auth.js';
 import { type ArmContext, type Call, ProviderBase, RG, SUB } from '../../../context.js';
 import type { Router } from '../../../router.js';
-import { computedProperties, LIST_ACTION_TYPES, listAction, writeOnlyProperties } from './computed.js';
+import {
+  computedProperties,
+  computedPropertyNames,
+  LIST_ACTION_TYPES,
+  listAction,
+  writeOnlyProperties,
+} from './computed.js';
 import { TemplateError } from './expressions.js';
 import { templateHash } from './hash.js';
 import { type PlannedResource, TemplateRun } from './template.js';
@@ -591,9 +597,10 @@ class Deployments extends ProviderBase {
     for (const r of planned) {
       const current = await this.readForWhatIf(r.id, c.req.headers.authorization);
       await this.prefetch(run, r, c.req.headers.authorization);
-      const desired = withoutWriteOnly(
+      const desired = comparable(
         r.type,
         this.templateError(() => run.body(r, 'whatIf')),
+        !this.router.serves('PUT', r.id),
       );
       const envelope = { id: r.id, name: r.name, type: r.type, apiVersion: r.apiVersion };
       if (!current) {
@@ -687,15 +694,19 @@ const writeOnly = (type: string, key: string) =>
   writeOnlyProperties(type).some((w) => w.toLowerCase() === key.toLowerCase());
 
 /**
- * A body without the write-only properties of its type: GET never returns them, so what-if cannot compare
- * them and leaves them out.
+ * A template body as what-if compares it: without the write-only properties of its type (GET never returns
+ * them, so what-if cannot compare them) and, for a generic document, without the read-only ones the sandbox
+ * computes (a template's value for them is not applied, as in Azure).
  */
-function withoutWriteOnly(type: string, body: Record<string, unknown>): Record<string, unknown> {
+function comparable(type: string, body: Record<string, unknown>, generic: boolean): Record<string, unknown> {
   const props = body['properties'];
   if (!isObject(props)) return body;
+  const computed = generic ? computedPropertyNames(type).map((k) => k.toLowerCase()) : [];
   return {
     ...body,
-    properties: Object.fromEntries(Object.entries(props).filter(([k]) => !writeOnly(type, k))),
+    properties: Object.fromEntries(
+      Object.entries(props).filter(([k]) => !writeOnly(type, k) && !computed.includes(k.toLowerCase())),
+    ),
   };
 }
 

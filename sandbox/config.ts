@@ -3,8 +3,11 @@ import { readFileSync } from 'node:fs';
 import { type JsonSchema, validateAgainstSchema } from './schema.js';
 import type { GithubRunClaims } from './store.js';
 
-/** Built-in roles the sandbox enforces. Reader may only read (GET); the others may do everything. */
-export type RoleName = 'Owner' | 'Contributor' | 'Reader';
+/**
+ * Built-in roles the sandbox enforces (arm/auth.ts): Reader may only read (GET); User Access Administrator may
+ * read and write role assignments; Contributor everything but role assignments; Owner everything.
+ */
+export type RoleName = 'Owner' | 'Contributor' | 'Reader' | 'User Access Administrator';
 
 export interface FederatedCredentialConfig {
   name: string;
@@ -307,7 +310,7 @@ export const CONFIG_SCHEMA: JsonSchema = {
           name: { type: 'string' },
           clientId: { type: 'string' },
           clientSecret: { type: ['string', 'null'] },
-          role: { enum: ['Owner', 'Contributor', 'Reader'] },
+          role: { enum: ['Owner', 'Contributor', 'Reader', 'User Access Administrator'] },
           scope: { type: 'string' },
           additionalRoles: {
             type: 'array',
@@ -315,7 +318,10 @@ export const CONFIG_SCHEMA: JsonSchema = {
               type: 'object',
               required: ['role', 'scope'],
               additionalProperties: false,
-              properties: { role: { enum: ['Owner', 'Contributor', 'Reader'] }, scope: { type: 'string' } },
+              properties: {
+                role: { enum: ['Owner', 'Contributor', 'Reader', 'User Access Administrator'] },
+                scope: { type: 'string' },
+              },
             },
           },
           federatedCredentials: {

@@ -26,7 +26,7 @@ export interface Principal {
 
 export interface RoleAssignment {
   principalObjectId: string;
-  role: 'Owner' | 'Contributor' | 'Reader';
+  role: 'Owner' | 'Contributor' | 'Reader' | 'User Access Administrator';
   scope: string;
 }
 

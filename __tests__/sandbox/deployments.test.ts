@@ -249,7 +249,16 @@ describe('deployments', () => {
         type: 'Microsoft.Storage/storageAccounts',
         kind: 'StorageV2',
         sku: { name: 'Standard_LRS' },
-        properties: { minimumTlsVersion: 'TLS1_2', provisioningState: 'Succeeded' },
+        // What the template wrote, plus what Azure's storage provider computes (sandbox computed.ts).
+        properties: {
+          minimumTlsVersion: 'TLS1_2',
+          provisioningState: 'Succeeded',
+          primaryEndpoints: expect.objectContaining({
+            blob: `https://${storageName}.blob.core.windows.net/`,
+          }),
+          primaryLocation: 'westeurope',
+          statusOfPrimary: 'available',
+        },
       }),
     );
     // One operation per resource, in dependency order (plan before site before slot).
@@ -537,7 +546,13 @@ test("slotline's ARM client (@azure/core-lro's poller) drives what-if, a deploym
   expect(ai.body).toEqual(
     expect.objectContaining({
       kind: 'web',
-      properties: { Application_Type: 'web', provisioningState: 'Succeeded' },
+      properties: expect.objectContaining({
+        Application_Type: 'web',
+        provisioningState: 'Succeeded',
+        ConnectionString: expect.stringMatching(
+          /^InstrumentationKey=[0-9a-f-]{36};IngestionEndpoint=https:\/\/westeurope-0\.in\.applicationinsights\.azure\.com\/;/,
+        ),
+      }),
     }),
   );
 });
@@ -581,3 +596,115 @@ test('a deployment running when the sandbox stops reads Failed after the restart
     removeDir(stateDir);
   }
 }, 60_000);
+
+test('computed properties, listKeys and role assignments: what Azure computes, with RBAC as in Azure', async () => {
+  const redisId = `${group}/providers/Microsoft.Cache/redis/keys-redis`;
+  const secretId = `${group}/providers/Microsoft.KeyVault/vaults/kvkeys/secrets/redis-url`;
+  const template = {
+    $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#',
+    contentVersion: '1.0.0.0',
+    resources: [
+      {
+        type: 'Microsoft.Cache/redis',
+        apiVersion: '2024-11-01',
+        name: 'keys-redis',
+        location: 'westeurope',
+        properties: {},
+      },
+      {
+        type: 'Microsoft.KeyVault/vaults',
+        apiVersion: '2026-02-01',
+        name: 'kvkeys',
+        location: 'westeurope',
+        properties: {},
+      },
+      {
+        type: 'Microsoft.KeyVault/vaults/secrets',
+        apiVersion: '2026-02-01',
+        name: 'kvkeys/redis-url',
+        dependsOn: ['keys-redis', 'kvkeys'],
+        properties: {
+          value:
+            "[format('rediss://:{0}@{1}:6380/0', uriComponent(listKeys(resourceId('Microsoft.Cache/redis', 'keys-redis'), '2024-11-01').primaryKey), reference(resourceId('Microsoft.Cache/redis', 'keys-redis'), '2024-11-01').hostName)]",
+        },
+      },
+    ],
+    outputs: {
+      secretUri: {
+        type: 'string',
+        value:
+          "[reference(resourceId('Microsoft.KeyVault/vaults/secrets', 'kvkeys', 'redis-url'), '2026-02-01').secretUri]",
+      },
+      subnet: { type: 'string', value: "[cidrSubnet('10.10.0.0/16', 24, 2)]" },
+    },
+  };
+  const put = await call(sb, 'PUT', deploymentUrl('keys'), {
+    token,
+    body: { properties: { mode: 'Incremental', template } },
+  });
+  expect(put.status).toBe(201);
+  const done = await poll(put.headers['azure-asyncoperation']!);
+  expect(done.body).toMatchObject({ status: 'Succeeded' });
+  const record = await call(sb, 'GET', deploymentUrl('keys'), { token });
+  expect((record.body as { properties: { outputs: unknown } }).properties.outputs).toEqual({
+    secretUri: { type: 'String', value: 'https://kvkeys.vault.azure.net/secrets/redis-url' },
+    subnet: { type: 'String', value: '10.10.2.0/24' },
+  });
+  // What-if of the same template, with a value for a read-only property: NoChange (Azure ignores both).
+  const readOnly = structuredClone(template);
+  (readOnly.resources[0] as { properties: Record<string, unknown> }).properties = { hostName: 'elsewhere' };
+  const started = await call(sb, 'POST', deploymentUrl('keys', '/whatIf'), {
+    token,
+    body: { properties: { mode: 'Incremental', template: readOnly } },
+  });
+  expect(started.status).toBe(202);
+  const predicted = (await poll(started.headers['location']!)).body as { properties: { changes: Change[] } };
+  expect(
+    predicted.properties.changes
+      .filter((c) => /keys-redis|kvkeys/.test(c.resourceId))
+      .map((c) => c.changeType),
+  ).toEqual(['NoChange', 'NoChange', 'NoChange']);
+  // listKeys over REST: Contributor may, twice the same keys; Reader may not; no other list action.
+  const keysUrl = `${sb.conn.armEndpoint}${redisId}/listKeys?api-version=2024-11-01`;
+  const keys = await call(sb, 'POST', keysUrl, { token });
+  expect(keys.status).toBe(200);
+  const { primaryKey } = keys.body as { primaryKey: string; secondaryKey: string };
+  expect(primaryKey).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+  expect((await call(sb, 'POST', keysUrl, { token })).body).toEqual(keys.body);
+  const reader = await tokenFor(sb, READER.clientId, READER.clientSecret);
+  const denied = await call(sb, 'POST', keysUrl, { token: reader });
+  expect(denied.status).toBe(403);
+  expect(denied.text).toContain("'Microsoft.Cache/redis/listKeys/action'");
+  const other = await call(sb, 'POST', keysUrl.replace('/listKeys', '/listSecrets'), { token });
+  expect(other.status).toBe(404);
+  // The secret's value (it holds the key) is write-only: GET never returns it.
+  const secret = await call(sb, 'GET', `${sb.conn.armEndpoint}${secretId}?api-version=2026-02-01`, { token });
+  expect(secret.status).toBe(200);
+  expect(secret.text).not.toContain(encodeURIComponent(primaryKey).slice(0, 20));
+  expect(secret.body).toMatchObject({
+    properties: { secretUri: 'https://kvkeys.vault.azure.net/secrets/redis-url' },
+  });
+  expect(sb.output()).not.toContain(primaryKey);
+  // A role assignment needs Microsoft.Authorization/roleAssignments/write: Contributor's NotActions.
+  const assign = {
+    ...template,
+    resources: [
+      {
+        type: 'Microsoft.Authorization/roleAssignments',
+        apiVersion: '2022-04-01',
+        name: "[guid('keys')]",
+        scope: 'Microsoft.Cache/redis/keys-redis',
+        properties: { roleDefinitionId: 'x', principalId: '00000000-0000-0000-0000-000000000000' },
+      },
+    ],
+    outputs: {},
+  };
+  const refused = await call(sb, 'PUT', deploymentUrl('assign'), {
+    token,
+    body: { properties: { template: assign } },
+  });
+  expect(refused.status).toBe(403);
+  expect(refused.text).toContain(
+    `'Microsoft.Authorization/roleAssignments/write' over scope '${redisId}/providers/Microsoft.Authorization/roleAssignments/`,
+  );
+});

@@ -490,3 +490,119 @@ test("sandbox/README.md's list of evaluated functions is exactly the evaluator's
   const listed = [...paragraph.matchAll(/`([A-Za-z0-9]+)`/g)].map((m) => m[1]!.toLowerCase());
   expect(listed.sort()).toEqual([...SUPPORTED_FUNCTIONS].sort());
 });
+
+describe('what infra/main.json needs: cidrSubnet, uriComponent, extension resources, list*, variables using reference()', () => {
+  test('cidrSubnet (IPv4), uriComponent (RFC 3986, as .NET escapes), extensionResourceId', () => {
+    expect(ev("[cidrSubnet('10.10.0.0/16', 24, 0)]")).toBe('10.10.0.0/24');
+    expect(ev("[cidrSubnet('10.10.0.0/16', 24, 2)]")).toBe('10.10.2.0/24');
+    expect(ev("[cidrSubnet('10.144.0.0/20', 26, 5)]")).toBe('10.144.1.64/26');
+    expect(message(() => ev("[cidrSubnet('10.10.0.0/16', 24, 256)]"))).toContain(
+      "subnet index '256' is out of range",
+    );
+    expect(message(() => ev("[cidrSubnet('10.10.0.0/16', 8, 0)]"))).toContain("prefix length '8'");
+    expect(ev("[uriComponent('p@ss w/rd!*(x)')]")).toBe('p%40ss%20w%2Frd%21%2A%28x%29');
+    expect(
+      ev(
+        "[extensionResourceId('/subscriptions/s/resourceGroups/g/providers/Microsoft.KeyVault/vaults/v', 'Microsoft.Authorization/roleAssignments', 'abc')]",
+      ),
+    ).toBe(
+      '/subscriptions/s/resourceGroups/g/providers/Microsoft.KeyVault/vaults/v/providers/Microsoft.Authorization/roleAssignments/abc',
+    );
+  });
+
+  test("a resource's scope makes an extension resource id; dependsOn reaches it through extensionResourceId", () => {
+    const planned = run({
+      resources: [
+        { type: 'Microsoft.KeyVault/vaults', apiVersion: '1', name: 'kv' },
+        {
+          type: 'Microsoft.Authorization/roleAssignments',
+          apiVersion: '1',
+          name: 'ra',
+          scope: 'Microsoft.KeyVault/vaults/kv',
+          dependsOn: ["[resourceId('Microsoft.KeyVault/vaults', 'kv')]"],
+        },
+        {
+          type: 'Microsoft.Web/sites',
+          apiVersion: '1',
+          name: 'app',
+          dependsOn: [
+            "[extensionResourceId(resourceId('Microsoft.KeyVault/vaults', 'kv'), 'Microsoft.Authorization/roleAssignments', 'ra')]",
+          ],
+        },
+      ],
+    }).plan();
+    const ra = `${RG_ID}/providers/Microsoft.KeyVault/vaults/kv/providers/Microsoft.Authorization/roleAssignments/ra`;
+    expect(planned.map((r) => r.id)).toEqual([
+      `${RG_ID}/providers/Microsoft.KeyVault/vaults/kv`,
+      ra,
+      `${RG_ID}/providers/Microsoft.Web/sites/app`,
+    ]);
+    expect(planned[2]!.dependsOn).toEqual([ra]);
+    expect(
+      message(() =>
+        run({
+          resources: [
+            {
+              type: 'Microsoft.Authorization/roleAssignments',
+              apiVersion: '1',
+              name: 'x',
+              scope: '/subscriptions/other/resourceGroups/g',
+            },
+          ],
+        }).plan(),
+      ),
+    ).toContain("outside the deployment's resource group");
+  });
+
+  test('list*() goes to the target (after the resource exists); a variable using reference() is evaluated where it is used', () => {
+    const calls: string[] = [];
+    const redis = `${RG_ID}/providers/Microsoft.Cache/redis/r`;
+    const deployedTarget: DeploymentTarget = {
+      ...target,
+      read: (id) =>
+        id === redis ? { id, properties: { hostName: 'r.redis.cache.windows.net' } } : undefined,
+      list: (fn, id) => {
+        calls.push(`${fn} ${id}`);
+        return { primaryKey: 'k+/=' };
+      },
+    };
+    const r = new TemplateRun(
+      {
+        variables: {
+          url: "[format('rediss://:{0}@{1}:6380', uriComponent(listKeys(resourceId('Microsoft.Cache/redis', 'r'), '2024-11-01').primaryKey), reference(resourceId('Microsoft.Cache/redis', 'r')).hostName)]",
+        },
+        resources: [
+          { type: 'Microsoft.Cache/redis', apiVersion: '1', name: 'r' },
+          {
+            type: 'Microsoft.Web/sites',
+            apiVersion: '1',
+            name: 'app',
+            dependsOn: ['r'],
+            properties: { url: "[variables('url')]" },
+          },
+        ],
+      },
+      {},
+      deployedTarget,
+    );
+    const app = r.plan()[1]!;
+    expect(r.body(app, 'deploy')).toEqual({
+      properties: { url: 'rediss://:k%2B%2F%3D@r.redis.cache.windows.net:6380' },
+    });
+    expect(calls).toEqual([`listKeys ${redis}`]);
+    // Where no resource can be read yet (a parameter default), reference() is refused as in ARM.
+    expect(
+      message(
+        () =>
+          new TemplateRun(
+            {
+              parameters: { p: { type: 'string', defaultValue: "[variables('url')]" } },
+              variables: { url: "[reference('x').a]" },
+            },
+            {},
+            deployedTarget,
+          ),
+      ),
+    ).toContain("'reference' is not expected at this location");
+  });
+});

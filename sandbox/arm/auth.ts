@@ -50,7 +50,11 @@ export function checkSubscription(path: string, store: ResourceStore): void {
 
 const OPERATION_STATUS = /\/operation(Results|Statuses)\/[^/]+$/i;
 
-/** Reader may GET and nothing else; Contributor and Owner may do everything; no assignment, nothing. */
+/**
+ * Reader may GET and nothing else; Contributor may do everything but write Microsoft.Authorization (role
+ * assignments: Contributor's NotActions); Owner may do everything; User Access Administrator may read and write
+ * Microsoft.Authorization only; no assignment, nothing.
+ */
 export function authorize(
   caller: AccessTokenClaims,
   method: string,
@@ -79,7 +83,11 @@ export function rolesAllow(
     .filter((a) => lowerPath === a.scope.toLowerCase() || lowerPath.startsWith(`${a.scope.toLowerCase()}/`))
     .map((a) => a.role);
   const write = method !== 'GET';
-  return roles.includes('Owner') || roles.includes('Contributor') || (!write && roles.includes('Reader'));
+  const authorization = /\/providers\/microsoft\.authorization\//.test(lowerPath);
+  const reads = !write && roles.some((r) => r === 'Reader' || r === 'User Access Administrator');
+  if (roles.includes('Owner') || reads) return true;
+  if (roles.includes('Contributor') && !(write && authorization)) return true;
+  return write && authorization && roles.includes('User Access Administrator');
 }
 
 /** ARM's 403 for a caller without the role. */

@@ -118,6 +118,7 @@ export abstract class WebBase extends ProviderBase {
       kind: resource.kind ?? 'app,linux,container',
       location: resource.location,
       ...(resource.tags ? { tags: resource.tags } : {}),
+      ...(resource.internal?.['identity'] ? { identity: resource.internal['identity'] } : {}),
       properties: { ...resource.properties, siteConfig },
     };
   }

@@ -24,6 +24,8 @@ export function pickWritable(input: Record<string, unknown>): Record<string, unk
     'keyVaultReferenceIdentity',
     'redundancyMode',
     'publicNetworkAccess',
+    // VNet integration: stored and returned; the sandbox has no networks, so it changes nothing.
+    'virtualNetworkSubnetId',
   ];
   return Object.fromEntries(Object.entries(input).filter(([k]) => writable.includes(k)));
 }

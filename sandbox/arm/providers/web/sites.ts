@@ -76,7 +76,10 @@ export class Sites extends WebBase {
         serverFarmId: plan.id,
         lastModifiedTimeUtc: new Date(this.clock.now()).toISOString(),
       },
-      internal: { ...record.internal },
+      internal: {
+        ...record.internal,
+        ...(body['identity'] !== undefined ? { identity: this.managedIdentity(body['identity']) } : {}),
+      },
     };
     if (isObject(siteConfigIn)) this.applySiteConfig(updated, siteConfigIn);
     const before = existing ? structuredClone(existing) : undefined;
@@ -93,6 +96,40 @@ export class Sites extends WebBase {
       },
     });
     sendJson(c.res, 202, this.siteBody(stored));
+  }
+
+  /**
+   * A site's `identity` as App Service stores it: user-assigned identities (ids as keys) with the principalId
+   * and clientId of each identity resource, as Azure reports them. System-assigned identities are refused.
+   */
+  private managedIdentity(input: unknown): Record<string, unknown> | null {
+    if (input === null) return null;
+    const type = isObject(input) ? String(input['type'] ?? '') : '';
+    if (!/^(none|userassigned)$/i.test(type))
+      throw new HttpProblem(
+        400,
+        'BadRequest',
+        `The identity type '${type}' is not supported in the slotline sandbox: use UserAssigned (or None).`,
+      );
+    if (type.toLowerCase() === 'none') return { type: 'None' };
+    const assigned = isObject((input as Record<string, unknown>)['userAssignedIdentities'])
+      ? ((input as Record<string, unknown>)['userAssignedIdentities'] as Record<string, unknown>)
+      : {};
+    const out: Record<string, unknown> = {};
+    for (const id of Object.keys(assigned)) {
+      const identity = this.store.get(id);
+      if (identity?.type.toLowerCase() !== 'microsoft.managedidentity/userassignedidentities')
+        throw new HttpProblem(
+          400,
+          'BadRequest',
+          `The user-assigned identity '${id}' was not found. Create it before assigning it to the site.`,
+        );
+      out[id] = {
+        principalId: identity.properties['principalId'],
+        clientId: identity.properties['clientId'],
+      };
+    }
+    return { type: 'UserAssigned', userAssignedIdentities: out };
   }
 
   async patchSite(c: Call): Promise<void> {

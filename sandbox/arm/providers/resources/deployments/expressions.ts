@@ -26,6 +26,8 @@ export interface EvalScope {
   deployment(): Record<string, unknown>;
   /** The resource's GET body (`full`) or its `properties`; throws DeferredValue when it is not there yet. */
   reference(id: string, apiVersion: string | undefined, full: boolean): unknown;
+  /** A `list*()` call (`listKeys`…) on a resource: the action's response body. Without it, list* is unsupported. */
+  list?(fn: string, id: string, apiVersion: string): unknown;
 }
 
 /** A string is an expression when it starts with `[` and ends with `]`; `[[` escapes a literal `[`. */
@@ -61,7 +63,7 @@ export function checkExpressions(value: unknown): void {
   const visit = (node: Node): void => {
     if (node.k === 'call') {
       const name = node.name.toLowerCase();
-      if (name !== 'if' && !UNSUPPORTED.test(name) && !FUNCTIONS[name])
+      if (name !== 'if' && !UNSUPPORTED.test(name) && !LIST.test(name) && !FUNCTIONS[name])
         throw new TemplateError(
           `The template function '${node.name}' is not valid. Please see https://aka.ms/arm-functions for usage details.`,
         );
@@ -277,7 +279,12 @@ function call(node: Extract<Node, { k: 'call' }>, scope: EvalScope): unknown {
     if (typeof test !== 'boolean') throw argType(node.name, 'a boolean');
     return evaluate(node.args[test ? 1 : 2]!, scope);
   }
-  if (UNSUPPORTED.test(name))
+  if (LIST.test(name) && scope.list) {
+    const args = node.args.map((a) => evaluate(a, scope));
+    arity(node.name, args, 2, 3);
+    return scope.list(node.name, str(node.name, args[0]), str(node.name, args[1]));
+  }
+  if (UNSUPPORTED.test(name) || LIST.test(name))
     throw new TemplateError(`The template function '${node.name}' is not supported in the slotline sandbox.`);
   const fn = FUNCTIONS[name];
   if (!fn)
@@ -290,7 +297,10 @@ function call(node: Extract<Node, { k: 'call' }>, scope: EvalScope): unknown {
 
 /** ARM functions the sandbox does not evaluate: refused as unsupported rather than as unknown. */
 const UNSUPPORTED =
-  /^(list[a-z]*|pickzones|providers|utcnow|newguid|datetimeadd|datetimefromepoch|datetimetoepoch|datauri|datauritostring|base64tojson|uri|uricomponent|uricomponenttostring|intersection|items|objectkeys|shallowmerge|tryget|filter|map|reduce|sort|toobject|lambda|lambdavariables|managementgroup|managementgroupresourceid|tenant|tenantresourceid|extensionresourceid|indexfromend|flatten|parsecidr|cidrsubnet|cidrhost)$/;
+  /^(pickzones|providers|utcnow|newguid|datetimeadd|datetimefromepoch|datetimetoepoch|datauri|datauritostring|base64tojson|uri|uricomponenttostring|intersection|items|objectkeys|shallowmerge|tryget|filter|map|reduce|sort|toobject|lambda|lambdavariables|managementgroup|managementgroupresourceid|tenant|tenantresourceid|indexfromend|flatten|parsecidr|cidrhost)$/;
+
+/** `listKeys`, `listSecrets`…: resource actions, evaluated through the scope's `list` (the deployment's). */
+const LIST = /^list[a-z0-9]*$/;
 
 function arity(name: string, args: unknown[], min: number, max: number): void {
   if (args.length < min || args.length > max) {
@@ -422,6 +432,31 @@ function formatString(name: string, args: unknown[]): string {
       );
     return asText(args[i]);
   });
+}
+
+/** cidrSubnet for IPv4: the `index`th subnet of prefix length `bits` inside `network`. */
+function cidrSubnet(name: string, network: string, bits: number, index: number): string {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(network);
+  const octets = m ? m.slice(1, 5).map(Number) : [];
+  const prefix = m ? Number(m[5]) : -1;
+  if (!m || octets.some((o) => o > 255) || prefix > 32)
+    throw argType(
+      name,
+      "an IPv4 network in CIDR notation such as '10.0.0.0/16' (the slotline sandbox has no IPv6)",
+    );
+  if (bits < prefix || bits > 32)
+    throw new TemplateError(
+      `Unable to evaluate template language function '${name}': the new CIDR prefix length '${bits}' must be between '${prefix}' and '32'.`,
+    );
+  if (index < 0 || index >= 2 ** (bits - prefix))
+    throw new TemplateError(
+      `Unable to evaluate template language function '${name}': the subnet index '${index}' is out of range for the network '${network}' and the prefix length '${bits}'.`,
+    );
+  const base = octets.reduce((acc, o) => acc * 256 + o, 0);
+  const networkBase = prefix === 0 ? 0 : base - (base % 2 ** (32 - prefix));
+  const start = networkBase + index * 2 ** (32 - bits);
+  const ip = [24, 16, 8, 0].map((shift) => Math.floor(start / 2 ** shift) % 256).join('.');
+  return `${ip}/${bits}`;
 }
 
 /** A function whose argument count is checked before it runs. */
@@ -618,6 +653,25 @@ const FUNCTIONS: Record<string, Fn> = {
     return Array.from({ length: count }, (_, i) => start + i);
   }),
   array: fixed(1, 1, (a) => (Array.isArray(a[0]) ? a[0] : [a[0]])),
+  // .NET's Uri.EscapeDataString (RFC 3986): encodeURIComponent plus ! ' ( ) *.
+  uricomponent: fixed(1, 1, (a, _s, n) =>
+    encodeURIComponent(str(n, a[0])).replace(
+      /[!'()*]/g,
+      (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+    ),
+  ),
+  extensionresourceid: fixed(3, Infinity, (a, _s, n) => {
+    const [scopeId, type, ...names] = a.map((x) => str(n, x));
+    const typeParts = type!.split('/');
+    if (names.length !== typeParts.length - 1)
+      throw argType(n, `'${typeParts.length - 1}' resource name(s) for '${type}'`);
+    let id = `${scopeId}/providers/${typeParts[0]}`;
+    typeParts.slice(1).forEach((t, i) => {
+      id += `/${t}/${names[i]}`;
+    });
+    return id;
+  }),
+  cidrsubnet: fixed(3, 3, (a, _s, n) => cidrSubnet(n, str(n, a[0]), int(n, a[1]), int(n, a[2]))),
   join: fixed(2, 2, (a, _s, n) => {
     if (!Array.isArray(a[0])) throw argType(n, 'an array');
     return a[0].map(asText).join(str(n, a[1]));

@@ -1,9 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { HttpProblem, isObject, sendJson } from '../../../../http.js';
+import type { AccessTokenClaims } from '../../../../login/entra-id.js';
 import type { StoredResource } from '../../../../store.js';
 import { authorize } from '../../../auth.js';
 import { type ArmContext, type Call, ProviderBase, RG, SUB } from '../../../context.js';
 import type { Router } from '../../../router.js';
+import {
+  computedProperties,
+  computedPropertyNames,
+  LIST_ACTION_TYPES,
+  listAction,
+  writeOnlyProperties,
+} from './computed.js';
 import { TemplateError } from './expressions.js';
 import { templateHash } from './hash.js';
 import { type PlannedResource, TemplateRun } from './template.js';
@@ -46,6 +54,16 @@ export function registerDeployments(router: Router, ctx: ArmContext): void {
   router.add('GET', `${DEPLOYMENTS}/([^/]+)/operations`, (c) => p.operations(c));
   router.add('GET', `${DEPLOYMENTS}/([^/]+)/operationStatuses/([^/]+)`, (c) => p.status(c));
   router.add('GET', `${SUB}/operationresults/([^/]+)`, (c) => ctx.operations.sendLocationStatus(c, c.m[2]!));
+  // list actions (listKeys) of the generic types that have them; the router's role check is the write one, as
+  // Azure's `…/listKeys/action` is outside Reader's `*/read`.
+  for (const type of LIST_ACTION_TYPES)
+    router.add('POST', `(${RG}/providers/${type.replace('.', '\\.')}/[^/]+)/(list[a-z0-9]*)`, (c) =>
+      sendJson(
+        c.res,
+        200,
+        p.listBody(c.m[1]!, c.m[4]!, (m) => new HttpProblem(404, 'ResourceNotFound', m)),
+      ),
+    );
   // Generic documents: only when no provider serves the path.
   router.add('GET', `(${RG}/providers/[^/]+/.+)`, (c) => sendJson(c.res, 200, p.genericBody(c)), {
     fallback: true,
@@ -158,6 +176,7 @@ class Deployments extends ProviderBase {
             },
             deploymentName: c.m[3]!,
             read: (id) => this.readSync(id),
+            list: (fn, id) => this.listForTemplate(c.caller, fn, id),
           },
         ),
     );
@@ -395,17 +414,25 @@ class Deployments extends ProviderBase {
       if (read.status >= 400) throw failure(read.status, read.json);
       return read.json ?? {};
     }
+    if (r.type.toLowerCase() === 'microsoft.authorization/roleassignments') this.checkPrincipal(body);
+    const location = typeof body['location'] === 'string' ? body['location'] : undefined;
     const stored = this.store.put({
       id: r.id,
       type: r.type,
       name: r.name,
-      ...(typeof body['location'] === 'string' ? { location: body['location'] } : {}),
+      ...(location ? { location } : {}),
       ...(isObject(body['tags']) ? { tags: body['tags'] as Record<string, string> } : {}),
       ...(isObject(body['sku']) ? { sku: body['sku'] } : {}),
       ...(typeof body['kind'] === 'string' ? { kind: body['kind'] } : {}),
+      // What the template wrote, then what Azure's provider computes (read-only: a template cannot set it).
       properties: {
         ...(isObject(body['properties']) ? body['properties'] : {}),
-        provisioningState: 'Succeeded',
+        ...computedProperties(r.type, {
+          id: r.id,
+          name: r.name.split('/').pop()!,
+          location,
+          tenantId: this.store.state.tenantId,
+        }),
       },
       internal: {
         generic: true,
@@ -458,6 +485,59 @@ class Deployments extends ProviderBase {
       tags: stored.tags ?? {},
       properties: stored.properties,
     };
+  }
+
+  /**
+   * A role assignment's principal must exist, as Azure's PrincipalNotFound says: a sandbox principal or a
+   * user-assigned identity (its computed principalId) in this subscription.
+   */
+  private checkPrincipal(body: Record<string, unknown>): void {
+    const props = isObject(body['properties']) ? body['properties'] : {};
+    const principalId = String(props['principalId'] ?? '').toLowerCase();
+    const known =
+      this.store.state.principals.some((p) => p.objectId.toLowerCase() === principalId) ||
+      this.store
+        .under(`/subscriptions/${this.store.state.subscriptionId}/`)
+        .some(
+          (r) =>
+            r.type.toLowerCase() === 'microsoft.managedidentity/userassignedidentities' &&
+            String(r.properties['principalId']).toLowerCase() === principalId,
+        );
+    if (!known)
+      throw Object.assign(
+        new Error(
+          `Principal ${String(props['principalId'] ?? '')} does not exist in the directory ${this.store.state.tenantId}. Check that you have the correct principal ID. If you are creating this principal and then immediately assigning a role, this error might be related to a replication delay.`,
+        ),
+        { code: 'PrincipalNotFound', statusCode: 'BadRequest' },
+      );
+  }
+
+  /** `list*()` in a template: the action's body, checked against the deploying caller's roles like the POST. */
+  private listForTemplate(caller: AccessTokenClaims, fn: string, id: string): Record<string, unknown> {
+    try {
+      authorize(caller, 'POST', `${id}/${fn}`, this.store);
+    } catch (error) {
+      if (error instanceof HttpProblem) throw new TemplateError(error.message, error.code);
+      throw error;
+    }
+    return this.listBody(id, fn, (m) => new TemplateError(m, 'ResourceNotFound'));
+  }
+
+  /** What `POST {id}/{action}` answers: the keys of a generic resource whose type has that action. */
+  listBody(id: string, action: string, notFound: (message: string) => Error): Record<string, unknown> {
+    const stored = this.store.get(id);
+    if (!stored) throw notFound(`The Resource '${id.replace(/^.*\/providers\//, '')}' was not found.`);
+    const list = listAction(stored.type, action);
+    if (!list)
+      throw notFound(
+        `The resource type '${stored.type}' has no action '${action}' in the slotline sandbox (listKeys of Microsoft.Cache/redis and Microsoft.Storage/storageAccounts only).`,
+      );
+    return list({
+      id: stored.id,
+      name: stored.name.split('/').pop()!,
+      location: stored.location,
+      tenantId: this.store.state.tenantId,
+    });
   }
 
   status(c: Call): void {
@@ -517,7 +597,11 @@ class Deployments extends ProviderBase {
     for (const r of planned) {
       const current = await this.readForWhatIf(r.id, c.req.headers.authorization);
       await this.prefetch(run, r, c.req.headers.authorization);
-      const desired = this.templateError(() => run.body(r, 'whatIf'));
+      const desired = comparable(
+        r.type,
+        this.templateError(() => run.body(r, 'whatIf')),
+        !this.router.serves('PUT', r.id),
+      );
       const envelope = { id: r.id, name: r.name, type: r.type, apiVersion: r.apiVersion };
       if (!current) {
         changes.push({ resourceId: r.id, changeType: 'Create', after: { ...envelope, ...desired } });
@@ -565,7 +649,7 @@ class Deployments extends ProviderBase {
       const f = failure(res.status, res.json);
       throw new HttpProblem(res.status, f.code, f.message);
     }
-    return res.json;
+    return withAppSettings(stored, res.json);
   }
 
   genericBody(c: Call): Record<string, unknown> {
@@ -600,7 +684,54 @@ function genericBody(stored: StoredResource): Record<string, unknown> {
     ...(stored.sku ? { sku: stored.sku } : {}),
     tags: stored.tags ?? {},
     ...((stored.internal?.['extra'] as Record<string, unknown> | undefined) ?? {}),
-    properties: stored.properties,
+    properties: Object.fromEntries(
+      Object.entries(stored.properties).filter(([k]) => !writeOnly(stored.type, k)),
+    ),
+  };
+}
+
+const writeOnly = (type: string, key: string) =>
+  writeOnlyProperties(type).some((w) => w.toLowerCase() === key.toLowerCase());
+
+/**
+ * A template body as what-if compares it: without the write-only properties of its type (GET never returns
+ * them, so what-if cannot compare them) and, for a generic document, without the read-only ones the sandbox
+ * computes (a template's value for them is not applied, as in Azure).
+ */
+function comparable(type: string, body: Record<string, unknown>, generic: boolean): Record<string, unknown> {
+  const props = body['properties'];
+  if (!isObject(props)) return body;
+  const computed = generic ? computedPropertyNames(type).map((k) => k.toLowerCase()) : [];
+  return {
+    ...body,
+    properties: Object.fromEntries(
+      Object.entries(props).filter(([k]) => !writeOnly(type, k) && !computed.includes(k.toLowerCase())),
+    ),
+  };
+}
+
+/**
+ * A site's or slot's GET body has no app settings (App Service returns `siteConfig.appSettings: null`; they
+ * live at config/appsettings). A template sets them in `siteConfig.appSettings`, so what-if compares them with
+ * the site's current settings, in the `[{name, value}]` form the template writes.
+ */
+function withAppSettings(
+  stored: StoredResource,
+  body: Record<string, unknown> | undefined,
+): Record<string, unknown> | undefined {
+  const settings = stored.internal?.['appSettings'];
+  if (!body || !isObject(settings) || !/^microsoft\.web\/sites(\/slots)?$/i.test(stored.type)) return body;
+  const properties = isObject(body['properties']) ? body['properties'] : {};
+  const siteConfig = isObject(properties['siteConfig']) ? properties['siteConfig'] : {};
+  return {
+    ...body,
+    properties: {
+      ...properties,
+      siteConfig: {
+        ...siteConfig,
+        appSettings: Object.entries(settings).map(([name, value]) => ({ name, value })),
+      },
+    },
   };
 }
 

@@ -3,6 +3,7 @@ import {
   type EvalScope,
   evaluateDeep,
   evaluateString,
+  isExpression,
   isObject,
   referenceArguments,
   TemplateError,
@@ -16,6 +17,11 @@ export interface DeploymentTarget {
   deploymentName: string;
   /** A resource's GET body, or undefined when it does not exist. */
   read?: (id: string) => Record<string, unknown> | undefined;
+  /**
+   * A `list*()` action on an existing resource (`listKeys`): its response body. Throws a TemplateError when
+   * the resource has no such action or the caller may not run it. Without it, `list*()` is unsupported.
+   */
+  list?: (fn: string, id: string, apiVersion: string) => Record<string, unknown>;
 }
 
 /** One resource instance the deployment writes (after `copy` and `condition`). */
@@ -224,7 +230,7 @@ export class TemplateRun {
         }
         return this.parameterValues.get(key);
       },
-      variable: (name) => this.variable(name),
+      variable: (name) => this.variable(name, phase),
       copyIndex: (loop) => {
         const key = loop ?? current;
         if (key === undefined || !(key in loops))
@@ -258,7 +264,7 @@ export class TemplateRun {
       }),
       reference: (idOrName, _apiVersion, full) => {
         if (phase === 'plan')
-          throw new TemplateError(
+          throw new NotAtPlanTime(
             "The template function 'reference' is not expected at this location. Please see https://aka.ms/arm-functions-resource for usage details.",
           );
         const id = this.resolveReference(idOrName);
@@ -272,6 +278,22 @@ export class TemplateRun {
         }
         return full ? body : (body['properties'] ?? {});
       },
+      ...(t.list
+        ? {
+            list: (fn: string, idOrName: string, apiVersion: string) => {
+              if (phase === 'plan')
+                throw new NotAtPlanTime(
+                  `The template function '${fn}' is not expected at this location. Please see https://aka.ms/arm-functions-resource for usage details.`,
+                );
+              const id = this.resolveReference(idOrName);
+              // A resource this deployment has yet to create has no keys to list (what-if leaves the value as written).
+              const exists = this.deployed.has(id.toLowerCase()) || t.read?.(id) !== undefined;
+              if (!exists && this.plan().some((r) => r.id.toLowerCase() === id.toLowerCase()))
+                throw new DeferredMarker(id);
+              return t.list!(fn, id, apiVersion);
+            },
+          }
+        : {}),
     };
   }
 
@@ -284,7 +306,12 @@ export class TemplateRun {
     );
   }
 
-  private variable(name: string): unknown {
+  /**
+   * A variable's value. One that calls reference() (or list*()) can only be evaluated where a resource body or
+   * an output uses it (`phase` deploy), as ARM inlines it there; such a value is not cached, since what it
+   * reads changes as the deployment writes resources.
+   */
+  private variable(name: string, phase: 'plan' | 'deploy' = 'plan'): unknown {
     const key = findKey(this.variableDefs, name);
     if (key !== undefined) {
       const lower = key.toLowerCase();
@@ -293,9 +320,14 @@ export class TemplateRun {
         throw new TemplateError(`The template variable '${key}' refers to itself through other variables.`);
       this.evaluating.add(lower);
       try {
-        const value = evaluateDeep(this.variableDefs[key], this.scope());
-        this.variableValues.set(lower, value);
-        return value;
+        try {
+          const value = evaluateDeep(this.variableDefs[key], this.scope());
+          this.variableValues.set(lower, value);
+          return value;
+        } catch (error) {
+          if (!(error instanceof NotAtPlanTime) || phase !== 'deploy') throw error;
+        }
+        return evaluateDeep(this.variableDefs[key], this.scope({}, undefined, 'deploy'));
       } finally {
         this.evaluating.delete(lower);
       }
@@ -342,7 +374,7 @@ export class TemplateRun {
         throw fail(
           `The template resource '${label}' has nested 'resources', which the slotline sandbox does not expand: write child resources at the top level with their full type and name`,
         );
-      for (const field of ['scope', 'subscriptionId', 'resourceGroup'])
+      for (const field of ['subscriptionId', 'resourceGroup'])
         if (raw[field] !== undefined)
           throw fail(
             `The template resource '${label}' sets '${field}': the slotline sandbox deploys only to the deployment's resource group`,
@@ -373,7 +405,13 @@ export class TemplateRun {
             throw new TemplateError(
               `The template resource '${name}' for type '${type}' has incorrect segment lengths. A nested resource type must have identical number of segments as its resource name. A root resource type must have segment length one greater than its resource name. Please see https://aka.ms/arm-syntax-resources for usage details.`,
             );
-          let id = `${this.target.resourceGroup.id}/providers/${typeParts[0]}`;
+          // `scope` makes an extension resource (a role assignment on a registry): its id hangs off the scope's.
+          const scopeRaw = raw['scope'];
+          const scopeValue = scopeRaw === undefined ? undefined : evaluateString(String(scopeRaw), scope);
+          if (scopeValue !== undefined && (typeof scopeValue !== 'string' || scopeValue === ''))
+            throw new TemplateError("The resource 'scope' must be a non-empty string.");
+          const parent = scopeValue === undefined ? this.target.resourceGroup.id : this.scopeId(scopeValue);
+          let id = `${parent}/providers/${typeParts[0]}`;
           typeParts.slice(1).forEach((t, j) => {
             id += `/${t}/${nameParts[j]}`;
           });
@@ -452,6 +490,27 @@ export class TemplateRun {
       ({ enabled: _e, dependsOnRaw: _d, label: _l, ...planned }) => planned,
     );
     return this.planned;
+  }
+
+  /** A `scope` value as a resource id in the deployment's group: a full id, or `Namespace/type/name`. */
+  private scopeId(value: string): string {
+    const group = this.target.resourceGroup.id;
+    if (value.startsWith('/')) {
+      if (
+        value.toLowerCase() === group.toLowerCase() ||
+        value.toLowerCase().startsWith(`${group.toLowerCase()}/providers/`)
+      )
+        return value;
+      throw new TemplateError(
+        `The scope '${value}' is outside the deployment's resource group: the slotline sandbox deploys only to the deployment's resource group.`,
+      );
+    }
+    const parts = value.split('/');
+    if (parts.length < 3 || parts.length % 2 === 0)
+      throw new TemplateError(
+        `The scope '${value}' is not valid: give a resource id or 'Namespace/type/name' of a resource in the resource group.`,
+      );
+    return `${group}/providers/${value}`;
   }
 
   private inResource<T>(label: string, f: () => T): T {
@@ -571,6 +630,9 @@ export class TemplateRun {
   }
 }
 
+/** reference() or list*() where no resource is deployed yet: in a parameter default, a name, a variable used there. */
+class NotAtPlanTime extends TemplateError {}
+
 /** Thrown by reference() during what-if for a resource the deployment would create. */
 class DeferredMarker extends Error {
   constructor(readonly id: string) {
@@ -618,7 +680,9 @@ function evaluateTolerant(
         }
         continue;
       }
-      out[k] = evaluateTolerant(v, scope, tolerant, loopScope);
+      // Keys may be expressions too (`userAssignedIdentities: {"[variables('identityId')]": {}}`).
+      const key = isExpression(k) || k.startsWith('[[') ? String(evaluateTolerant(k, scope, tolerant)) : k;
+      out[key] = evaluateTolerant(v, scope, tolerant, loopScope);
     }
     return out;
   }

@@ -1,0 +1,96 @@
+import { defaultConfig } from '../../sandbox/config.js';
+import { buildTestImage } from '../../sandbox/testimage/build.js';
+import { stateDir } from '../../scripts/lib/containers.mjs';
+import { type SandboxProcess, startSandbox, tokenFor } from '../sandbox/helpers.js';
+import { repoRoot, runBundle, type StepResult } from './runner.js';
+
+/**
+ * infra/main.json with infra/parameters/dev.json deployed to the sandbox with its data plane, through
+ * deploy-infra's bundle run as the runner runs it. Shared by the end-to-end test and the bench.
+ *
+ * The deploying principal is the sandbox's default one: Contributor on the subscription, plus User Access
+ * Administrator on the group, because the template assigns roles (Contributor may not), as in Azure.
+ */
+
+export const INFRA_GROUP = 'rg-slotline-dev';
+/** The busybox test app, built into the sandbox's container store: the image production runs. */
+export const INFRA_IMAGE = 'localhost/slotline/testapp:infra';
+export const INFRA_IMAGE_BODY = 'slotline test app infra';
+/** The PostgreSQL administrator password (a securestring): must never reach a log, the summary or outputs. */
+export const INFRA_PASSWORD = 'Pg-7c41e9d2-never-in-a-log/+';
+
+export interface InfraSandbox {
+  sb: SandboxProcess;
+  /** The deploying principal's object id (the token's `oid`): pipelinePrincipalId. */
+  objectId: string;
+  /** The parameter-overrides input: dev.json's values plus what only the deployment can know. */
+  overrides(extra?: Record<string, string | number | boolean>): string;
+  deployInfra(inputs: Record<string, string>): Promise<StepResult>;
+  stop(): Promise<void>;
+}
+
+export async function startInfraSandbox(): Promise<InfraSandbox> {
+  const storage = stateDir('deploy-infra-store');
+  await buildTestImage(INFRA_IMAGE, storage, 'infra');
+  const base = defaultConfig();
+  const groupScope = `/subscriptions/{subscription}/resourceGroups/${INFRA_GROUP}`;
+  const config = {
+    operationDurationMs: 300,
+    retryAfterSeconds: 1,
+    defaults: {
+      resourceGroup: INFRA_GROUP,
+      siteName: 'none',
+      planName: 'none',
+      autoscaleSettingName: 'none',
+    },
+    resourceGroups: [{ name: INFRA_GROUP }],
+    principals: base.principals.map((p, i) =>
+      i === 0 ? { ...p, additionalRoles: [{ role: 'User Access Administrator', scope: groupScope }] } : p,
+    ),
+  };
+  const sb = await startSandbox({ config, dataPlane: { timeScale: 60, storageRoot: storage } });
+  const token = await tokenFor(sb);
+  const objectId = String(
+    (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { oid: string }).oid,
+  );
+  const c = sb.conn;
+  return {
+    sb,
+    objectId,
+    overrides: (extra = {}) =>
+      Object.entries({
+        containerImage: INFRA_IMAGE,
+        pipelinePrincipalId: objectId,
+        postgresAdministratorPassword: INFRA_PASSWORD,
+        ...extra,
+      })
+        .map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
+        .join('\n'),
+    deployInfra: (inputs) =>
+      runBundle(
+        'deploy-infra',
+        {
+          'subscription-id': c.subscriptionId,
+          'tenant-id': c.tenantId,
+          'client-id': c.clientId,
+          'client-secret': c.clientSecret,
+          'arm-endpoint': c.armEndpoint,
+          'authority-host': c.authorityHost,
+          'resource-group': INFRA_GROUP,
+          template: 'infra/main.json',
+          parameters: 'infra/parameters/dev.json',
+          ...inputs,
+        },
+        {
+          NODE_EXTRA_CA_CERTS: c.caCertPath,
+          GITHUB_WORKSPACE: repoRoot,
+          GITHUB_RUN_ID: '16',
+          GITHUB_RUN_ATTEMPT: '1',
+        },
+        300_000,
+      ),
+    stop: async () => {
+      await sb.stop();
+    },
+  };
+}

@@ -30,6 +30,12 @@ const RECEIVER_KINDS = [
 const FREQUENCIES = ['PT1M', 'PT5M', 'PT15M', 'PT30M', 'PT1H'];
 const WINDOWS = ['PT1M', 'PT5M', 'PT15M', 'PT30M', 'PT1H', 'PT6H', 'PT12H', 'P1D'];
 
+/** One static/dynamic criterion of a single-resource rule, checked alone so an error names its field. */
+const CRITERION_SCHEMA = {
+  definitions: METRIC_ALERT_SCHEMA['definitions'],
+  $ref: '#/definitions/MetricCriteria',
+};
+
 const bad = (message: string) => new HttpProblem(400, 'BadRequest', message);
 
 /**
@@ -115,6 +121,21 @@ export class AlertRules extends ProviderBase {
   }
 
   private metricAlert(id: string, name: string, body: Record<string, unknown>): StoredResource {
+    // The schema's criteria are a oneOf by odata.type, whose first failing branch Ajv reports: check the
+    // criteria of the type the body names first, so the error names the field that is wrong.
+    const named = (
+      body['properties'] as { criteria?: { 'odata.type'?: unknown; allOf?: unknown } } | undefined
+    )?.criteria;
+    if (named?.['odata.type'] === SINGLE_RESOURCE && Array.isArray(named.allOf))
+      named.allOf.forEach((criterion, i) => {
+        const problem = validateAgainstSchema(CRITERION_SCHEMA, criterion);
+        if (problem)
+          throw new HttpProblem(
+            400,
+            'InvalidRequestContent',
+            `The metric alert is invalid: properties.criteria.allOf[${i}]${/^[a-z]/i.test(problem) && !problem.startsWith('must') ? '.' : ' '}${problem}.`,
+          );
+      });
     this.schemaCheck(METRIC_ALERT_SCHEMA, body, 'metric alert');
     if (String(body['location']).toLowerCase() !== 'global')
       throw bad(`A metric alert's location must be 'global', not '${String(body['location'])}'.`);

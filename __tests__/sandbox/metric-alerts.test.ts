@@ -339,6 +339,34 @@ describe('the engine: Fired, Resolved and notifications', () => {
     expect(s.book.list()[1]!.id).not.toBe(alert.id);
   });
 
+  test('a webhook without useCommonAlertSchema gets the metric alert schema (AzureMonitorMetricAlert 2.0)', async () => {
+    const { bodies, url } = await startReceiver();
+    const s = setup('http://127.0.0.1:9/unused', ruleProperties(), {
+      webhookReceivers: [{ name: 'legacy', serviceUri: url, useCommonAlertSchema: false }],
+    });
+    s.errors(10);
+    s.engine.tick();
+    await s.engine.settled();
+    expect(bodies[0]).toMatchObject({
+      schemaId: 'AzureMonitorMetricAlert',
+      data: {
+        version: '2.0',
+        status: 'Activated',
+        properties: { team: 'web' },
+        context: {
+          id: RULE,
+          name: 'http5xx',
+          severity: '0',
+          resourceId: SITE,
+          condition: {
+            windowSize: 'PT5M',
+            allOf: [{ metricName: 'Http5xx', metricValue: 10, threshold: '5' }],
+          },
+        },
+      },
+    });
+  });
+
   test('a 503 is retried (3 attempts at most); a 500 is not; a disabled rule is not evaluated', async () => {
     const { bodies, url } = await startReceiver([503, 503]);
     const s = setup(url);

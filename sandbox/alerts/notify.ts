@@ -2,12 +2,12 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AlertBook, AlertInstance, Notification } from './book.js';
-import { commonAlertPayload, severityName } from './payload.js';
+import { commonAlertPayload, metricAlertPayload, severityName } from './payload.js';
 
 /**
- * Action-group notifications for an alert's state change. Webhooks get the common alert schema by POST,
- * only to 127.0.0.1 or localhost (anything else is skipped with a reason: the sandbox sends nothing off
- * the machine), with a timeout per POST and a bounded retry. E-mail, SMS, voice and push are recorded in
+ * Action-group notifications for an alert's state change. Webhooks get the common alert schema (else the
+ * older metric alert schema) by POST, only to 127.0.0.1 or localhost (anything else is skipped with a
+ * reason: the sandbox sends nothing off the machine), with a timeout per POST and a bounded retry. E-mail, SMS, voice and push are recorded in
  * the AlertBook as what would have been sent. A webhook's query string (where PagerDuty's integration key
  * lives) is never logged or recorded.
  */
@@ -172,7 +172,8 @@ export class Notifier {
       return skip('only http and https webhooks are delivered');
     if (!LOCAL_HOSTS.has(url.hostname.toLowerCase()))
       return skip('the sandbox delivers webhooks only to 127.0.0.1 or localhost');
-    const body = JSON.stringify(commonAlertPayload(alert, customProperties));
+    const payload = r['useCommonAlertSchema'] === true ? commonAlertPayload : metricAlertPayload;
+    const body = JSON.stringify(payload(alert, customProperties));
     const delays = this.opts.retryDelaysMs ?? [1_000, 3_000];
     let attempts = 0;
     let last = '';

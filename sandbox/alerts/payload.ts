@@ -105,3 +105,47 @@ export function alertsManagementBody(a: AlertInstance, includeContext: boolean):
     },
   };
 }
+
+/**
+ * The metric alert schema a webhook gets without `useCommonAlertSchema` (`AzureMonitorMetricAlert`,
+ * version 2.0): status Activated or Deactivated, the rule and the condition in `context`.
+ */
+export function metricAlertPayload(
+  a: AlertInstance,
+  customProperties: Record<string, string> | undefined,
+): Record<string, unknown> {
+  const e = a.evaluation;
+  return {
+    schemaId: 'AzureMonitorMetricAlert',
+    data: {
+      version: '2.0',
+      properties: customProperties ?? {},
+      status: a.monitorCondition === 'Fired' ? 'Activated' : 'Deactivated',
+      context: {
+        timestamp: iso(a.lastModifiedMs),
+        id: a.ruleId,
+        name: a.ruleName,
+        description: a.description,
+        conditionType: 'SingleResourceMultipleMetricCriteria',
+        severity: String(a.severity),
+        condition: {
+          windowSize: e.windowSize,
+          allOf: e.conditions.map((c) => ({
+            metricName: c.metricName,
+            metricNamespace: c.metricNamespace,
+            operator: c.operator,
+            threshold: String(c.threshold),
+            timeAggregation: c.timeAggregation,
+            dimensions: c.dimensions,
+            metricValue: c.metricValue ?? null,
+          })),
+        },
+        subscriptionId: a.subscriptionId,
+        resourceGroupName: groupOf(a.targetResource),
+        resourceName: a.targetResource.split('/').pop(),
+        resourceType: a.targetResourceType,
+        resourceId: a.targetResource,
+      },
+    },
+  };
+}

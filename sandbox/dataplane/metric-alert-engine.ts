@@ -38,6 +38,7 @@ export class MetricAlertEngine {
   private readonly pending = new Set<Promise<void>>();
   private readonly stopping = new AbortController();
   private readonly notifier: Notifier;
+  /** Rules stored but not evaluated, and why (logged once per reason). */
   private readonly skipped = new Map<string, string>();
 
   constructor(private readonly deps: MetricAlertEngineDeps) {
@@ -58,11 +59,6 @@ export class MetricAlertEngine {
   /** The shortest evaluation frequency (PT1M) / time scale, at least 1 s: rules fall due on these ticks. */
   get periodMs(): number {
     return Math.max(1_000, 60_000 / this.deps.timeScale);
-  }
-
-  /** Why a rule is stored but not evaluated (undefined when it is evaluated). */
-  notEvaluated(ruleId: string): string | undefined {
-    return this.skipped.get(ruleId.toLowerCase());
   }
 
   /** Resolves once every notification started so far has been delivered, failed or recorded. */
@@ -88,6 +84,9 @@ export class MetricAlertEngine {
       if (properties.enabled === false) continue;
       const rule = evaluable(properties, (id) => this.deps.resource(id)?.type);
       if ('reason' in rule) {
+        // Said once per rule and reason, not at every tick.
+        if (this.skipped.get(key) !== rule.reason)
+          this.deps.log?.(`alerts: ${doc.name} is stored, not evaluated: ${rule.reason}`);
         this.skipped.set(key, rule.reason);
         continue;
       }

@@ -11,6 +11,7 @@ import { waitFor, waitForValue } from '../helpers/wait.js';
 // Alerts Management API shows the alert Fired, and once the errors stop it gets Resolved.
 
 let gs: GateSandbox;
+let stopped = false;
 let pagerduty: StartedServer;
 const received: { path: string; body: CommonAlert }[] = [];
 
@@ -44,7 +45,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await gs?.stop();
+  if (!stopped) await gs?.stop();
   await pagerduty?.close();
 });
 
@@ -232,4 +233,8 @@ test('the canary fails under real traffic: a Sev0 alert fires to PagerDuty, show
   expect(JSON.stringify(outbox)).not.toContain('PD-SECRET-KEY');
   expect(gs.sb.output()).toContain('alerts: canary-http5xx fired');
   expect(gs.sb.output()).not.toContain('PD-SECRET-KEY');
+
+  // The engine stops with the data plane: a clean exit.
+  stopped = true;
+  expect(await gs.stop()).toBe(0);
 }, 180_000);

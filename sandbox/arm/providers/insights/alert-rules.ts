@@ -27,6 +27,14 @@ const RECEIVER_KINDS = [
   'armRoleReceivers',
   'eventHubReceivers',
 ];
+/** Receiver kinds that carry `useCommonAlertSchema` (default false). */
+const COMMON_SCHEMA_KINDS = [
+  'logicAppReceivers',
+  'azureFunctionReceivers',
+  'armRoleReceivers',
+  'automationRunbookReceivers',
+  'eventHubReceivers',
+];
 const FREQUENCIES = ['PT1M', 'PT5M', 'PT15M', 'PT30M', 'PT1H'];
 const WINDOWS = ['PT1M', 'PT5M', 'PT15M', 'PT30M', 'PT1H', 'PT6H', 'PT12H', 'P1D'];
 
@@ -35,6 +43,15 @@ const CRITERION_SCHEMA = {
   definitions: METRIC_ALERT_SCHEMA['definitions'],
   $ref: '#/definitions/MetricCriteria',
 };
+
+/** `Microsoft.Web/sites/slots` from `…/providers/Microsoft.Web/sites/a/slots/b`. */
+function typeOf(resourceId: string): string {
+  const [namespace = '', ...rest] = resourceId
+    .split(/\/providers\//i)
+    .pop()!
+    .split('/');
+  return [namespace, ...rest.filter((_, i) => i % 2 === 0)].join('/');
+}
 
 const bad = (message: string) => new HttpProblem(400, 'BadRequest', message);
 
@@ -59,7 +76,10 @@ export class AlertRules extends ProviderBase {
   }
 
   body(r: StoredResource): Record<string, unknown> {
-    return trackedResourceBody(r, r.properties);
+    // Azure spells the action group type `Microsoft.Insights/ActionGroups` in its answers.
+    const type = r.type === ACTION_GROUP_TYPE ? 'Microsoft.Insights/ActionGroups' : r.type;
+    const identity = r.internal?.['identity'];
+    return { ...trackedResourceBody(r, r.properties), type, ...(identity ? { identity } : {}) };
   }
 
   listGroup(c: Call): void {
@@ -80,7 +100,8 @@ export class AlertRules extends ProviderBase {
     const saved = this.store.put(
       kind === 'actiongroups' ? this.actionGroup(id, c.m[4]!, body) : this.metricAlert(id, c.m[4]!, body),
     );
-    sendJson(c.res, existing ? 200 : 201, this.body(saved));
+    // ActionGroups_CreateOrUpdate answers 201 for a new group; MetricAlerts_CreateOrUpdate always 200.
+    sendJson(c.res, existing || kind === 'metricalerts' ? 200 : 201, this.body(saved));
   }
 
   delete(c: Call): void {
@@ -96,10 +117,7 @@ export class AlertRules extends ProviderBase {
   private actionGroup(id: string, name: string, body: Record<string, unknown>): StoredResource {
     this.schemaCheck(ACTION_GROUP_SCHEMA, body, 'action group');
     const p = body['properties'] as Record<string, unknown>;
-    const properties: Record<string, unknown> = {
-      groupShortName: p['groupShortName'],
-      enabled: p['enabled'],
-    };
+    const properties: Record<string, unknown> = { ...p };
     // Azure answers every receiver list (empty when not given), e-mail and SMS receivers with a status.
     for (const kind of RECEIVER_KINDS) {
       const list = (p[kind] ?? []) as Record<string, unknown>[];
@@ -107,7 +125,7 @@ export class AlertRules extends ProviderBase {
         if (kind === 'webhookReceivers') return { useCommonAlertSchema: false, useAadAuth: false, ...r };
         if (kind === 'emailReceivers') return { useCommonAlertSchema: false, ...r, status: 'Enabled' };
         if (kind === 'smsReceivers') return { ...r, status: 'Enabled' };
-        return r;
+        return COMMON_SCHEMA_KINDS.includes(kind) ? { useCommonAlertSchema: false, ...r } : r;
       });
     }
     return {
@@ -117,6 +135,8 @@ export class AlertRules extends ProviderBase {
       location: String(body['location']),
       tags: (body['tags'] as Record<string, string>) ?? {},
       properties,
+      // Stored and answered as given; the sandbox has no managed identities to check it against.
+      ...(body['identity'] ? { internal: { identity: body['identity'] } } : {}),
     };
   }
 
@@ -171,12 +191,15 @@ export class AlertRules extends ProviderBase {
       properties: {
         description: '',
         autoMitigate: true,
-        actions: [],
         ...p,
-        // A rule scoped to one resource reads back that resource's type and region.
-        ...(scopes.length === 1 && scope
-          ? { targetResourceType: scope.type, targetResourceRegion: scope.location ?? '' }
-          : {}),
+        // Azure reads keys case-insensitively (`webhookProperties` too) and answers `webHookProperties`.
+        actions: ((p['actions'] ?? []) as Record<string, unknown>[]).map((a) => ({
+          actionGroupId: a['actionGroupId'],
+          webHookProperties: a['webHookProperties'] ?? a['webhookProperties'] ?? {},
+        })),
+        // Azure answers the scopes' type and region (given, or read from the first scope).
+        targetResourceType: p['targetResourceType'] ?? scope?.type ?? typeOf(scopes[0]!),
+        targetResourceRegion: p['targetResourceRegion'] ?? scope?.location ?? '',
         scopes: scopes.map((s) => this.store.get(s)?.id ?? s),
         isMigrated: false,
         lastUpdatedTime: new Date(this.clock.now()).toISOString(),

@@ -6,6 +6,7 @@ import {
   autoscaleEvent,
   type EventData,
 } from './activity-log.js';
+import type { AlertBook } from './alerts/book.js';
 import type { DataPlane } from './dataplane/data-plane.js';
 import type { Fault, FaultInjector, FaultSpec } from './faults.js';
 import { HttpProblem, isObject, parseJsonBody, readBody, sendJson } from './http.js';
@@ -23,6 +24,8 @@ export interface AdminContext {
   metrics: InMemoryMetricsSource;
   /** Events added through `POST /activity-log` land here, next to the autoscale engine's. */
   activityLog: ActivityLog;
+  /** The metric-alert engine's alerts and notifications. */
+  alerts: AlertBook;
   connection: SandboxConnection;
   dataPlane?: DataPlane;
 }
@@ -44,6 +47,10 @@ export async function handleAdmin(
     if (req.method === 'GET' && path === '/autoscale/actions') {
       // The scale actions the engine took (newest last); Azure shows these in the activity log.
       return sendJson(res, 200, { value: ctx.dataPlane?.autoscale.actions() ?? [] });
+    }
+    if (req.method === 'GET' && path === '/alerts/notifications') {
+      // What action groups were sent (webhooks) or would have been sent (e-mail, SMS, voice, push).
+      return sendJson(res, 200, { value: ctx.alerts.notifications() });
     }
     if (path === '/faults' && req.method === 'GET') return sendJson(res, 200, { value: ctx.faults.list() });
     if (path === '/faults' && req.method === 'POST') {

@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { ACR_TOKEN_ISSUER, AcrService } from './acr.js';
 import { ActivityLog } from './activity-log.js';
 import { handleAdmin } from './admin.js';
+import { AlertBook } from './alerts/book.js';
 import { type ArmHooks, ArmService, defaultHooks } from './arm/service.js';
 import type { SandboxClock } from './clock.js';
 import type { SandboxConfig } from './config.js';
@@ -62,7 +63,7 @@ export interface SandboxOptions {
   /** Where metric values come from; default: samples pushed through the admin endpoint. */
   metrics?: MetricsSource;
   /** Overrides for host names and instances (the data plane). */
-  hooks?: Partial<Omit<ArmHooks, 'metrics' | 'activityLog'>>;
+  hooks?: Partial<Omit<ArmHooks, 'metrics' | 'activityLog' | 'alerts'>>;
   /** One line per request; never bodies, query strings or headers (they carry secrets). */
   log?: (line: string) => void;
   /**
@@ -80,6 +81,8 @@ export interface Sandbox {
   identity: IdentityService;
   /** Azure's Activity Log (autoscale events), as ARM's `eventtypes/management/values` serves it. */
   activityLog: ActivityLog;
+  /** Alerts and notifications of the metric-alert engine. */
+  alerts: AlertBook;
   dataPlane?: DataPlane;
   stop(): Promise<void>;
 }
@@ -117,8 +120,10 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const identity = new IdentityService(store, keys, clock);
   // Azure's Activity Log: the autoscale engine writes it, ARM reads it, the admin API can add to it.
   const activityLog = new ActivityLog(() => clock.now());
+  // Metric alerts: the data plane's engine raises them, the Alerts Management API and the admin API read them.
+  const alerts = new AlertBook();
   const dataPlane = options.dataPlane
-    ? await DataPlane.create({ stateDir, tls, ...options.dataPlane, log, activityLog })
+    ? await DataPlane.create({ stateDir, tls, ...options.dataPlane, log, activityLog, alerts })
     : undefined;
   // Metrics: the data plane's (from real traffic) plus whatever the admin endpoint pushed.
   const metrics: MetricsSource = options.metrics ?? {
@@ -127,8 +132,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       ...pushedMetrics.samples(id, name, start, end),
     ],
   };
-  const base = defaultHooks(metrics, activityLog);
-  const hooks: ArmHooks = { ...base, ...dataPlane?.hooks(), ...options.hooks, metrics, activityLog };
+  const base = defaultHooks(metrics, activityLog, alerts);
+  const hooks: ArmHooks = { ...base, ...dataPlane?.hooks(), ...options.hooks, metrics, activityLog, alerts };
   const arm = new ArmService(store, identity, faults, clock, hooks);
 
   const sockets = new Set<import('node:stream').Duplex>();
@@ -172,6 +177,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       identity,
       metrics: pushedMetrics,
       activityLog,
+      alerts,
       connection,
       dataPlane,
     });
@@ -232,7 +238,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         }
       : {}),
   } satisfies SandboxConnection);
-  await dataPlane?.attach(store);
+  await dataPlane?.attach(store, metrics);
   store.persist();
   writeFileSync(join(stateDir, 'connection.json'), `${JSON.stringify(connection, null, 2)}\n`, {
     mode: 0o600,
@@ -245,6 +251,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     arm,
     identity,
     activityLog,
+    alerts,
     ...(dataPlane ? { dataPlane } : {}),
     async stop() {
       await dataPlane?.stop();

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ActivityLog } from '../activity-log.js';
+import { AlertBook } from '../alerts/book.js';
 import type { MetricsSource } from '../metrics/source.js';
 import type { StoredResource } from '../store.js';
 
@@ -18,6 +19,8 @@ export interface ArmHooks {
   metrics: MetricsSource;
   /** The Activity Log `eventtypes/management/values` reads (the autoscale engine writes it). */
   activityLog: ActivityLog;
+  /** The alerts the metric-alert engine raised (the Alerts Management API reads them). */
+  alerts: AlertBook;
   /**
    * Runs while a swap's operation is in progress, before the documents are exchanged: the data plane
    * restarts and warms the source here. A rejection fails the operation and leaves both slots as they were.
@@ -30,7 +33,11 @@ export interface ArmHooks {
 }
 
 /** Stand-ins for the control plane alone (no containers): computed host names and stable instance ids. */
-export const defaultHooks = (metrics: MetricsSource, activityLog = new ActivityLog()): ArmHooks => ({
+export const defaultHooks = (
+  metrics: MetricsSource,
+  activityLog = new ActivityLog(),
+  alerts = new AlertBook(),
+): ArmHooks => ({
   hostNameFor: (site, slot) => `${slot ? `${site}-${slot}` : site}.azurewebsites.net`.toLowerCase(),
   instancesFor: (resource, plan) => {
     const count = Number((plan?.sku as { capacity?: number } | undefined)?.capacity ?? 1);
@@ -42,4 +49,5 @@ export const defaultHooks = (metrics: MetricsSource, activityLog = new ActivityL
   },
   metrics,
   activityLog,
+  alerts,
 });

@@ -7,6 +7,7 @@ import { ArmContext } from './context.js';
 import { registerDiscovery } from './discovery.js';
 import type { ArmHooks } from './hooks.js';
 import { OperationEngine } from './operations.js';
+import { registerAlertsManagement } from './providers/alertsmanagement/index.js';
 import type { Autoscale } from './providers/insights/autoscale.js';
 import { registerInsights } from './providers/insights/index.js';
 import { registerDeployments } from './providers/resources/deployments/index.js';
@@ -41,6 +42,7 @@ export class ArmService {
     registerResources(this.router, this.ctx);
     registerWeb(this.router, this.ctx);
     this.autoscale = registerInsights(this.router, this.ctx);
+    registerAlertsManagement(this.router, this.ctx);
     // Last: its generic-document routes answer only what no other provider serves.
     registerDeployments(this.router, this.ctx);
   }

@@ -2,8 +2,11 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ActivityLog } from '../activity-log.js';
+import { AlertBook } from '../alerts/book.js';
+import { METRIC_ALERT_TYPE } from '../alerts/evaluate.js';
 import type { ArmHooks, SiteInstance } from '../arm/service.js';
 import { STATE_DIR_LABEL } from '../container-storage.js';
+import type { MetricsSource } from '../metrics/source.js';
 import type { ResourceStore, StoreChange, StoredResource } from '../store.js';
 import { AutoscaleEngine, type AutoscaleSettingDoc } from './autoscale-engine.js';
 import { type FleetInstance, imageFromLinuxFxVersion, type SlotConfig, SlotFleet } from './fleet.js';
@@ -15,6 +18,7 @@ import {
   type Route,
   type SlotTarget,
 } from './front-door.js';
+import { MetricAlertEngine } from './metric-alert-engine.js';
 import { MetricStore } from './metric-store.js';
 import { PlanMetricsSampler } from './plan-metrics.js';
 import { recordRequest } from './request-metrics.js';
@@ -47,6 +51,8 @@ export interface DataPlaneOptions {
   log?: (line: string) => void;
   /** Where the autoscale engine writes Azure's autoscale events (the ARM Activity Log reads it). */
   activityLog?: ActivityLog;
+  /** Where the metric-alert engine records alerts and notifications (the Alerts Management API reads it). */
+  alerts?: AlertBook;
 }
 
 const SITE_TYPE = 'microsoft.web/sites';
@@ -135,6 +141,9 @@ export class DataPlane {
   readonly metrics: MetricStore;
   readonly inFlight = new InFlight();
   readonly autoscale: AutoscaleEngine;
+  readonly metricAlerts: MetricAlertEngine;
+  /** What metric alerts read: Metrics_List's source once attached (traffic plus pushed samples). */
+  private alertMetrics?: MetricsSource;
   private readonly units = new Map<string, Unit>();
   private readonly bindings = new Map<number, string>();
   private readonly pool: Listener[] = [];
@@ -176,6 +185,16 @@ export class DataPlane {
       capacity: (planId) => this.planCapacity(planId),
       setCapacity: async (planId, capacity) => this.setPlanCapacity(planId, capacity),
       ...(opts.activityLog ? { activityLog: opts.activityLog } : {}),
+      log: this.log,
+    });
+    this.metricAlerts = new MetricAlertEngine({
+      book: opts.alerts ?? new AlertBook(),
+      metrics: () => this.alertMetrics ?? this.metrics,
+      rules: () => this.store?.list(METRIC_ALERT_TYPE) ?? [],
+      resource: (id) => this.store?.get(id),
+      subscriptionId: () => this.store?.state.subscriptionId ?? '',
+      now: this.now,
+      timeScale: this.timeScale,
       log: this.log,
     });
     this.sampler = new PlanMetricsSampler({
@@ -245,9 +264,13 @@ export class DataPlane {
     });
   }
 
-  /** Follow the control plane: bind every site and slot, then react to each change. */
-  async attach(store: ResourceStore): Promise<void> {
+  /**
+   * Follow the control plane: bind every site and slot, then react to each change. `metrics` is what
+   * Metrics_List serves (default: the data plane's own), which metric alerts evaluate.
+   */
+  async attach(store: ResourceStore, metrics?: MetricsSource): Promise<void> {
     this.store = store;
+    this.alertMetrics = metrics;
     const orphans = [
       ...(await this.runtime.removeLabelled(STATE_DIR_LABEL, this.stateDir)),
       // Containers from sandboxes older than the state-dir label carry only the hashed one.
@@ -289,6 +312,7 @@ export class DataPlane {
       Promise.all([...this.units.values()].map((u) => u.fleet.healthRound())),
     );
     every(this.autoscale.periodMs, () => this.autoscale.tick());
+    every(this.metricAlerts.periodMs, async () => this.metricAlerts.tick());
     every(Math.max(1_000, 15_000 / this.timeScale), () => this.sampler.tick());
   }
 
@@ -517,6 +541,7 @@ export class DataPlane {
     this.stopped = true;
     this.stopping.abort();
     for (const t of this.timers) clearInterval(t);
+    await this.metricAlerts.stop();
     const listeners = [...[...this.units.values()].map((u) => u.listener), ...this.pool.splice(0)];
     listeners.push(...this.reserved.values());
     this.reserved.clear();

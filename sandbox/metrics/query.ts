@@ -59,7 +59,7 @@ function parseFilter(
   return result;
 }
 
-interface Bucket {
+export interface Bucket {
   timeStamp: string;
   average?: number;
   minimum?: number;
@@ -68,7 +68,8 @@ interface Bucket {
   count?: number;
 }
 
-function aggregate(samples: MetricSample[], wanted: Aggregation[], timeStamp: string): Bucket {
+/** One bucket of samples, as Metrics_List computes it (the metric-alert engine computes its windows with it too). */
+export function aggregate(samples: MetricSample[], wanted: Aggregation[], timeStamp: string): Bucket {
   const bucket: Bucket = { timeStamp };
   // An empty bucket carries only its timestamp, as Azure Monitor returns it.
   if (samples.length === 0) return bucket;

@@ -117,7 +117,7 @@ const TEMPLATE = {
     },
     {
       type: 'Microsoft.Storage/storageAccounts',
-      apiVersion: '2023-05-01',
+      apiVersion: '2026-04-01',
       name: "[variables('storageName')]",
       location: '[resourceGroup().location]',
       sku: { name: 'Standard_LRS' },
@@ -339,14 +339,14 @@ describe('deployments', () => {
       resources: [
         {
           type: 'Microsoft.Storage/storageAccounts',
-          apiVersion: '2023-05-01',
+          apiVersion: '2026-04-01',
           name: 'a',
           dependsOn: ['b'],
           location: 'westeurope',
         },
         {
           type: 'Microsoft.Storage/storageAccounts',
-          apiVersion: '2023-05-01',
+          apiVersion: '2026-04-01',
           name: 'b',
           dependsOn: ['a'],
           location: 'westeurope',
@@ -609,14 +609,15 @@ test('computed properties, listKeys and role assignments: what Azure computes, w
         apiVersion: '2024-11-01',
         name: 'keys-redis',
         location: 'westeurope',
-        properties: {},
+        // What Microsoft's schemas require (the sandbox checks them, as Azure's providers would).
+        properties: { sku: { name: 'Basic', family: 'C', capacity: 0 } },
       },
       {
         type: 'Microsoft.KeyVault/vaults',
         apiVersion: '2026-02-01',
         name: 'kvkeys',
         location: 'westeurope',
-        properties: {},
+        properties: { tenantId: '[subscription().tenantId]', sku: { family: 'A', name: 'standard' } },
       },
       {
         type: 'Microsoft.KeyVault/vaults/secrets',
@@ -652,7 +653,7 @@ test('computed properties, listKeys and role assignments: what Azure computes, w
   });
   // What-if of the same template, with a value for a read-only property: NoChange (Azure ignores both).
   const readOnly = structuredClone(template);
-  (readOnly.resources[0] as { properties: Record<string, unknown> }).properties = { hostName: 'elsewhere' };
+  (readOnly.resources[0] as { properties: Record<string, unknown> }).properties.hostName = 'elsewhere';
   const started = await call(sb, 'POST', deploymentUrl('keys', '/whatIf'), {
     token,
     body: { properties: { mode: 'Incremental', template: readOnly } },

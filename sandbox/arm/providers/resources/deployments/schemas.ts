@@ -54,14 +54,17 @@ export function checkResourceBody(
       message: `The resource type '${r.type}' of ${where} is not in ${SUBSET}, so the sandbox cannot check or store it. If it is a real Azure type, copy its provider file from the same upstream commit into sandbox/arm-schemas (see PROVENANCE.md there).`,
     };
   // ARM matches types and api-versions without regard to case; the schema's enums spell them one way.
-  // A child resource's name in the template is `parent/child`; its schema describes the last segment.
-  const document = {
-    ...body,
-    type: found.type,
-    apiVersion: found.apiVersion,
-    name: r.name.split('/').pop(),
-  };
-  const faults = schemas.validate(found.type, found.apiVersion, document);
+  const document = { ...body, type: found.type, apiVersion: found.apiVersion, name: r.name };
+  let faults = schemas.validate(found.type, found.apiVersion, document);
+  // A child resource's name is `parent/child` in the template; some schemas describe that whole name
+  // (`^.*/default$`), most the last segment alone. Either may match.
+  if (r.name.includes('/') && faults.some((f) => f.path === 'name')) {
+    const child = schemas.validate(found.type, found.apiVersion, {
+      ...document,
+      name: r.name.split('/').pop(),
+    });
+    if (!child.some((f) => f.path === 'name')) faults = child;
+  }
   if (faults.length === 0) return { ok: true };
   const name = r.name;
   const message = `The request content was invalid: ${where} (${found.type} '${name}', api-version ${found.apiVersion}): ${faults

@@ -180,6 +180,21 @@ describe('generic resources against their schema', () => {
       'properties.severity',
       'must be integer',
     ],
+    [
+      'a diagnostic setting (the older nested form) whose logs is a string',
+      [
+        {
+          type: 'Microsoft.Web/sites/providers/diagnosticSettings',
+          apiVersion: '2021-05-01-preview',
+          name: 'web-schemas/Microsoft.Insights/app-logs',
+          properties: { logs: 'all' },
+        },
+      ],
+      0,
+      'Microsoft.Web/sites/web-schemas/providers/Microsoft.Insights/diagnosticSettings/app-logs',
+      'properties.logs',
+      'must be array',
+    ],
   ])(
     '%s fails at validate, what-if and PUT, naming the resource and the path',
     async (_, resources, index, id, path, why) => {

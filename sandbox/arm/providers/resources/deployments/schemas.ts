@@ -38,13 +38,17 @@ export function checkResourceBody(
   defaultLocation: string,
   schemas: ResourceSchemas = resourceSchemas,
 ): BodyCheck {
-  const found = schemas.lookup(r.type, r.apiVersion);
+  // The older way to write an extension resource, type `Microsoft.Web/sites/providers/diagnosticSettings`
+  // named `site/Microsoft.Insights/x`, is ARM's `Microsoft.Insights/diagnosticSettings` `x` on the site.
+  const extension = legacyExtension(r.type, r.name);
+  const type = extension?.type ?? r.type;
+  const found = schemas.lookup(type, r.apiVersion);
   if (found.kind === 'other-versions') {
     const location = typeof body['location'] === 'string' ? body['location'] : defaultLocation;
     return {
       ok: false,
       code: 'NoRegisteredProviderFound',
-      message: `No registered resource provider found for location '${location.replace(/\s/g, '').toLowerCase()}' and API version '${r.apiVersion}' for type '${r.type.split('/').slice(1).join('/')}'. The supported api-versions are '${found.apiVersions.join(', ')}' (those of ${SUBSET}; to use another, see sandbox/arm-schemas/PROVENANCE.md).`,
+      message: `No registered resource provider found for location '${location.replace(/\s/g, '').toLowerCase()}' and API version '${r.apiVersion}' for type '${type.split('/').slice(1).join('/')}'. The supported api-versions are '${found.apiVersions.join(', ')}' (those of ${SUBSET}; to use another, see sandbox/arm-schemas/PROVENANCE.md).`,
     };
   }
   if (found.kind === 'unknown-type')
@@ -54,20 +58,20 @@ export function checkResourceBody(
       message: `The resource type '${r.type}' of ${where} is not in ${SUBSET}, so the sandbox cannot check or store it. If it is a real Azure type, copy its provider file from the same upstream commit into sandbox/arm-schemas (see PROVENANCE.md there).`,
     };
   // ARM matches types and api-versions without regard to case; the schema's enums spell them one way.
-  const document = { ...body, type: found.type, apiVersion: found.apiVersion, name: r.name };
+  const name = extension?.name ?? r.name;
+  const document = { ...body, type: found.type, apiVersion: found.apiVersion, name };
   let faults = schemas.validate(found.type, found.apiVersion, document);
   // A child resource's name is `parent/child` in the template; some schemas describe that whole name
   // (`^.*/default$`), most the last segment alone. Either may match.
-  if (r.name.includes('/') && faults.some((f) => f.path === 'name')) {
+  if (name.includes('/') && faults.some((f) => f.path === 'name')) {
     const child = schemas.validate(found.type, found.apiVersion, {
       ...document,
-      name: r.name.split('/').pop(),
+      name: name.split('/').pop(),
     });
     if (!child.some((f) => f.path === 'name')) faults = child;
   }
   if (faults.length === 0) return { ok: true };
-  const name = r.name;
-  const message = `The request content was invalid: ${where} (${found.type} '${name}', api-version ${found.apiVersion}): ${faults
+  const message = `The request content was invalid: ${where} (${r.type} '${r.name}', api-version ${found.apiVersion}): ${faults
     .map((f) => `${f.path ? `'${f.path}' ` : ''}${f.reason}`)
     .join('; ')}. Checked against Microsoft's schema ${found.schema}.`;
   return {
@@ -111,5 +115,19 @@ export function preflightFailure(
         },
       ],
     },
+  };
+}
+
+/** `{type: 'Microsoft.Insights/diagnosticSettings', name: 'x'}` for `Microsoft.Web/sites/providers/diagnosticSettings` `site/Microsoft.Insights/x`. */
+function legacyExtension(type: string, name: string): { type: string; name: string } | undefined {
+  const typeParts = type.split('/');
+  const at = typeParts.findIndex((p, i) => i > 0 && p.toLowerCase() === 'providers');
+  if (at < 0) return undefined;
+  const nameParts = name.split('/');
+  const namespace = nameParts[at - 1];
+  if (!namespace) return undefined;
+  return {
+    type: [namespace, ...typeParts.slice(at + 1)].join('/'),
+    name: nameParts.slice(at).join('/'),
   };
 }

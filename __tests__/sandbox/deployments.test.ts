@@ -297,13 +297,17 @@ describe('deployments', () => {
     expect(plan.delta).toEqual([{ path: 'sku.capacity', propertyChangeType: 'Modify', before: 1, after: 2 }]);
   });
 
-  test('validate: a missing parameter and an unknown function are InvalidTemplate', async () => {
+  // ARM's TemplateViolation names the fault's path in the request body (the sandbox leaves out line and column).
+  const violation = (path: string) => [{ type: 'TemplateViolation', info: { path } }];
+
+  test('validate: a missing parameter and an unknown function are InvalidTemplate, with the path of the fault', async () => {
     const missing = await call(sb, 'POST', deploymentUrl('check', '/validate'), { token, body: body({}) });
     expect(missing.status).toBe(400);
     expect(missing.body).toEqual({
       error: {
         code: 'InvalidTemplate',
         message: expect.stringContaining("The value for the template parameter 'siteName' is not provided"),
+        additionalInfo: violation('properties.template.parameters.siteName'),
       },
     });
     const bad = structuredClone(TEMPLATE);
@@ -316,6 +320,7 @@ describe('deployments', () => {
     expect((unknown.body as { error: { code: string; message: string } }).error).toEqual({
       code: 'InvalidTemplate',
       message: expect.stringContaining("The template function 'frobnicate' is not valid"),
+      additionalInfo: violation('properties.template.resources[4].properties.minimumTlsVersion'),
     });
     const complete = body({ siteName: 'iac-web' });
     complete.properties.mode = 'Complete';
@@ -332,7 +337,7 @@ describe('deployments', () => {
     ).toHaveLength(5);
   });
 
-  test('a circular dependsOn is refused', async () => {
+  test('a circular dependsOn is refused at validate and at PUT', async () => {
     const template = {
       $schema: TEMPLATE.$schema,
       contentVersion: '1.0.0.0',
@@ -353,12 +358,23 @@ describe('deployments', () => {
         },
       ],
     };
-    const reply = await call(sb, 'PUT', deploymentUrl('loop'), { token, body: body({}, template) });
-    expect(reply.status).toBe(400);
-    expect((reply.body as { error: { code: string; message: string } }).error).toEqual({
-      code: 'InvalidTemplate',
-      message: expect.stringContaining('Circular dependency detected on resource'),
-    });
+    for (const [method, suffix] of [
+      ['POST', '/validate'],
+      ['PUT', ''],
+    ] as const) {
+      const reply = await call(sb, method, deploymentUrl('loop', suffix), {
+        token,
+        body: body({}, template),
+      });
+      expect(reply.status).toBe(400);
+      expect((reply.body as { error: { code: string; message: string } }).error).toEqual({
+        code: 'InvalidTemplate',
+        message: expect.stringContaining(
+          `Circular dependency detected on resource: '${group}/providers/Microsoft.Storage/storageAccounts/a'`,
+        ),
+        additionalInfo: violation('properties.template.resources[0]'),
+      });
+    }
   });
 
   test('a Reader can neither deploy nor what-if, but can read the deployment', async () => {

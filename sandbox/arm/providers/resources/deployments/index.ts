@@ -227,7 +227,8 @@ class Deployments extends ProviderBase {
     try {
       return f();
     } catch (error) {
-      if (error instanceof TemplateError) throw new HttpProblem(400, error.code, error.message);
+      if (error instanceof TemplateError)
+        throw new HttpProblem(400, error.code, error.message, {}, templateViolation(error));
       throw error;
     }
   }
@@ -703,6 +704,18 @@ class Deployments extends ProviderBase {
     this.store.delete(stored.id);
     c.res.writeHead(200).end();
   }
+}
+
+/**
+ * Where a template fault is, as ARM's `additionalInfo` `TemplateViolation` says it (`path` in the request
+ * body: `properties.template.resources[4].properties.minimumTlsVersion`); ARM's line and position are left
+ * out. A supplied parameter's fault is under `properties.parameters`.
+ */
+function templateViolation(error: TemplateError): Record<string, unknown> {
+  if (error.path === undefined) return {};
+  const path =
+    error.code === 'InvalidRequestContent' ? `properties.${error.path}` : `properties.template.${error.path}`;
+  return { additionalInfo: [{ type: 'TemplateViolation', info: { path } }] };
 }
 
 function noProvider(c: Call): HttpProblem {

@@ -9,6 +9,8 @@ export class HttpProblem extends Error {
     readonly code: string,
     message: string,
     readonly headers: Record<string, string> = {},
+    /** More of ARM's error object: `target`, `details`, `additionalInfo`. */
+    readonly extra: Record<string, unknown> = {},
   ) {
     super(message);
   }
@@ -46,7 +48,7 @@ export function sendArmError(res: ServerResponse, problem: HttpProblem): void {
   sendJson(
     res,
     problem.status,
-    { error: { code: problem.code, message: problem.message } },
+    { error: { code: problem.code, message: problem.message, ...problem.extra } },
     { 'x-ms-failure-cause': problem.status >= 500 ? 'service' : 'gateway', ...problem.headers },
   );
 }

@@ -21,18 +21,27 @@ export function validateAgainstSchema(schema: JsonSchema, value: unknown): strin
   return first ? describe(first) : 'is invalid';
 }
 
-function describe(error: ErrorObject): string {
-  const path = error.instancePath
+/** An Ajv instance path (`/profiles/0/capacity`) as the dotted path ARM's errors use (`profiles[0].capacity`). */
+export function dottedPath(instancePath: string): string {
+  return instancePath
     .split('/')
     .slice(1)
     .map((part) => (/^\d+$/.test(part) ? `[${part}]` : `.${part.replace(/~1/g, '/').replace(/~0/g, '~')}`))
     .join('')
     .replace(/^\./, '');
-  let message = error.message ?? 'is invalid';
-  if (error.keyword === 'additionalProperties') {
-    message = `has unknown key "${(error.params as { additionalProperty: string }).additionalProperty}"`;
-  } else if (error.keyword === 'enum') {
-    message = `must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
-  }
+}
+
+/** Ajv's reason for one error, in words (`must be boolean`, `has unknown key "x"`, `must be one of "A", "B"`). */
+export function reason(error: ErrorObject): string {
+  if (error.keyword === 'additionalProperties')
+    return `has unknown key "${(error.params as { additionalProperty: string }).additionalProperty}"`;
+  if (error.keyword === 'enum')
+    return `must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+  return error.message ?? 'is invalid';
+}
+
+function describe(error: ErrorObject): string {
+  const path = dottedPath(error.instancePath);
+  const message = reason(error);
   return path ? `${path} ${message}` : message;
 }

@@ -57,7 +57,7 @@ const TEMPLATE = {
     },
     {
       type: 'Microsoft.Storage/storageAccounts',
-      apiVersion: '2023-05-01',
+      apiVersion: '2026-04-01',
       name: "[toLower(concat('st', uniqueString(resourceGroup().id)))]",
       location: '[resourceGroup().location]',
       sku: { name: 'Standard_LRS' },

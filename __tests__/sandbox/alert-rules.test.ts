@@ -231,7 +231,7 @@ describe('action groups and metric alerts', () => {
       token,
       body: { properties: { mode: 'Incremental', template, parameters: { siteId: { value: site } } } },
     });
-    expect(put.status).toBe(201);
+    expect([put.status, put.status === 201 ? '' : put.text]).toEqual([201, '']);
     let state = '';
     const deadline = Date.now() + 20_000;
     let deployment: Reply | undefined;

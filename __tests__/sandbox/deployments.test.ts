@@ -117,7 +117,7 @@ const TEMPLATE = {
     },
     {
       type: 'Microsoft.Storage/storageAccounts',
-      apiVersion: '2023-05-01',
+      apiVersion: '2026-04-01',
       name: "[variables('storageName')]",
       location: '[resourceGroup().location]',
       sku: { name: 'Standard_LRS' },
@@ -297,13 +297,17 @@ describe('deployments', () => {
     expect(plan.delta).toEqual([{ path: 'sku.capacity', propertyChangeType: 'Modify', before: 1, after: 2 }]);
   });
 
-  test('validate: a missing parameter and an unknown function are InvalidTemplate', async () => {
+  // ARM's TemplateViolation names the fault's path in the request body (the sandbox leaves out line and column).
+  const violation = (path: string) => [{ type: 'TemplateViolation', info: { path } }];
+
+  test('validate: a missing parameter and an unknown function are InvalidTemplate, with the path of the fault', async () => {
     const missing = await call(sb, 'POST', deploymentUrl('check', '/validate'), { token, body: body({}) });
     expect(missing.status).toBe(400);
     expect(missing.body).toEqual({
       error: {
         code: 'InvalidTemplate',
         message: expect.stringContaining("The value for the template parameter 'siteName' is not provided"),
+        additionalInfo: violation('properties.template.parameters.siteName'),
       },
     });
     const bad = structuredClone(TEMPLATE);
@@ -316,6 +320,7 @@ describe('deployments', () => {
     expect((unknown.body as { error: { code: string; message: string } }).error).toEqual({
       code: 'InvalidTemplate',
       message: expect.stringContaining("The template function 'frobnicate' is not valid"),
+      additionalInfo: violation('properties.template.resources[4].properties.minimumTlsVersion'),
     });
     const complete = body({ siteName: 'iac-web' });
     complete.properties.mode = 'Complete';
@@ -332,33 +337,44 @@ describe('deployments', () => {
     ).toHaveLength(5);
   });
 
-  test('a circular dependsOn is refused', async () => {
+  test('a circular dependsOn is refused at validate and at PUT', async () => {
     const template = {
       $schema: TEMPLATE.$schema,
       contentVersion: '1.0.0.0',
       resources: [
         {
           type: 'Microsoft.Storage/storageAccounts',
-          apiVersion: '2023-05-01',
+          apiVersion: '2026-04-01',
           name: 'a',
           dependsOn: ['b'],
           location: 'westeurope',
         },
         {
           type: 'Microsoft.Storage/storageAccounts',
-          apiVersion: '2023-05-01',
+          apiVersion: '2026-04-01',
           name: 'b',
           dependsOn: ['a'],
           location: 'westeurope',
         },
       ],
     };
-    const reply = await call(sb, 'PUT', deploymentUrl('loop'), { token, body: body({}, template) });
-    expect(reply.status).toBe(400);
-    expect((reply.body as { error: { code: string; message: string } }).error).toEqual({
-      code: 'InvalidTemplate',
-      message: expect.stringContaining('Circular dependency detected on resource'),
-    });
+    for (const [method, suffix] of [
+      ['POST', '/validate'],
+      ['PUT', ''],
+    ] as const) {
+      const reply = await call(sb, method, deploymentUrl('loop', suffix), {
+        token,
+        body: body({}, template),
+      });
+      expect(reply.status).toBe(400);
+      expect((reply.body as { error: { code: string; message: string } }).error).toEqual({
+        code: 'InvalidTemplate',
+        message: expect.stringContaining(
+          `Circular dependency detected on resource: '${group}/providers/Microsoft.Storage/storageAccounts/a'`,
+        ),
+        additionalInfo: violation('properties.template.resources[0]'),
+      });
+    }
   });
 
   test('a Reader can neither deploy nor what-if, but can read the deployment', async () => {
@@ -609,14 +625,15 @@ test('computed properties, listKeys and role assignments: what Azure computes, w
         apiVersion: '2024-11-01',
         name: 'keys-redis',
         location: 'westeurope',
-        properties: {},
+        // What Microsoft's schemas require (the sandbox checks them, as Azure's providers would).
+        properties: { sku: { name: 'Basic', family: 'C', capacity: 0 } },
       },
       {
         type: 'Microsoft.KeyVault/vaults',
         apiVersion: '2026-02-01',
         name: 'kvkeys',
         location: 'westeurope',
-        properties: {},
+        properties: { tenantId: '[subscription().tenantId]', sku: { family: 'A', name: 'standard' } },
       },
       {
         type: 'Microsoft.KeyVault/vaults/secrets',
@@ -652,7 +669,7 @@ test('computed properties, listKeys and role assignments: what Azure computes, w
   });
   // What-if of the same template, with a value for a read-only property: NoChange (Azure ignores both).
   const readOnly = structuredClone(template);
-  (readOnly.resources[0] as { properties: Record<string, unknown> }).properties = { hostName: 'elsewhere' };
+  (readOnly.resources[0] as { properties: Record<string, unknown> }).properties.hostName = 'elsewhere';
   const started = await call(sb, 'POST', deploymentUrl('keys', '/whatIf'), {
     token,
     body: { properties: { mode: 'Incremental', template: readOnly } },

@@ -2,13 +2,26 @@ import { armGuid, uniqueString } from './hash.js';
 
 /** A template error as ARM reports it: code `InvalidTemplate` (or another ARM code) and one message. */
 export class TemplateError extends Error {
+  /** Where in the template the fault is (`resources[4].properties.x`), when known: ARM's TemplateViolation path. */
+  path?: string;
+
   constructor(
     message: string,
     readonly code = 'InvalidTemplate',
   ) {
     super(message);
   }
+
+  /** Records where the fault is, unless a deeper place already did. */
+  at(path: string | undefined): this {
+    if (this.path === undefined && path !== undefined) this.path = path;
+    return this;
+  }
 }
+
+/** `a.b[2].c`: a JSON path one step deeper. */
+export const childPath = (path: string, key: string | number) =>
+  typeof key === 'number' ? `${path}[${key}]` : path ? `${path}.${key}` : key;
 
 type Node =
   | { k: 'lit'; v: unknown }
@@ -59,14 +72,14 @@ export function evaluateDeep(value: unknown, scope: EvalScope): unknown {
  * whole template on submission: a syntax error or a function ARM does not know fails even where the
  * expression would never be evaluated (an unused variable, a false `condition`'s body).
  */
-export function checkExpressions(value: unknown): void {
+export function checkExpressions(value: unknown, path = ''): void {
   const visit = (node: Node): void => {
     if (node.k === 'call') {
       const name = node.name.toLowerCase();
       if (name !== 'if' && !UNSUPPORTED.test(name) && !LIST.test(name) && !FUNCTIONS[name])
         throw new TemplateError(
           `The template function '${node.name}' is not valid. Please see https://aka.ms/arm-functions for usage details.`,
-        );
+        ).at(path);
       for (const arg of node.args) visit(arg);
     } else if (node.k === 'prop') visit(node.target);
     else if (node.k === 'index') {
@@ -75,12 +88,21 @@ export function checkExpressions(value: unknown): void {
     }
   };
   if (typeof value === 'string') {
-    if (isExpression(value)) visit(parse(value.slice(1, -1)));
-  } else if (Array.isArray(value)) for (const v of value) checkExpressions(v);
+    if (!isExpression(value)) return;
+    try {
+      visit(parse(value.slice(1, -1)));
+    } catch (error) {
+      if (error instanceof TemplateError) error.at(path);
+      throw error;
+    }
+  } else if (Array.isArray(value))
+    value.forEach((v, i) => {
+      checkExpressions(v, childPath(path, i));
+    });
   else if (isObject(value))
     for (const [k, v] of Object.entries(value)) {
-      checkExpressions(k);
-      checkExpressions(v);
+      checkExpressions(k, path);
+      checkExpressions(v, childPath(path, k));
     }
 }
 

@@ -14,6 +14,7 @@ import {
 } from './computed.js';
 import { TemplateError } from './expressions.js';
 import { templateHash } from './hash.js';
+import { checkResourceBody, preflightFailure, type SchemaErrorDetail, templatePath } from './schemas.js';
 import { type PlannedResource, TemplateRun } from './template.js';
 import { type PropertyChange, propertyDelta } from './whatif.js';
 
@@ -183,12 +184,41 @@ class Deployments extends ProviderBase {
     return { run, group, body };
   }
 
-  /** Template validation as ARM's preflight does it: the plan, every body, and write permission on each resource. */
+  /**
+   * Template validation as ARM's preflight does it: the plan, every body, write permission on each resource,
+   * then each generic resource's body against Microsoft's schema for its type and api-version (what a
+   * resource provider's validation refuses on Azure). A value that reads a resource this deployment has yet
+   * to create (`reference()`, `list*()`) cannot be known at preflight: it stays as its expression, which the
+   * schemas accept wherever a value goes, so only that value goes unchecked (the deploy checks it).
+   */
   private preflight(c: Call, run: TemplateRun): PlannedResource[] {
     const planned = this.templateError(() => run.plan());
+    const bodies = new Map<PlannedResource, Record<string, unknown>>();
     for (const r of planned) {
-      this.templateError(() => run.body(r, 'whatIf'));
+      bodies.set(
+        r,
+        this.templateError(() => run.body(r, 'whatIf')),
+      );
       authorize(c.caller, 'PUT', r.id, this.store);
+    }
+    const details: SchemaErrorDetail[] = [];
+    for (const r of planned) {
+      if (this.router.serves('PUT', r.id)) continue;
+      const where = templatePath(run.template, r);
+      const check = checkResourceBody(r, bodies.get(r)!, where, run.target.resourceGroup.location);
+      if (check.ok) continue;
+      // ARM refuses a type or api-version it has no provider for before it asks any provider.
+      if (check.code !== 'InvalidRequestContent')
+        throw new HttpProblem(400, check.code, check.message, {}, { target: r.id });
+      details.push(check.detail);
+    }
+    if (details.length > 0) {
+      const failed = preflightFailure(
+        c.m[3]!,
+        String(c.res.getHeader('x-ms-correlation-request-id') ?? ''),
+        details,
+      );
+      throw new HttpProblem(400, 'InvalidTemplateDeployment', failed.message, {}, failed.extra);
     }
     return planned;
   }
@@ -197,7 +227,8 @@ class Deployments extends ProviderBase {
     try {
       return f();
     } catch (error) {
-      if (error instanceof TemplateError) throw new HttpProblem(400, error.code, error.message);
+      if (error instanceof TemplateError)
+        throw new HttpProblem(400, error.code, error.message, {}, templateViolation(error));
       throw error;
     }
   }
@@ -414,6 +445,15 @@ class Deployments extends ProviderBase {
       if (read.status >= 400) throw failure(read.status, read.json);
       return read.json ?? {};
     }
+    // Checked again with every value known (preflight could not see what reference() returns).
+    const check = checkResourceBody(
+      r,
+      body,
+      templatePath(run.template, r),
+      run.target.resourceGroup.location,
+    );
+    if (!check.ok)
+      throw Object.assign(new Error(check.message), { code: check.code, statusCode: 'BadRequest' });
     if (r.type.toLowerCase() === 'microsoft.authorization/roleassignments') this.checkPrincipal(body);
     const location = typeof body['location'] === 'string' ? body['location'] : undefined;
     const stored = this.store.put({
@@ -664,6 +704,18 @@ class Deployments extends ProviderBase {
     this.store.delete(stored.id);
     c.res.writeHead(200).end();
   }
+}
+
+/**
+ * Where a template fault is, as ARM's `additionalInfo` `TemplateViolation` says it (`path` in the request
+ * body: `properties.template.resources[4].properties.minimumTlsVersion`); ARM's line and position are left
+ * out. A supplied parameter's fault is under `properties.parameters`.
+ */
+function templateViolation(error: TemplateError): Record<string, unknown> {
+  if (error.path === undefined) return {};
+  const path =
+    error.code === 'InvalidRequestContent' ? `properties.${error.path}` : `properties.template.${error.path}`;
+  return { additionalInfo: [{ type: 'TemplateViolation', info: { path } }] };
 }
 
 function noProvider(c: Call): HttpProblem {

@@ -149,38 +149,47 @@ export class TemplateRun {
         `The template parameters '${unknown.join(', ')}' in the parameters file are not valid; they are not present in the original template and can therefore not be provided at deployment time. The only supported parameters for this template are '${Object.keys(defs).join(', ')}'. Please see https://aka.ms/arm-pass-parameter-values for usage details.`,
       );
     for (const [name, defRaw] of Object.entries(defs)) {
-      const def = isObject(defRaw) ? defRaw : {};
-      const type = PARAMETER_TYPES[String(def['type']).toLowerCase()];
-      if (!type) throw fail(`The template parameter '${name}' has an invalid type '${String(def['type'])}'`);
-      const key = findKey(supplied, name);
-      let value: unknown;
-      if (key !== undefined) {
-        const entry = supplied[key];
-        if (isObject(entry) && 'reference' in entry)
-          throw fail(
-            `The parameter '${name}' is a Key Vault reference, which the slotline sandbox does not resolve`,
-          );
-        if (!isObject(entry) || !('value' in entry))
-          throw new TemplateError(
-            `The request content was invalid: parameter '${name}' must be an object with a 'value' property.`,
-            'InvalidRequestContent',
-          );
-        value = entry['value'];
-      } else if ('defaultValue' in def) {
-        value = evaluateDeep(def['defaultValue'], this.scope());
-      } else {
-        throw fail(
-          `The value for the template parameter '${name}' is not provided. Please see https://aka.ms/arm-create-parameter-file for usage details.`,
-        );
+      try {
+        this.resolveParameter(name, defRaw, supplied);
+      } catch (error) {
+        if (error instanceof TemplateError) error.at(`parameters.${name}`);
+        throw error;
       }
-      if (!matchesType(type, value))
-        throw fail(
-          `Template parameter '${name}' was provided an invalid value. Expected a value of type '${type === 'Int' ? 'Integer' : type}', but received a value of type '${jsonType(value)}'. Please see https://aka.ms/arm-create-parameter-file for usage details.`,
-        );
-      this.checkConstraints(name, def, value);
-      this.parameterValues.set(name.toLowerCase(), value);
-      this.parameters[name] = type.startsWith('Secure') ? { type } : { type, value };
     }
+  }
+
+  private resolveParameter(name: string, defRaw: unknown, supplied: Record<string, unknown>): void {
+    const def = isObject(defRaw) ? defRaw : {};
+    const type = PARAMETER_TYPES[String(def['type']).toLowerCase()];
+    if (!type) throw fail(`The template parameter '${name}' has an invalid type '${String(def['type'])}'`);
+    const key = findKey(supplied, name);
+    let value: unknown;
+    if (key !== undefined) {
+      const entry = supplied[key];
+      if (isObject(entry) && 'reference' in entry)
+        throw fail(
+          `The parameter '${name}' is a Key Vault reference, which the slotline sandbox does not resolve`,
+        );
+      if (!isObject(entry) || !('value' in entry))
+        throw new TemplateError(
+          `The request content was invalid: parameter '${name}' must be an object with a 'value' property.`,
+          'InvalidRequestContent',
+        );
+      value = entry['value'];
+    } else if ('defaultValue' in def) {
+      value = evaluateDeep(def['defaultValue'], this.scope());
+    } else {
+      throw fail(
+        `The value for the template parameter '${name}' is not provided. Please see https://aka.ms/arm-create-parameter-file for usage details.`,
+      );
+    }
+    if (!matchesType(type, value))
+      throw fail(
+        `Template parameter '${name}' was provided an invalid value. Expected a value of type '${type === 'Int' ? 'Integer' : type}', but received a value of type '${jsonType(value)}'. Please see https://aka.ms/arm-create-parameter-file for usage details.`,
+      );
+    this.checkConstraints(name, def, value);
+    this.parameterValues.set(name.toLowerCase(), value);
+    this.parameters[name] = type.startsWith('Secure') ? { type } : { type, value };
   }
 
   private checkConstraints(name: string, def: Record<string, unknown>, value: unknown): void {
@@ -368,84 +377,110 @@ export class TemplateRun {
     const all: (PlannedResource & { enabled: boolean; dependsOnRaw: string[]; label: string })[] = [];
     const resources = (this.template['resources'] ?? []) as unknown[];
     resources.forEach((raw, position) => {
-      if (!isObject(raw)) throw fail(`The template resource at position '${position}' is not an object`);
-      const label = String(raw['name'] ?? `#${position}`);
-      if (raw['resources'] !== undefined)
-        throw fail(
-          `The template resource '${label}' has nested 'resources', which the slotline sandbox does not expand: write child resources at the top level with their full type and name`,
-        );
-      for (const field of ['subscriptionId', 'resourceGroup'])
-        if (raw[field] !== undefined)
-          throw fail(
-            `The template resource '${label}' sets '${field}': the slotline sandbox deploys only to the deployment's resource group`,
-          );
-      const copy = isObject(raw['copy']) ? raw['copy'] : undefined;
-      const loopName = copy ? String(copy['name']) : undefined;
-      const count = copy ? this.inResource(label, () => this.count(copy['count'], this.scope())) : 1;
-      for (let i = 0; i < count; i++) {
-        const loops = loopName ? { [loopName]: i } : {};
-        const scope = this.scope(loops, loopName);
-        this.inResource(label, () => {
-          const type = evaluateString(String(raw['type'] ?? ''), scope);
-          const name = evaluateString(String(raw['name'] ?? ''), scope);
-          const apiVersion = evaluateString(String(raw['apiVersion'] ?? ''), scope);
-          if (typeof type !== 'string' || !/^[^/]+\/[^/]+/.test(type))
-            throw new TemplateError(`The resource type '${String(type)}' is not valid.`);
-          if (typeof name !== 'string' || name === '')
-            throw new TemplateError('The resource name must be a non-empty string.');
-          if (typeof apiVersion !== 'string' || apiVersion === '')
-            throw new TemplateError("The resource must specify an 'apiVersion'.");
-          if (type.toLowerCase() === 'microsoft.resources/deployments')
-            throw new TemplateError(
-              'Nested deployments (Microsoft.Resources/deployments in a template) are not supported in the slotline sandbox.',
-            );
-          const typeParts = type.split('/');
-          const nameParts = name.split('/');
-          if (typeParts.length !== nameParts.length + 1)
-            throw new TemplateError(
-              `The template resource '${name}' for type '${type}' has incorrect segment lengths. A nested resource type must have identical number of segments as its resource name. A root resource type must have segment length one greater than its resource name. Please see https://aka.ms/arm-syntax-resources for usage details.`,
-            );
-          // `scope` makes an extension resource (a role assignment on a registry): its id hangs off the scope's.
-          const scopeRaw = raw['scope'];
-          const scopeValue = scopeRaw === undefined ? undefined : evaluateString(String(scopeRaw), scope);
-          if (scopeValue !== undefined && (typeof scopeValue !== 'string' || scopeValue === ''))
-            throw new TemplateError("The resource 'scope' must be a non-empty string.");
-          const parent = scopeValue === undefined ? this.target.resourceGroup.id : this.scopeId(scopeValue);
-          let id = `${parent}/providers/${typeParts[0]}`;
-          typeParts.slice(1).forEach((t, j) => {
-            id += `/${t}/${nameParts[j]}`;
-          });
-          const conditionRaw = raw['condition'];
-          const condition =
-            conditionRaw === undefined
-              ? true
-              : typeof conditionRaw === 'string'
-                ? evaluateString(conditionRaw, scope)
-                : conditionRaw;
-          if (typeof condition !== 'boolean')
-            throw new TemplateError(
-              `The resource condition must be a boolean, not '${JSON.stringify(condition)}'.`,
-            );
-          const dependsOnRaw = (Array.isArray(raw['dependsOn']) ? raw['dependsOn'] : []).map((d) => {
-            const v = typeof d === 'string' ? evaluateString(d, scope) : d;
-            if (typeof v !== 'string') throw new TemplateError('Each dependsOn entry must be a string.');
-            return v;
-          });
-          all.push({
-            id,
-            type,
-            name,
-            apiVersion,
-            dependsOn: [],
-            raw,
-            enabled: condition,
-            dependsOnRaw,
-            label: name,
-            ...(loopName ? { copy: { name: loopName, index: i } } : {}),
-          });
-        });
+      try {
+        this.planResource(raw, position, all);
+      } catch (error) {
+        if (error instanceof TemplateError) error.at(`resources[${position}]`);
+        throw error;
       }
     });
+    this.order(all);
+    return this.planned!;
+  }
+
+  /** The instances (copy) of the template resource at `position`, appended to `all`. */
+  private planResource(
+    raw: unknown,
+    position: number,
+    all: (PlannedResource & { enabled: boolean; dependsOnRaw: string[]; label: string })[],
+  ): void {
+    if (!isObject(raw)) throw fail(`The template resource at position '${position}' is not an object`);
+    const label = String(raw['name'] ?? `#${position}`);
+    if (raw['resources'] !== undefined)
+      throw fail(
+        `The template resource '${label}' has nested 'resources', which the slotline sandbox does not expand: write child resources at the top level with their full type and name`,
+      );
+    for (const field of ['subscriptionId', 'resourceGroup'])
+      if (raw[field] !== undefined)
+        throw fail(
+          `The template resource '${label}' sets '${field}': the slotline sandbox deploys only to the deployment's resource group`,
+        );
+    const copy = isObject(raw['copy']) ? raw['copy'] : undefined;
+    const loopName = copy ? String(copy['name']) : undefined;
+    const count = copy
+      ? this.inResource(label, `resources[${position}].copy.count`, () =>
+          this.count(copy['count'], this.scope()),
+        )
+      : 1;
+    for (let i = 0; i < count; i++) {
+      const loops = loopName ? { [loopName]: i } : {};
+      const scope = this.scope(loops, loopName);
+      this.inResource(label, undefined, () => {
+        const type = evaluateString(String(raw['type'] ?? ''), scope);
+        const name = evaluateString(String(raw['name'] ?? ''), scope);
+        const apiVersion = evaluateString(String(raw['apiVersion'] ?? ''), scope);
+        if (typeof type !== 'string' || !/^[^/]+\/[^/]+/.test(type))
+          throw new TemplateError(`The resource type '${String(type)}' is not valid.`);
+        if (typeof name !== 'string' || name === '')
+          throw new TemplateError('The resource name must be a non-empty string.');
+        if (typeof apiVersion !== 'string' || apiVersion === '')
+          throw new TemplateError("The resource must specify an 'apiVersion'.");
+        if (type.toLowerCase() === 'microsoft.resources/deployments')
+          throw new TemplateError(
+            'Nested deployments (Microsoft.Resources/deployments in a template) are not supported in the slotline sandbox.',
+          );
+        const typeParts = type.split('/');
+        const nameParts = name.split('/');
+        if (typeParts.length !== nameParts.length + 1)
+          throw new TemplateError(
+            `The template resource '${name}' for type '${type}' has incorrect segment lengths. A nested resource type must have identical number of segments as its resource name. A root resource type must have segment length one greater than its resource name. Please see https://aka.ms/arm-syntax-resources for usage details.`,
+          );
+        // `scope` makes an extension resource (a role assignment on a registry): its id hangs off the scope's.
+        const scopeRaw = raw['scope'];
+        const scopeValue = scopeRaw === undefined ? undefined : evaluateString(String(scopeRaw), scope);
+        if (scopeValue !== undefined && (typeof scopeValue !== 'string' || scopeValue === ''))
+          throw new TemplateError("The resource 'scope' must be a non-empty string.");
+        const parent = scopeValue === undefined ? this.target.resourceGroup.id : this.scopeId(scopeValue);
+        let id = `${parent}/providers/${typeParts[0]}`;
+        typeParts.slice(1).forEach((t, j) => {
+          id += `/${t}/${nameParts[j]}`;
+        });
+        const conditionRaw = raw['condition'];
+        const condition =
+          conditionRaw === undefined
+            ? true
+            : typeof conditionRaw === 'string'
+              ? evaluateString(conditionRaw, scope)
+              : conditionRaw;
+        if (typeof condition !== 'boolean')
+          throw new TemplateError(
+            `The resource condition must be a boolean, not '${JSON.stringify(condition)}'.`,
+          );
+        const dependsOnRaw = (Array.isArray(raw['dependsOn']) ? raw['dependsOn'] : []).map((d) => {
+          const v = typeof d === 'string' ? evaluateString(d, scope) : d;
+          if (typeof v !== 'string') throw new TemplateError('Each dependsOn entry must be a string.');
+          return v;
+        });
+        all.push({
+          id,
+          type,
+          name,
+          apiVersion,
+          dependsOn: [],
+          raw,
+          enabled: condition,
+          dependsOnRaw,
+          label: name,
+          ...(loopName ? { copy: { name: loopName, index: i } } : {}),
+        });
+      });
+    }
+  }
+
+  /** Duplicates, `dependsOn` and the deployment order of the planned instances. */
+  private order(
+    all: (PlannedResource & { enabled: boolean; dependsOnRaw: string[]; label: string })[],
+  ): void {
     const seen = new Set<string>();
     for (const r of all) {
       const key = r.id.toLowerCase();
@@ -480,16 +515,27 @@ export class TemplateRun {
         if (matches.length === 0)
           throw fail(
             `The resource '${entry}' is not defined in the template. Please see https://aka.ms/arm-syntax for usage details.`,
-          );
+          ).at(`${this.resourcePath(r.raw)}.dependsOn`);
         for (const m of matches) if (m.enabled && m !== r) deps.add(m.id);
       }
       r.dependsOn = [...deps];
     }
     const enabled = all.filter((r) => r.enabled);
-    this.planned = topologicalOrder(enabled).map(
-      ({ enabled: _e, dependsOnRaw: _d, label: _l, ...planned }) => planned,
-    );
-    return this.planned;
+    let ordered: typeof enabled;
+    try {
+      ordered = topologicalOrder(enabled);
+    } catch (error) {
+      const cyclic = error instanceof CircularDependency ? enabled.find((r) => r.id === error.id) : undefined;
+      if (cyclic) (error as TemplateError).at(this.resourcePath(cyclic.raw));
+      throw error;
+    }
+    this.planned = ordered.map(({ enabled: _e, dependsOnRaw: _d, label: _l, ...planned }) => planned);
+  }
+
+  /** `resources[3]`: where a resource is in the template. */
+  private resourcePath(raw: Record<string, unknown>): string {
+    const resources = Array.isArray(this.template['resources']) ? this.template['resources'] : [];
+    return `resources[${resources.indexOf(raw)}]`;
   }
 
   /** A `scope` value as a resource id in the deployment's group: a full id, or `Namespace/type/name`. */
@@ -513,12 +559,12 @@ export class TemplateRun {
     return `${group}/providers/${value}`;
   }
 
-  private inResource<T>(label: string, f: () => T): T {
+  private inResource<T>(label: string, path: string | undefined, f: () => T): T {
     try {
       return f();
     } catch (error) {
       if (error instanceof TemplateError && !error.message.startsWith('Deployment template'))
-        throw fail(`The template resource '${label}' is not valid: ${error.message}`);
+        throw fail(`The template resource '${label}' is not valid: ${error.message}`).at(error.path ?? path);
       throw error;
     }
   }
@@ -535,7 +581,7 @@ export class TemplateRun {
     for (const field of BODY_FIELDS) {
       const key = findKey(r.raw, field);
       if (key === undefined) continue;
-      body[field] = this.inResource(r.name, () =>
+      body[field] = this.inResource(r.name, `${this.resourcePath(r.raw)}.${key}`, () =>
         evaluateTolerant(
           r.raw[key],
           scopeWith({}),
@@ -689,6 +735,15 @@ function evaluateTolerant(
   return value;
 }
 
+/** ARM's "Circular dependency detected", naming the resource the cycle was found on. */
+class CircularDependency extends TemplateError {
+  constructor(readonly id: string) {
+    super(
+      `Deployment template validation failed: 'Circular dependency detected on resource: '${id}'. Please see https://aka.ms/arm-syntax-resources for usage details'.`,
+    );
+  }
+}
+
 /** Kahn's order, keeping template order among ready resources; a cycle is ARM's "Circular dependency". */
 function topologicalOrder<T extends { id: string; dependsOn: string[] }>(resources: T[]): T[] {
   const done = new Set<string>();
@@ -696,12 +751,7 @@ function topologicalOrder<T extends { id: string; dependsOn: string[] }>(resourc
   const pending = [...resources];
   while (pending.length > 0) {
     const i = pending.findIndex((r) => r.dependsOn.every((d) => done.has(d.toLowerCase())));
-    if (i < 0) {
-      const cyclic = findCycle(pending) ?? pending[0]!.id;
-      throw fail(
-        `Circular dependency detected on resource: '${cyclic}'. Please see https://aka.ms/arm-syntax-resources for usage details.`,
-      );
-    }
+    if (i < 0) throw new CircularDependency(findCycle(pending) ?? pending[0]!.id);
     const [next] = pending.splice(i, 1);
     done.add(next!.id.toLowerCase());
     out.push(next!);

@@ -304,19 +304,39 @@ export class WorkflowRun {
     };
     const branch = git('rev-parse', '--abbrev-ref', 'HEAD') || 'main';
     const name = child(wf.raw, 'name');
-    const eventPayload: Record<string, Json> = event === 'workflow_dispatch' ? { inputs } : {};
+    const repository = 'slotline/slotline';
+    const sha = git('rev-parse', 'HEAD') || '0'.repeat(40);
+    // pull_request: pull request #1 from the work tree's branch into main of the same repository (not a
+    // fork), as GitHub runs it on the merge ref.
+    // https://docs.github.com/en/actions/reference/workflows-and-actions/events-that-trigger-workflows#pull_request
+    const pullRequest = event === 'pull_request';
+    const eventPayload: Record<string, Json> =
+      event === 'workflow_dispatch'
+        ? { inputs }
+        : pullRequest
+          ? {
+              number: 1,
+              pull_request: {
+                number: 1,
+                head: { ref: branch, sha, repo: { full_name: repository } },
+                base: { ref: 'main', repo: { full_name: repository } },
+              },
+            }
+          : {};
     const eventPath = join(this.temp, 'event.json');
     writeFileSync(eventPath, JSON.stringify(eventPayload));
     return {
       event_name: event,
       event: eventPayload,
       event_path: eventPath,
-      repository: 'slotline/slotline',
+      repository,
       repository_owner: 'slotline',
-      ref: `refs/heads/${branch}`,
-      ref_name: branch,
+      ref: pullRequest ? 'refs/pull/1/merge' : `refs/heads/${branch}`,
+      ref_name: pullRequest ? '1/merge' : branch,
       ref_type: 'branch',
-      sha: git('rev-parse', 'HEAD') || '0'.repeat(40),
+      head_ref: pullRequest ? branch : '',
+      base_ref: pullRequest ? 'main' : '',
+      sha,
       run_id: String(Date.now()),
       run_number: '1',
       run_attempt: '1',
@@ -613,7 +633,8 @@ export class WorkflowRun {
   }
   /**
    * The OIDC request URL and token for a job. GitHub's token names the job's environment in its subject
-   * (`repo:<repo>:environment:<name>`), else the ref (`repo:<repo>:ref:<ref>`): with the sandbox's admin
+   * (`repo:<repo>:environment:<name>`), else `repo:<repo>:pull_request` on that event, else the ref
+   * (`repo:<repo>:ref:<ref>`): with the sandbox's admin
    * endpoint the runner asks for a request token with exactly those claims, so a federated credential
    * that lacks one of the subjects fails as it would on Azure. Without it: connection.json's one token.
    */
@@ -632,6 +653,7 @@ export class WorkflowRun {
           repository: this.github.repository,
           ref: this.github.ref,
           actor: this.github.actor,
+          eventName: this.github.event_name,
           ...(environment ? { environment } : {}),
         }),
         headersTimeout: 10_000,
@@ -1165,6 +1187,8 @@ class JobExecution {
       GITHUB_SHA: github.sha!,
       GITHUB_REF: github.ref!,
       GITHUB_REF_NAME: github.ref_name!,
+      GITHUB_HEAD_REF: github.head_ref!,
+      GITHUB_BASE_REF: github.base_ref!,
       GITHUB_REF_TYPE: github.ref_type!,
       GITHUB_RUN_ID: github.run_id!,
       GITHUB_RUN_NUMBER: github.run_number!,

@@ -87,6 +87,8 @@ export interface JobRecord {
   durationMs: number;
   steps: StepRecord[];
   summary: string;
+  /** The job's outputs as its dependents' `needs.<id>.outputs` see them (a caller job: its workflow's). */
+  outputs: Record<string, string>;
 }
 
 export interface Annotation {
@@ -584,7 +586,7 @@ export class WorkflowRun {
       outputs[name] = value;
     }
     this.print(`${outcome.result === 'success' ? '✓' : '✗'} ${key} (${seconds(Date.now() - started)})`);
-    this.record(key, id(job), outcome.result, Date.now() - started, [], '');
+    this.record(key, id(job), outcome.result, Date.now() - started, [], '', outputs);
     return { result: outcome.result, outputs };
   }
 
@@ -611,8 +613,9 @@ export class WorkflowRun {
     durationMs: number,
     steps: StepRecord[],
     summary: string,
+    outputs: Record<string, string> = {},
   ): void {
-    this.jobs.push({ key, name, result, durationMs, steps, summary });
+    this.jobs.push({ key, name, result, durationMs, steps, summary, outputs });
   }
 
   annotate(a: Annotation): void {
@@ -843,7 +846,7 @@ class JobExecution {
     }
     const duration = Date.now() - started;
     this.run_.print(`${result === 'success' ? '✓' : '✗'} ${this.key} ${result} (${seconds(duration)})`);
-    this.run_.record(this.key, name, result, duration, this.records, this.summary);
+    this.run_.record(this.key, name, result, duration, this.records, this.summary, outputs);
     return { result, outputs };
   }
 

@@ -15,9 +15,9 @@ import {
   asString,
   type Contexts,
   condition,
-  evaluate,
   evaluateStringMap,
   evaluateToken,
+  expandString,
   type Json,
   type Status,
 } from './expressions.js';
@@ -1359,11 +1359,6 @@ function serviceSpec(name: string, value: Json): ServiceSpec {
     for (const [k, v] of Object.entries(given)) env[k] = asString(v);
   const ports = Array.isArray(service.ports) ? service.ports.map((p) => parsePort(asString(p))) : [];
   return { name, image, kind, env, ports, options: asString(service.options ?? '') };
-}
-
-/** An action.yml default: a string that may contain `${{ }}` expressions. */
-function expandString(text: string, ctx: Contexts): string {
-  return text.replace(/\$\{\{(.*?)\}\}/gs, (_, expr: string) => asString(evaluate(expr.trim(), ctx)));
 }
 
 export async function runWorkflow(opts: RunOptions): Promise<RunResult> {

@@ -138,6 +138,27 @@ describe('expressions', () => {
   });
 });
 
+describe('block scalars with expressions', () => {
+  // https://docs.github.com/en/actions/reference/workflows-and-actions/expressions ("an expression in a
+  // string"): the expression is part of the YAML value, so a literal block's indentation is gone before it
+  // is evaluated, and a multi-line value is inserted as it is.
+  test('expressions are expanded in the value YAML reads, not in its indented source', async () => {
+    const r = await run('block-scalar', { inputs: { lines: 'a: 1\nb: 2' } });
+    expect(r.result.success).toBe(true);
+    const printed = r.lines.filter((l) => l.startsWith('[block]    │ ')).map((l) => l.slice(13));
+    expect(printed).toEqual([
+      '[a: 1',
+      'b: 2',
+      'last: workflow_dispatch',
+      ']',
+      '[back',
+      '  indented: kept}}]',
+      '[one workflow_dispatch two]',
+      'script: workflow_dispatch',
+    ]);
+  });
+});
+
 describe('env, defaults and file commands', () => {
   // https://docs.github.com/en/actions/how-tos/write-workflows/choose-what-workflows-do/use-variables
   // ("the most specific variable will be used"); GITHUB_ENV / GITHUB_PATH / GITHUB_STEP_SUMMARY:

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
@@ -326,8 +326,9 @@ describe('push to main: what-if, then deploy, per environment in turn', () => {
   });
 });
 
+let pr: Run;
+
 describe('pull_request: the what-ifs only', () => {
-  let pr: Run;
   beforeAll(async () => {
     pr = await runStarter('pull_request', 'pull request: what-if dev, staging, production');
   }, RUN_DEADLINE_MS + 60_000);
@@ -420,5 +421,52 @@ describe('push with a parameter change that fail-on-change-types Modify forbids'
       (workspaceDoc.body as { properties: { retentionInDays: number } }).properties.retentionInDays,
     ).toBe(90);
     expectNoPassword(guarded);
+  });
+});
+
+describe('pull_request with a resource removed from the template, fail-on-change-types Delete on dev', () => {
+  // deploy-infra deploys in Incremental mode: what-if lists a resource the template no longer names as
+  // Ignore (Delete is a complete-mode change type), so a Delete guard never fires and the resource stays.
+  // This is why infra.yml has no Delete default (docs/pipeline.md).
+  const POLICY = 'Microsoft.Storage/storageAccounts/managementPolicies';
+  let removed: Run;
+  beforeAll(async () => {
+    const template = JSON.parse(readFileSync(join(workspace, 'infra', 'main.json'), 'utf8')) as {
+      resources: { type: string }[];
+    };
+    const before = template.resources.length;
+    template.resources = template.resources.filter((r) => r.type !== POLICY);
+    expect(template.resources.length).toBe(before - 1);
+    writeFileSync(join(workspace, 'infra', 'main.json'), JSON.stringify(template, null, 2));
+    removed = await runStarter('pull_request', 'pull request: the compliance lifecycle policy removed', {
+      dev: [['fail-on-change-types', 'Delete', 'the guard a removed resource would seem to need']],
+    });
+  }, RUN_DEADLINE_MS + 60_000);
+
+  test("dev's what-if lists it as Ignore, not Delete, so the guard passes; the policy is still there", async () => {
+    if (!removed.result.success) console.log(removed.text.slice(-6000));
+    expect(removed.result.success).toBe(true);
+    const counts = changeCounts(removed, 'dev');
+    expect(counts['Delete']).toBeUndefined();
+    // One resource moved from NoChange (the pull request's run before) to Ignore.
+    const earlier = changeCounts(pr, 'dev');
+    expect(counts['Ignore']).toBe((earlier['Ignore'] ?? 0) + 1);
+    expect(counts['NoChange']).toBe(earlier['NoChange']! - 1);
+    const { complianceStorageAccountResourceId: account } = JSON.parse(
+      push.job('dev').outputs['outputs']!,
+    ) as Record<string, string>;
+    const c = env.sb.conn;
+    const token = (
+      (await admin(env.sb, 'POST', '/tokens', { clientId: c.clientId, expiresInSeconds: 600 })).body as {
+        access_token: string;
+      }
+    ).access_token;
+    const policy = await call(
+      env.sb,
+      'GET',
+      `${c.armEndpoint}${account}/managementPolicies/default?api-version=2026-04-01`,
+      { token },
+    );
+    expect(policy.status).toBe(200);
   });
 });

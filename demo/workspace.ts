@@ -85,23 +85,43 @@ function git(cwd: string, ...args: string[]): string {
   });
 }
 
-/** The starter with `overrides` set on its one job's `with:`; its comments are kept. */
-export function callerWorkflow(overrides: Override[]): string {
-  const doc = parseDocument(readFileSync(STARTER, 'utf8'));
-  const withMap = doc.getIn(['jobs', 'pipeline', 'with'], true);
-  if (!isMap(withMap)) throw new Error(`${STARTER}: jobs.pipeline.with is not a mapping`);
-  for (const [key, value] of overrides) withMap.set(key, value);
+/**
+ * A starter workflow with `overrides` set on the `with:` of each named job, each key and its reason listed
+ * once in a header under `title`; the starter's comments are kept.
+ */
+export function starterWith(starter: string, jobs: Record<string, Override[]>, title: string): string {
+  const doc = parseDocument(readFileSync(starter, 'utf8'));
+  const reasons = new Map<string, string>();
+  for (const [job, overrides] of Object.entries(jobs)) {
+    const withMap = doc.getIn(['jobs', job, 'with'], true);
+    if (!isMap(withMap)) throw new Error(`${starter}: jobs.${job}.with is not a mapping`);
+    for (const [key, value, why] of overrides) {
+      withMap.set(key, value);
+      reasons.set(key, why);
+    }
+  }
   const header = [
-    '# npm run demo: workflows/pipeline.yml, with these with: values changed for this machine:',
-    ...overrides.map(([key, , why]) => `#   ${key}: ${why}`),
+    `# ${title}, with these with: values changed for this machine:`,
+    ...[...reasons].map(([key, why]) => `#   ${key}: ${why}`),
   ].join('\n');
   return `${header}\n${doc.toString({ lineWidth: 0 })}`;
 }
 
-/** A git repository on main with the app; returns its path. */
-export function createWorkspace(dir: string): string {
+/** The starter with `overrides` set on its one job's `with:`; its comments are kept. */
+export function callerWorkflow(overrides: Override[]): string {
+  return starterWith(STARTER, { pipeline: overrides }, 'npm run demo: workflows/pipeline.yml');
+}
+
+/** An empty git repository on main; returns its path. */
+export function initRepository(dir: string): string {
   mkdirSync(dir, { recursive: true });
   git(dir, 'init', '-q', '-b', 'main');
+  return dir;
+}
+
+/** A git repository on main with the app; returns its path. */
+export function createWorkspace(dir: string): string {
+  initRepository(dir);
   cpSync(join(repoRoot, APP_PATH), join(dir, APP_PATH), {
     recursive: true,
     filter: (src) => !/(^|\/)(\.env|__pycache__|\.pytest_cache|node_modules)$/.test(src),
@@ -109,10 +129,10 @@ export function createWorkspace(dir: string): string {
   return dir;
 }
 
-/** Writes the caller workflow and commits everything as one release. */
-export function commitRelease(dir: string, workflow: string, message: string): string {
-  mkdirSync(dirname(join(dir, CALLER)), { recursive: true });
-  writeFileSync(join(dir, CALLER), workflow);
+/** Writes the caller workflow (at `caller`, default the pipeline's) and commits everything as one release. */
+export function commitRelease(dir: string, workflow: string, message: string, caller = CALLER): string {
+  mkdirSync(dirname(join(dir, caller)), { recursive: true });
+  writeFileSync(join(dir, caller), workflow);
   git(dir, 'add', '-A');
   git(dir, 'commit', '-q', '--allow-empty', '-m', message);
   return git(dir, 'rev-parse', '--short', 'HEAD').trim();

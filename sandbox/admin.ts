@@ -79,7 +79,9 @@ export async function handleAdmin(
         typeof body['repository'] !== 'string' ||
         !/^[^/\s]+\/[^/\s]+$/.test(body['repository'])
       ) {
-        return bad('expected {"repository": "owner/repo", "environment"?: "...", "ref"?: "refs/heads/..."}');
+        return bad(
+          'expected {"repository": "owner/repo", "environment"?: "...", "ref"?: "refs/heads/...", "eventName"?: "push"}',
+        );
       }
       // Ids not given: the default run's, for the same repository (its ids do not change per job).
       const defaults = ctx.store.state.githubRequestTokens[ctx.connection.oidcRequestToken];
@@ -94,6 +96,7 @@ export async function handleAdmin(
         ref: typeof body['ref'] === 'string' ? body['ref'] : 'refs/heads/main',
         actor: typeof body['actor'] === 'string' ? body['actor'] : 'slotline-bot',
         ...(typeof body['environment'] === 'string' ? { environment: body['environment'] } : {}),
+        ...(typeof body['eventName'] === 'string' ? { eventName: body['eventName'] } : {}),
         ...id('ownerId'),
         ...id('repositoryId'),
       };
@@ -119,6 +122,10 @@ export async function handleAdmin(
       return sendJson(res, 201, {
         access_token: await ctx.identity.mintAccessToken(principal, audience, body['expiresInSeconds']),
       });
+    }
+    if (path === '/sign-ins' && req.method === 'GET') {
+      // Entra's service principal sign-in log: which credential each token was issued for.
+      return sendJson(res, 200, { value: ctx.identity.signIns() });
     }
     if (path === '/principals' && req.method === 'GET') {
       // Ids and roles only; secrets stay in the state dir.

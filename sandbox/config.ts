@@ -296,6 +296,7 @@ export const CONFIG_SCHEMA: JsonSchema = {
         environment: { type: 'string' },
         ref: { type: 'string' },
         actor: { type: 'string' },
+        eventName: { type: 'string', pattern: '^[a-z_]+$' },
         ownerId: { type: 'integer', minimum: 1 },
         repositoryId: { type: 'integer', minimum: 1 },
       },

@@ -51,6 +51,11 @@ export interface GithubRunClaims {
   ref: string;
   actor: string;
   /**
+   * The triggering event (default `push`). `pull_request` without an environment gives GitHub's subject
+   * `repo:<repo>:pull_request` instead of the ref's; the token's `event_name` claim either way.
+   */
+  eventName?: string;
+  /**
    * The owner's and repository's immutable numeric ids. With both, the subject takes GitHub's immutable form
    * `repo:<owner>@<owner id>/<repo>@<repo id>:…`, the default for repositories created or renamed since
    * 2026-07-15, and the token carries `repository_owner_id` and `repository_id`.

@@ -15,8 +15,10 @@ import {
   isSequence,
   isString,
 } from '@actions/workflow-parser';
+import type { BasicExpressionToken } from '@actions/workflow-parser/templates/tokens/basic-expression-token';
 import type { TemplateToken } from '@actions/workflow-parser/templates/tokens/template-token';
 import { TokenType } from '@actions/workflow-parser/templates/tokens/types';
+import { parse as parseYaml } from 'yaml';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type Contexts = Record<string, Json>;
@@ -70,10 +72,51 @@ export function condition(expression: string, contexts: Contexts, status: Status
   return truthy(JSON.parse(JSON.stringify(value), data.reviver) as data.ExpressionData);
 }
 
+/**
+ * A string with `${{ }}` expressions in it, each replaced by its value as a string. An expression ends at
+ * the first `}}` outside a string literal, as GitHub's template reader finds it.
+ */
+export function expandString(text: string, contexts: Contexts): string {
+  let out = '';
+  let i = 0;
+  for (;;) {
+    const start = text.indexOf('${{', i);
+    if (start < 0) return out + text.slice(i);
+    let end = -1;
+    let inString = false;
+    for (let j = start + 3; j < text.length - 1; j++) {
+      if (text[j] === "'") inString = !inString;
+      else if (!inString && text[j] === '}' && text[j + 1] === '}') {
+        end = j;
+        break;
+      }
+    }
+    if (end < 0) throw new ExpressionFailure(`expression \`${text.slice(start)}\`: no closing }}`);
+    out += text.slice(i, start) + asString(evaluate(text.slice(start + 3, end).trim(), contexts));
+    i = end + 2;
+  }
+}
+
+/**
+ * A block scalar (`|`, `>`, with chomping) holding expressions. @actions/workflow-parser builds its
+ * format() from the YAML source, indentation included (the language services need source positions);
+ * GitHub evaluates the expressions in the scalar's value, after YAML has removed the indentation and applied
+ * the header's chomping and folding. So does this: YAML reads the block again under its header, then the
+ * expressions are expanded. An explicit indentation indicator (`|2`) is dropped: the block is re-read at
+ * column 0, and its first line gives the indentation.
+ */
+function blockScalar(token: BasicExpressionToken, contexts: Contexts): string | undefined {
+  const header = token.blockScalarHeader;
+  const source = token.source;
+  if (!header || source === undefined) return undefined;
+  const { value } = parseYaml(`value: ${header.replace(/\d/g, '')}\n${source}`) as { value: string };
+  return expandString(value ?? '', contexts);
+}
+
 /** A token of the raw tree, every expression in it evaluated. */
 export function evaluateToken(token: TemplateToken | undefined, contexts: Contexts): Json {
   if (token === undefined) return null;
-  if (isBasicExpression(token)) return evaluate(token.expression, contexts);
+  if (isBasicExpression(token)) return blockScalar(token, contexts) ?? evaluate(token.expression, contexts);
   if (isString(token)) return token.value;
   if (isNumber(token)) return token.value;
   if (isBoolean(token)) return token.value;

@@ -15,9 +15,9 @@ import {
   asString,
   type Contexts,
   condition,
-  evaluate,
   evaluateStringMap,
   evaluateToken,
+  expandString,
   type Json,
   type Status,
 } from './expressions.js';
@@ -87,6 +87,8 @@ export interface JobRecord {
   durationMs: number;
   steps: StepRecord[];
   summary: string;
+  /** The job's outputs as its dependents' `needs.<id>.outputs` see them (a caller job: its workflow's). */
+  outputs: Record<string, string>;
 }
 
 export interface Annotation {
@@ -304,19 +306,39 @@ export class WorkflowRun {
     };
     const branch = git('rev-parse', '--abbrev-ref', 'HEAD') || 'main';
     const name = child(wf.raw, 'name');
-    const eventPayload: Record<string, Json> = event === 'workflow_dispatch' ? { inputs } : {};
+    const repository = 'slotline/slotline';
+    const sha = git('rev-parse', 'HEAD') || '0'.repeat(40);
+    // pull_request: pull request #1 from the work tree's branch into main of the same repository (not a
+    // fork), as GitHub runs it on the merge ref.
+    // https://docs.github.com/en/actions/reference/workflows-and-actions/events-that-trigger-workflows#pull_request
+    const pullRequest = event === 'pull_request';
+    const eventPayload: Record<string, Json> =
+      event === 'workflow_dispatch'
+        ? { inputs }
+        : pullRequest
+          ? {
+              number: 1,
+              pull_request: {
+                number: 1,
+                head: { ref: branch, sha, repo: { full_name: repository } },
+                base: { ref: 'main', repo: { full_name: repository } },
+              },
+            }
+          : {};
     const eventPath = join(this.temp, 'event.json');
     writeFileSync(eventPath, JSON.stringify(eventPayload));
     return {
       event_name: event,
       event: eventPayload,
       event_path: eventPath,
-      repository: 'slotline/slotline',
+      repository,
       repository_owner: 'slotline',
-      ref: `refs/heads/${branch}`,
-      ref_name: branch,
+      ref: pullRequest ? 'refs/pull/1/merge' : `refs/heads/${branch}`,
+      ref_name: pullRequest ? '1/merge' : branch,
       ref_type: 'branch',
-      sha: git('rev-parse', 'HEAD') || '0'.repeat(40),
+      head_ref: pullRequest ? branch : '',
+      base_ref: pullRequest ? 'main' : '',
+      sha,
       run_id: String(Date.now()),
       run_number: '1',
       run_attempt: '1',
@@ -564,7 +586,7 @@ export class WorkflowRun {
       outputs[name] = value;
     }
     this.print(`${outcome.result === 'success' ? '✓' : '✗'} ${key} (${seconds(Date.now() - started)})`);
-    this.record(key, id(job), outcome.result, Date.now() - started, [], '');
+    this.record(key, id(job), outcome.result, Date.now() - started, [], '', outputs);
     return { result: outcome.result, outputs };
   }
 
@@ -591,8 +613,9 @@ export class WorkflowRun {
     durationMs: number,
     steps: StepRecord[],
     summary: string,
+    outputs: Record<string, string> = {},
   ): void {
-    this.jobs.push({ key, name, result, durationMs, steps, summary });
+    this.jobs.push({ key, name, result, durationMs, steps, summary, outputs });
   }
 
   annotate(a: Annotation): void {
@@ -613,7 +636,8 @@ export class WorkflowRun {
   }
   /**
    * The OIDC request URL and token for a job. GitHub's token names the job's environment in its subject
-   * (`repo:<repo>:environment:<name>`), else the ref (`repo:<repo>:ref:<ref>`): with the sandbox's admin
+   * (`repo:<repo>:environment:<name>`), else `repo:<repo>:pull_request` on that event, else the ref
+   * (`repo:<repo>:ref:<ref>`): with the sandbox's admin
    * endpoint the runner asks for a request token with exactly those claims, so a federated credential
    * that lacks one of the subjects fails as it would on Azure. Without it: connection.json's one token.
    */
@@ -632,6 +656,7 @@ export class WorkflowRun {
           repository: this.github.repository,
           ref: this.github.ref,
           actor: this.github.actor,
+          eventName: this.github.event_name,
           ...(environment ? { environment } : {}),
         }),
         headersTimeout: 10_000,
@@ -821,7 +846,7 @@ class JobExecution {
     }
     const duration = Date.now() - started;
     this.run_.print(`${result === 'success' ? '✓' : '✗'} ${this.key} ${result} (${seconds(duration)})`);
-    this.run_.record(this.key, name, result, duration, this.records, this.summary);
+    this.run_.record(this.key, name, result, duration, this.records, this.summary, outputs);
     return { result, outputs };
   }
 
@@ -1165,6 +1190,8 @@ class JobExecution {
       GITHUB_SHA: github.sha!,
       GITHUB_REF: github.ref!,
       GITHUB_REF_NAME: github.ref_name!,
+      GITHUB_HEAD_REF: github.head_ref!,
+      GITHUB_BASE_REF: github.base_ref!,
       GITHUB_REF_TYPE: github.ref_type!,
       GITHUB_RUN_ID: github.run_id!,
       GITHUB_RUN_NUMBER: github.run_number!,
@@ -1332,11 +1359,6 @@ function serviceSpec(name: string, value: Json): ServiceSpec {
     for (const [k, v] of Object.entries(given)) env[k] = asString(v);
   const ports = Array.isArray(service.ports) ? service.ports.map((p) => parsePort(asString(p))) : [];
   return { name, image, kind, env, ports, options: asString(service.options ?? '') };
-}
-
-/** An action.yml default: a string that may contain `${{ }}` expressions. */
-function expandString(text: string, ctx: Contexts): string {
-  return text.replace(/\$\{\{(.*?)\}\}/gs, (_, expr: string) => asString(evaluate(expr.trim(), ctx)));
 }
 
 export async function runWorkflow(opts: RunOptions): Promise<RunResult> {

@@ -1,7 +1,8 @@
-import { defaultConfig } from '../../sandbox/config.js';
+import { defaultConfig, type PrincipalConfig } from '../../sandbox/config.js';
+import type { GithubRunClaims } from '../../sandbox/store.js';
 import { buildTestImage } from '../../sandbox/testimage/build.js';
 import { stateDir } from '../../scripts/lib/containers.mjs';
-import { type SandboxProcess, startSandbox, tokenFor } from '../sandbox/helpers.js';
+import { admin, type SandboxProcess, startSandbox } from '../sandbox/helpers.js';
 import { repoRoot, runBundle, type StepResult } from './runner.js';
 
 /**
@@ -29,29 +30,50 @@ export interface InfraSandbox {
   stop(): Promise<void>;
 }
 
-export async function startInfraSandbox(): Promise<InfraSandbox> {
+export interface InfraSandboxOptions {
+  /** Empty resource groups to create; the first is connection.json's default (default: INFRA_GROUP). */
+  groups?: string[];
+  /**
+   * The deploying principal, the first in the config (connection.json's). Default: the sandbox's default
+   * one, Contributor on the subscription, plus User Access Administrator on each group.
+   */
+  principal?: PrincipalConfig;
+  /** The claims of connection.json's default GitHub request token. */
+  github?: GithubRunClaims;
+}
+
+export async function startInfraSandbox(opts: InfraSandboxOptions = {}): Promise<InfraSandbox> {
   const storage = stateDir('deploy-infra-store');
   await buildTestImage(INFRA_IMAGE, storage, 'infra');
   const base = defaultConfig();
-  const groupScope = `/subscriptions/{subscription}/resourceGroups/${INFRA_GROUP}`;
+  const groups = opts.groups ?? [INFRA_GROUP];
+  const principal = opts.principal ?? {
+    ...base.principals[0]!,
+    additionalRoles: groups.map((group) => ({
+      role: 'User Access Administrator' as const,
+      scope: `/subscriptions/{subscription}/resourceGroups/${group}`,
+    })),
+  };
   const config = {
     operationDurationMs: 300,
     retryAfterSeconds: 1,
     defaults: {
-      resourceGroup: INFRA_GROUP,
+      resourceGroup: groups[0]!,
       siteName: 'none',
       planName: 'none',
       autoscaleSettingName: 'none',
     },
-    resourceGroups: [{ name: INFRA_GROUP }],
-    principals: base.principals.map((p, i) =>
-      i === 0 ? { ...p, additionalRoles: [{ role: 'User Access Administrator', scope: groupScope }] } : p,
-    ),
+    resourceGroups: groups.map((name) => ({ name })),
+    principals: [principal, ...base.principals.slice(1)],
+    ...(opts.github ? { github: opts.github } : {}),
   };
   const sb = await startSandbox({ config, dataPlane: { timeScale: 60, storageRoot: storage } });
-  const token = await tokenFor(sb);
+  // The admin API names every principal's object id, also one that may only sign in through federation.
+  const principals = await admin(sb, 'GET', '/principals');
   const objectId = String(
-    (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { oid: string }).oid,
+    (principals.body as { value: { clientId: string; objectId: string }[] }).value.find(
+      (p) => p.clientId === sb.conn.clientId,
+    )?.objectId,
   );
   const c = sb.conn;
   return {

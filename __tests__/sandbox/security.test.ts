@@ -303,6 +303,63 @@ describe('federated credentials (GitHub OIDC → Entra ID)', () => {
     expect(result.error_codes).toEqual([700213]);
   });
 
+  // https://docs.github.com/en/actions/reference/security/oidc#example-subject-claims: a pull_request job
+  // without an environment is `repo:<repo>:pull_request`; an environment wins over the event.
+  test('pull_request: the subject is repo:<repo>:pull_request, unless the job is in an environment', async () => {
+    const claimsOf = async (body: Record<string, unknown>) => {
+      const minted = await admin(sb, 'POST', '/github/request-tokens', {
+        repository: 'slotline-demo/slotline',
+        ref: 'refs/pull/7/merge',
+        ...body,
+      });
+      expect(minted.status).toBe(201);
+      const token = await githubToken((minted.body as { requestToken: string }).requestToken);
+      return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'));
+    };
+    expect(await claimsOf({ eventName: 'pull_request' })).toMatchObject({
+      sub: 'repo:slotline-demo/slotline:pull_request',
+      event_name: 'pull_request',
+      ref: 'refs/pull/7/merge',
+    });
+    expect(await claimsOf({ eventName: 'pull_request', environment: 'production' })).toMatchObject({
+      sub: 'repo:slotline-demo/slotline:environment:production',
+      event_name: 'pull_request',
+    });
+    expect(await claimsOf({ eventName: 'workflow_dispatch', ref: 'refs/heads/main' })).toMatchObject({
+      sub: 'repo:slotline-demo/slotline:ref:refs/heads/main',
+      event_name: 'workflow_dispatch',
+    });
+  });
+
+  test('the sign-in log names the federated credential and subject of each token, and a secret sign-in as such', async () => {
+    const before = ((await admin(sb, 'GET', '/sign-ins')).body as { value: unknown[] }).value.length;
+    expect((await exchange(await githubToken(sb.conn.oidcRequestToken))).status).toBe(200);
+    // A refused assertion is no sign-in.
+    const minted = await admin(sb, 'POST', '/github/request-tokens', { repository: 'someone-else/fork' });
+    expect(
+      (await exchange(await githubToken((minted.body as { requestToken: string }).requestToken))).status,
+    ).toBe(400);
+    await tokenFor(sb, READER.clientId, READER.clientSecret);
+    const log = ((await admin(sb, 'GET', '/sign-ins')).body as { value: Record<string, unknown>[] }).value;
+    expect(log.slice(before)).toEqual([
+      {
+        timeMs: expect.any(Number),
+        clientId: sb.conn.clientId,
+        resource: 'https://management.azure.com',
+        credential: 'federated',
+        federatedCredential: 'prod',
+        subject: 'repo:slotline-demo/slotline:environment:production',
+      },
+      {
+        timeMs: expect.any(Number),
+        clientId: READER.clientId,
+        resource: 'https://management.azure.com',
+        credential: 'secret',
+      },
+    ]);
+    expect(JSON.stringify(log)).not.toContain(READER.clientSecret);
+  });
+
   test('the GitHub token service refuses an unknown request token', async () => {
     const reply = await call(sb, 'GET', sb.conn.oidcRequestUrl, {
       headers: { authorization: 'Bearer not-a-request-token' },

@@ -60,6 +60,7 @@ const jobRecord = (key: string, result: JobRecord['result']): JobRecord => ({
   durationMs: 1000,
   steps: [],
   summary: '',
+  outputs: {},
 });
 const run = (success: boolean, jobs: [string, JobRecord['result']][]): RunResult => ({
   success,

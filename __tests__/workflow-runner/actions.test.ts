@@ -83,6 +83,10 @@ describe('reusable workflows', () => {
       ]),
     );
     expect(r.result.jobs).toHaveLength(7);
+    // The result keeps each job's outputs: a caller job's are its called workflow's.
+    expect(r.job('explicit')?.outputs).toEqual({ url: 'https://staging.example' });
+    expect(r.job('inherited')?.outputs).toEqual({ url: 'https://production.example' });
+    expect(r.job('report')?.outputs).toEqual({});
   });
 
   // https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax#onworkflow_calloutputs

@@ -1,9 +1,10 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import { Refused } from '../../workflow-runner/workflow.js';
 import { repoRoot } from '../helpers/runner.js';
+import { startServer } from '../helpers/servers.js';
 import { run } from './helpers.js';
 
 // Each behaviour as GitHub documents it; the page is cited above each test.
@@ -137,6 +138,27 @@ describe('expressions', () => {
   });
 });
 
+describe('block scalars with expressions', () => {
+  // https://docs.github.com/en/actions/reference/workflows-and-actions/expressions ("an expression in a
+  // string"): the expression is part of the YAML value, so a literal block's indentation is gone before it
+  // is evaluated, and a multi-line value is inserted as it is.
+  test('expressions are expanded in the value YAML reads, not in its indented source', async () => {
+    const r = await run('block-scalar', { inputs: { lines: 'a: 1\nb: 2' } });
+    expect(r.result.success).toBe(true);
+    const printed = r.lines.filter((l) => l.startsWith('[block]    │ ')).map((l) => l.slice(13));
+    expect(printed).toEqual([
+      '[a: 1',
+      'b: 2',
+      'last: workflow_dispatch',
+      ']',
+      '[back',
+      '  indented: kept}}]',
+      '[one workflow_dispatch two]',
+      'script: workflow_dispatch',
+    ]);
+  });
+});
+
 describe('env, defaults and file commands', () => {
   // https://docs.github.com/en/actions/how-tos/write-workflows/choose-what-workflows-do/use-variables
   // ("the most specific variable will be used"); GITHUB_ENV / GITHUB_PATH / GITHUB_STEP_SUMMARY:
@@ -189,5 +211,59 @@ describe('masking and workflow commands', () => {
     });
     expect(r.text).toContain('▾ Details');
     expect(r.text).not.toContain('::group::');
+  });
+});
+
+describe('the pull_request event and per-job OIDC claims', () => {
+  // https://docs.github.com/en/actions/reference/workflows-and-actions/events-that-trigger-workflows#pull_request
+  // (GITHUB_REF refs/pull/<n>/merge, GITHUB_HEAD_REF and GITHUB_BASE_REF; the payload's pull_request) and
+  // https://docs.github.com/en/actions/reference/security/oidc#example-subject-claims (a job in an
+  // environment gets its subject; otherwise the pull_request event's): the runner asks the sandbox's admin
+  // endpoint for each job's request token with the claims that decide the subject.
+  async function withAdmin(event: string) {
+    const bodies: Record<string, unknown>[] = [];
+    const admin = await startServer(async (req, res) => {
+      let body = '';
+      for await (const chunk of req) body += chunk;
+      bodies.push(JSON.parse(body) as Record<string, unknown>);
+      res.writeHead(201, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ requestToken: `request-token-${bodies.length}` }));
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'slotline-wr-pr-'));
+    const connection = join(dir, 'connection.json');
+    writeFileSync(
+      connection,
+      JSON.stringify({
+        oidcRequestUrl: 'https://127.0.0.1:9/github/oidc/token',
+        oidcRequestToken: 'default-request-token',
+        adminEndpoint: admin.url,
+      }),
+    );
+    try {
+      return { r: await run('pull-request', { event, connection }), bodies };
+    } finally {
+      await admin.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  test('a same-repository pull request: merge ref, head and base refs, payload; the event in the claims', async () => {
+    const { r, bodies } = await withAdmin('pull_request');
+    expect(r.result.success).toBe(true);
+    expect(r.text).toMatch(/check ref=refs\/pull\/1\/merge head=\[[^\]]+\] base=\[main\] pr=\[1\]/);
+    expect(r.text).toContain('env GITHUB_REF=refs/pull/1/merge GITHUB_BASE_REF=[main] token=[***]');
+    expect(r.text).not.toMatch(/request-token-\d/);
+    expect(bodies).toEqual([
+      expect.objectContaining({ eventName: 'pull_request', ref: 'refs/pull/1/merge' }),
+      expect.objectContaining({ eventName: 'pull_request', environment: 'dev' }),
+    ]);
+    expect(bodies[0]).not.toHaveProperty('environment');
+  });
+
+  test('push: the branch ref, no pull request in the payload', async () => {
+    const { r, bodies } = await withAdmin('push');
+    expect(r.result.success).toBe(true);
+    expect(r.text).toMatch(/check ref=refs\/heads\/\S+ head=\[\] base=\[\] pr=\[\]/);
+    expect(bodies.map((b) => b['eventName'])).toEqual(['push', 'push']);
   });
 });

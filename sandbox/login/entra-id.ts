@@ -36,6 +36,22 @@ export interface AccessTokenClaims extends JWTPayload {
   tid: string;
 }
 
+/**
+ * One token the endpoint issued, as Entra's service principal sign-in log shows it: which credential
+ * (a client secret, or which federated credential and the subject it matched).
+ */
+export interface SignIn {
+  timeMs: number;
+  clientId: string;
+  resource: string;
+  credential: 'secret' | 'federated';
+  federatedCredential?: string;
+  subject?: string;
+}
+
+/** Sign-ins kept (the newest): enough for a test's runs, bounded for a long-lived sandbox. */
+const SIGN_IN_LIMIT = 1000;
+
 interface EntraError {
   status: number;
   error: string;
@@ -48,6 +64,8 @@ interface EntraError {
  * and the token endpoint (client secrets and federated assertions from the sandbox's GitHub issuer).
  */
 export class EntraId {
+  private readonly signInLog: SignIn[] = [];
+
   constructor(
     private readonly store: ResourceStore,
     private readonly keys: SigningKeys,
@@ -62,6 +80,11 @@ export class EntraId {
 
   get tenantId(): string {
     return this.store.state.tenantId;
+  }
+
+  /** The tokens issued since the sandbox started, oldest first (not kept across restarts). */
+  signIns(): SignIn[] {
+    return [...this.signInLog];
   }
 
   /** The `iss` of access tokens: the v1 issuer, as Entra puts in ARM tokens (ARM's app accepts v1 tokens). */
@@ -208,9 +231,11 @@ export class EntraId {
     const assertionType = form.get('client_assertion_type');
     const secret = form.get('client_secret');
     let credentialKind: 'secret' | 'assertion';
+    let federated: { federatedCredential: string; subject: string } | undefined;
     if (assertionType) {
-      const problem = await this.checkAssertion(principal, form.get('client_assertion') ?? '');
-      if (problem) return { error: problem };
+      const checked = await this.checkAssertion(principal, form.get('client_assertion') ?? '');
+      if ('error' in checked) return { error: checked };
+      federated = checked;
       credentialKind = 'assertion';
     } else if (secret !== null) {
       if (!principal.clientSecret || !constantTimeEquals(secret, principal.clientSecret)) {
@@ -237,6 +262,14 @@ export class EntraId {
     }
     const lifetime = this.store.state.settings.tokenLifetimeSeconds;
     const accessToken = await this.mintAccessToken(principal, resource, lifetime, credentialKind);
+    this.signInLog.push({
+      timeMs: this.clock.now(),
+      clientId: principal.clientId,
+      resource,
+      credential: federated ? 'federated' : 'secret',
+      ...federated,
+    });
+    if (this.signInLog.length > SIGN_IN_LIMIT) this.signInLog.shift();
     return {
       body: {
         token_type: 'Bearer',
@@ -248,7 +281,10 @@ export class EntraId {
   }
 
   /** A federated client assertion: matched to a federated credential by issuer, subject and audience, then verified. */
-  private async checkAssertion(principal: Principal, assertion: string): Promise<EntraError | undefined> {
+  private async checkAssertion(
+    principal: Principal,
+    assertion: string,
+  ): Promise<EntraError | { federatedCredential: string; subject: string }> {
     let claims: JWTPayload;
     try {
       decodeProtectedHeader(assertion);
@@ -331,7 +367,7 @@ export class EntraId {
         description: `Assertion failed signature validation. [Reason - ${error instanceof Error ? error.message : 'invalid signature'}]`,
       };
     }
-    return undefined;
+    return { federatedCredential: match.name, subject: sub };
   }
 
   async mintAccessToken(

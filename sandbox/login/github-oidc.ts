@@ -93,9 +93,14 @@ export class GithubOidc {
     const audience = url.searchParams.get('audience') || `https://github.com/${owner}`;
     const immutable = run.ownerId !== undefined && run.repositoryId !== undefined;
     const repo = immutable ? `${owner}@${run.ownerId}/${name}@${run.repositoryId}` : run.repository;
+    // GitHub's subject: the environment when the job has one, else `pull_request` for that event, else the
+    // ref. https://docs.github.com/en/actions/reference/security/oidc#example-subject-claims
+    const eventName = run.eventName ?? 'push';
     const subject = run.environment
       ? `repo:${repo}:environment:${run.environment}`
-      : `repo:${repo}:ref:${run.ref}`;
+      : eventName === 'pull_request'
+        ? `repo:${repo}:pull_request`
+        : `repo:${repo}:ref:${run.ref}`;
     const now = Math.floor(this.clock.now() / 1000);
     const value = await new SignJWT({
       ref: run.ref,
@@ -107,7 +112,7 @@ export class GithubOidc {
         : {}),
       actor: run.actor,
       workflow: 'deploy',
-      event_name: 'push',
+      event_name: eventName,
       ref_type: 'branch',
       job_workflow_ref: `${run.repository}/.github/workflows/deploy.yml@${run.ref}`,
       runner_environment: 'github-hosted',

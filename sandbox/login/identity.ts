@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SandboxClock } from '../clock.js';
 import type { SigningKeys } from '../keys.js';
 import type { GithubRunClaims, Principal, ResourceStore } from '../store.js';
-import { type AccessTokenClaims, EntraId } from './entra-id.js';
+import { type AccessTokenClaims, EntraId, type SignIn } from './entra-id.js';
 import { GithubOidc } from './github-oidc.js';
 
 /**
@@ -35,6 +35,10 @@ export class IdentityService {
   async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     if (await this.github.handle(req, res, url)) return;
     await this.entra.handle(req, res, url);
+  }
+
+  signIns(): SignIn[] {
+    return this.entra.signIns();
   }
 
   createRequestToken(claims: GithubRunClaims): string {

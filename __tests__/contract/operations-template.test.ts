@@ -163,8 +163,12 @@ function unknownProperties(r: Resource): string[] {
   if (!file || !props) return [`${r.type} has no entry here`];
   const unknown = Object.keys(r.properties).filter((k) => !declared(file, props).has(k));
   if (item) {
-    const allOf = (r.properties.criteria as { allOf: Record<string, unknown>[] }).allOf;
-    const known = declared(file, item);
+    const criteria = r.properties.criteria as { 'odata.type'?: string; allOf: Record<string, unknown>[] };
+    const allOf = criteria.allOf;
+    // Dynamic thresholds need the multiple-resource criteria type, whose conditions are MultiMetricCriteria.
+    const multiple =
+      criteria['odata.type'] === 'Microsoft.Azure.Monitor.MultipleResourceMultipleMetricCriteria';
+    const known = declared(file, multiple ? 'MultiMetricCriteria' : item);
     unknown.push(...allOf.flatMap((c) => Object.keys(c).filter((k) => !known.has(k))));
   }
   return unknown.map((k) => `${r.name}: ${k}`);
@@ -237,6 +241,30 @@ describe('severity, routing and the rules ARM does not check', () => {
     expect(text).not.toMatch(/"useCommonAlertSchema":false/);
     for (const g of [crit!, warn!])
       expect((g.properties.groupShortName as string).length).toBeLessThanOrEqual(12);
+  });
+
+  test('dynamic thresholds where a fixed number would be a guess, with the criteria type Azure requires for them', () => {
+    const dynamic = byType('Microsoft.Insights/metricAlerts').filter((r) =>
+      JSON.stringify(r.properties.criteria).includes('DynamicThresholdCriterion'),
+    );
+    expect(dynamic.map((r) => r.name).sort()).toEqual([
+      "[format('{0}-app-requests-drop', parameters('prefix'))]",
+      "[format('{0}-app-response-time-anomaly', parameters('prefix'))]",
+    ]);
+    for (const r of dynamic) {
+      const criteria = r.properties.criteria as { 'odata.type': string; allOf: Record<string, unknown>[] };
+      expect(criteria['odata.type']).toBe('Microsoft.Azure.Monitor.MultipleResourceMultipleMetricCriteria');
+      for (const c of criteria.allOf) {
+        expect(['Low', 'Medium', 'High']).toContain(c.alertSensitivity);
+        const periods = c.failingPeriods as {
+          numberOfEvaluationPeriods: number;
+          minFailingPeriodsToAlert: number;
+        };
+        expect(periods.minFailingPeriodsToAlert).toBeLessThanOrEqual(periods.numberOfEvaluationPeriods);
+        expect(c.threshold).toBeUndefined();
+      }
+      expect(r.metadata?.comments).toMatch(/guess|baseline/);
+    }
   });
 
   test.each([

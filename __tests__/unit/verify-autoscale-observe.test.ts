@@ -17,6 +17,7 @@ import {
   ruleValues,
   type ScaleEvent,
   type Series,
+  windowValues,
 } from '../../src/verify-autoscale/timeline.js';
 import { virtualClock } from '../helpers/clock.js';
 
@@ -397,6 +398,71 @@ describe('diagnose: why it did not scale, from the data', () => {
   test('a crossing after the cooldown with no action: AS058', () => {
     const crossing = { ...base.rules[0]!, values: [{ t: 2000, value: 40 }] };
     expect(ids({ ...base, rules: [crossing] })).toEqual(['AS050', 'AS058']);
+  });
+
+  test("a cooldown is blamed only for the window's crossings: a spike whose window stayed below is AS058", () => {
+    const events: ScaleEvent[] = [
+      {
+        t: 1000,
+        name: 'Autoscale scale up initiated',
+        direction: 'Increase',
+        phase: 'initiated',
+        from: 2,
+        to: 3,
+      },
+    ];
+    const spike = {
+      ...base.rules[0]!,
+      values: [
+        { t: 2000, value: 30 },
+        { t: 62_000, value: 4 },
+      ],
+    };
+    const o = { ...base, expectCapacity: 4, maxCapacity: 3, events };
+    // Per grain alone, the spike fell in the cooldown: AS052, as before.
+    expect(ids({ ...o, rules: [spike] })).toEqual(['AS050', 'AS052']);
+    // The engine's window never crossed: no cooldown hid anything.
+    expect(
+      ids({
+        ...o,
+        rules: [
+          {
+            ...spike,
+            windowed: [
+              { t: 2000, value: 12 },
+              { t: 62_000, value: 17 },
+            ],
+          },
+        ],
+      }),
+    ).toEqual(['AS050', 'AS058']);
+  });
+
+  test("AS058 with the window's aggregate: below the threshold is the reason; past it, the engine had not acted", () => {
+    const spike = {
+      ...base.rules[0]!,
+      values: [
+        { t: 0, value: 4 },
+        { t: 60_000, value: 30 },
+        { t: 120_000, value: 4 },
+      ],
+    };
+    const below = diagnose({
+      ...base,
+      rules: [{ ...spike, windowed: windowValues(OUT, spike.values, 300_000) }],
+    });
+    expect(below.map((f) => f.id)).toEqual(['AS050', 'AS058']);
+    expect(below[1]!.message).toBe(
+      'rules[0] Requests Average > 20 crossed its threshold (highest 30 per 1s grain) but the engine did not scale out: its Average over PT5M, which the engine compares, peaked at 17 and never crossed',
+    );
+    expect(below[1]!.message).not.toMatch(/likely/);
+    const sustained = { ...spike, values: spike.values.map((v) => ({ ...v, value: 40 })) };
+    const past = diagnose({
+      ...base,
+      rules: [{ ...sustained, windowed: windowValues(OUT, sustained.values, 300_000) }],
+    });
+    expect(past[1]!.message).toMatch(/its Average over PT5M crossed too \(at 1970-01-01T00:00:00.000Z\)/);
+    expect(past[1]!.fix).toMatch(/scale-out-within/);
   });
 
   test('the plan was at its maximum', () => {
@@ -824,4 +890,44 @@ test('condensed: a long timeline as at most 60 rows, merging neighbours', () => 
   });
   expect(rows.at(-1)!.load).toBe(false);
   expect(condensed(long.slice(0, 60), 60)).toEqual(long.slice(0, 60));
+});
+
+describe("windowValues: the rule's timeAggregation over its timeWindow, what the engine compares", () => {
+  const values = [
+    { t: 0, value: 10 },
+    { t: 60_000, value: 40 },
+    { t: 120_000, value: 10 },
+    { t: 180_000, value: 0 },
+  ];
+  const withAggregation = (timeAggregation: string): ScaleRule => ({
+    ...OUT,
+    metricTrigger: { ...OUT.metricTrigger, timeAggregation },
+  });
+
+  test('each window holds the values in (t - window, t]', () => {
+    expect(windowValues(OUT, values, 120_000)).toEqual([
+      { t: 0, value: 10 },
+      { t: 60_000, value: 25 },
+      { t: 120_000, value: 25 },
+      { t: 180_000, value: 5 },
+    ]);
+  });
+
+  test.each([
+    ['Average', 15],
+    ['Minimum', 0],
+    ['Maximum', 40],
+    ['Total', 60],
+    ['Count', 4],
+    ['Last', 0],
+  ])('%s over a window covering everything', (aggregation, expected) => {
+    expect(windowValues(withAggregation(aggregation), values, 600_000).at(-1)).toEqual({
+      t: 180_000,
+      value: expected,
+    });
+  });
+
+  test('no values, no windows', () => {
+    expect(windowValues(OUT, [], 300_000)).toEqual([]);
+  });
 });

@@ -45,6 +45,11 @@ export interface RuleReading {
   values: { t: number; value: number }[];
   /** The grain the values were read at, ms. */
   grainMs: number;
+  /**
+   * The rule's timeAggregation over its timeWindow at each grain (windowValues): what the engine compares.
+   * Absent: only the per-grain values are known, and a crossing of those may or may not have fired.
+   */
+  windowed?: { t: number; value: number }[];
 }
 
 export interface Observed {
@@ -189,9 +194,11 @@ function whyNotScaledOut(o: Observed): Finding[] {
     let blamed = false;
     for (const r of crossed) {
       const cooldownMs = parseDuration(r.rule.scaleAction.cooldown) ?? 0;
-      const crossings = r.values.filter((v) => crosses(r.rule, v.value)).map((v) => v.t);
+      // The engine acts on the window's aggregate: its crossings, where known, are the ones a cooldown hid.
+      const judged = r.windowed?.length ? r.windowed : r.values;
+      const crossings = judged.filter((v) => crosses(r.rule, v.value)).map((v) => v.t);
       const inCooldown = (t: number) => actions.some((a) => a.t <= t && t < a.t + cooldownMs);
-      if (actions.length > 0 && crossings.every(inCooldown)) {
+      if (actions.length > 0 && crossings.length > 0 && crossings.every(inCooldown)) {
         const last = actions.filter((a) => a.t <= crossings[crossings.length - 1]!).pop()!;
         out.push(
           finding(
@@ -208,12 +215,24 @@ function whyNotScaledOut(o: Observed): Finding[] {
     if (!blamed && !out.some((f) => f.id === 'AS053' || f.id === 'AS057')) {
       const r = crossed[0]!;
       const highest = Math.max(...r.values.map((v) => v.value));
+      const t = r.rule.metricTrigger;
+      const windowed = r.windowed?.length ? r.windowed : undefined;
+      const windowCrossed = windowed?.some((v) => crosses(r.rule, v.value));
+      // With the window's aggregate known, say what it was: below the threshold is the reason itself.
+      const why =
+        windowed === undefined
+          ? `its ${t.timeAggregation} over ${t.timeWindow} likely stayed below, or the load ended too soon`
+          : windowCrossed
+            ? `its ${t.timeAggregation} over ${t.timeWindow} crossed too (at ${new Date(windowed.find((v) => crosses(r.rule, v.value))!.t).toISOString()}), so the engine had not evaluated it yet or did not act on it`
+            : `its ${t.timeAggregation} over ${t.timeWindow}, which the engine compares, peaked at ${Math.max(...windowed.map((v) => v.value))} and never crossed`;
       out.push(
         finding(
           'AS058',
           o,
-          `${ruleText(r)} crossed its threshold (highest ${highest} per ${formatDuration(r.grainMs)} grain) but the engine did not scale out: its ${r.rule.metricTrigger.timeAggregation} over ${r.rule.metricTrigger.timeWindow} likely stayed below, or the load ended too soon`,
-          `Run the load longer than the rule's timeWindow ${r.rule.metricTrigger.timeWindow} (duration), or shorten the window.`,
+          `${ruleText(r)} crossed its threshold (highest ${highest} per ${formatDuration(r.grainMs)} grain) but the engine did not scale out: ${why}`,
+          windowCrossed
+            ? `Give the engine longer to act (scale-out-within), and check the Activity Log for the setting's evaluations.`
+            : `Run the load longer than the rule's timeWindow ${t.timeWindow} (duration), or shorten the window.`,
           r,
         ),
       );

@@ -6,6 +6,7 @@
  * injected (ObserveDeps): default-deps.ts gives the real ones, tests script them.
  */
 import { throwIfCancelled } from '../lib/cancellation.js';
+import { parseDuration } from '../lib/duration.js';
 import { errorMessage } from '../lib/errors.js';
 import { redactUrl } from '../lib/redact.js';
 import { activeProfile, diagnose, type Observed, type RuleReading } from './diagnose.js';
@@ -22,6 +23,7 @@ import {
   type ScaleEvent,
   type Series,
   type TimelineEntry,
+  windowValues,
 } from './timeline.js';
 
 /** What the built-in load generator is started with (src/lib/load's LoadOptions, the part used). */
@@ -351,18 +353,24 @@ export async function observe(
               namespace: t.metricNamespace?.trim() || namespaceOf(t.metricResourceUri),
               metrics: [t.metricName],
               aggregation: 'Average,Total,Count',
-              fromMs: t0,
+              // From one window before the load: the engine's first windows hold the minutes before it too.
+              fromMs: t0 - (parseDuration(t.timeWindow) ?? 0),
               toMs: end,
               grainMs: askedGrainMs,
               splitBy: 'Instance',
             },
             signal,
           );
+          // The minutes before the load feed the first windows only: findings judge the test's own values.
+          const read = ruleValues(rule, answer.series, capacityAt);
+          const windowMs = parseDuration(t.timeWindow);
+          const during = (v: { t: number }) => v.t >= t0;
           rules.push({
             index,
             rule,
-            values: ruleValues(rule, answer.series, capacityAt),
+            values: read.filter(during),
             grainMs: answer.grainMs,
+            ...(windowMs ? { windowed: windowValues(rule, read, windowMs).filter(during) } : {}),
           });
         } catch (error) {
           throwIfCancelled(signal);

@@ -190,6 +190,49 @@ export function crosses(rule: ScaleRule, value: number): boolean {
 }
 
 /**
+ * What the engine compares with the threshold: the rule's `timeAggregation` (Average, Minimum, Maximum,
+ * Total, Count, Last) of its per-grain values over the `timeWindow` ending at each grain. A per-grain value
+ * past the threshold does not scale anything while this stays below it. `values` must be sorted by time;
+ * a window holds the values in (t - window, t].
+ */
+export function windowValues(
+  rule: ScaleRule,
+  values: readonly { t: number; value: number }[],
+  windowMs: number,
+): { t: number; value: number }[] {
+  const aggregation = rule.metricTrigger.timeAggregation.toLowerCase();
+  const out: { t: number; value: number }[] = [];
+  let start = 0;
+  for (let end = 0; end < values.length; end++) {
+    const t = values[end]!.t;
+    while (values[start]!.t <= t - windowMs) start++;
+    const window = values.slice(start, end + 1).map((v) => v.value);
+    let value: number;
+    switch (aggregation) {
+      case 'minimum':
+        value = Math.min(...window);
+        break;
+      case 'maximum':
+        value = Math.max(...window);
+        break;
+      case 'total':
+        value = window.reduce((a, b) => a + b, 0);
+        break;
+      case 'count':
+        value = window.length;
+        break;
+      case 'last':
+        value = window[window.length - 1]!;
+        break;
+      default:
+        value = window.reduce((a, b) => a + b, 0) / window.length;
+    }
+    out.push({ t, value: round(value, 2) });
+  }
+  return out;
+}
+
+/**
  * A rule's value per grain, as the engine computes it (Azure: "statistic: how the metrics from multiple
  * instances are combined"): per instance the metric's primary aggregation; for count metrics an instance
  * without data served nothing (0), up to the capacity then; combined by `statistic`; divided by the

@@ -190,6 +190,31 @@ export function crosses(rule: ScaleRule, value: number): boolean {
 }
 
 /**
+ * Combine values as autoscale names it: a rule's `statistic` across instances (Average, Sum, Max, Min,
+ * Count) or its `timeAggregation` over the window (Average, Total, Maximum, Minimum, Count, Last). `values`
+ * is never empty.
+ */
+function combine(values: readonly number[], how: string): number {
+  switch (how.toLowerCase()) {
+    case 'sum':
+    case 'total':
+      return values.reduce((a, b) => a + b, 0);
+    case 'max':
+    case 'maximum':
+      return Math.max(...values);
+    case 'min':
+    case 'minimum':
+      return Math.min(...values);
+    case 'count':
+      return values.length;
+    case 'last':
+      return values[values.length - 1]!;
+    default:
+      return values.reduce((a, b) => a + b, 0) / values.length;
+  }
+}
+
+/**
  * What the engine compares with the threshold: the rule's `timeAggregation` (Average, Minimum, Maximum,
  * Total, Count, Last) of its per-grain values over the `timeWindow` ending at each grain. A per-grain value
  * past the threshold does not scale anything while this stays below it. `values` must be sorted by time;
@@ -200,33 +225,14 @@ export function windowValues(
   values: readonly { t: number; value: number }[],
   windowMs: number,
 ): { t: number; value: number }[] {
-  const aggregation = rule.metricTrigger.timeAggregation.toLowerCase();
+  const aggregation = rule.metricTrigger.timeAggregation;
   const out: { t: number; value: number }[] = [];
   let start = 0;
   for (let end = 0; end < values.length; end++) {
     const t = values[end]!.t;
     while (values[start]!.t <= t - windowMs) start++;
     const window = values.slice(start, end + 1).map((v) => v.value);
-    let value: number;
-    switch (aggregation) {
-      case 'minimum':
-        value = Math.min(...window);
-        break;
-      case 'maximum':
-        value = Math.max(...window);
-        break;
-      case 'total':
-        value = window.reduce((a, b) => a + b, 0);
-        break;
-      case 'count':
-        value = window.length;
-        break;
-      case 'last':
-        value = window[window.length - 1]!;
-        break;
-      default:
-        value = window.reduce((a, b) => a + b, 0) / window.length;
-    }
+    const value = combine(window, aggregation);
     out.push({ t, value: round(value, 2) });
   }
   return out;
@@ -258,23 +264,7 @@ export function ruleValues(
     const capacity = capacityAt(time);
     const all = [...values];
     if (primary === 'total' && capacity !== undefined) while (all.length < capacity) all.push(0);
-    let value: number;
-    switch (t.statistic) {
-      case 'Sum':
-        value = all.reduce((a, b) => a + b, 0);
-        break;
-      case 'Max':
-        value = Math.max(...all);
-        break;
-      case 'Min':
-        value = Math.min(...all);
-        break;
-      case 'Count':
-        value = all.length;
-        break;
-      default:
-        value = all.reduce((a, b) => a + b, 0) / all.length;
-    }
+    let value = combine(all, t.statistic);
     if (t.dividePerInstance && capacity) value /= capacity;
     out.push({ t: time, value: round(value, 2) });
   }

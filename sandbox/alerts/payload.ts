@@ -17,6 +17,19 @@ function groupOf(resourceId: string): string {
   return /\/resourcegroups\/([^/]+)/i.exec(resourceId)?.[1] ?? '';
 }
 
+/** One criterion as both schemas carry it: the threshold as a string, the value as a number. */
+function conditionOf(c: AlertInstance['evaluation']['conditions'][number]): Record<string, unknown> {
+  return {
+    metricName: c.metricName,
+    metricNamespace: c.metricNamespace,
+    operator: c.operator,
+    threshold: String(c.threshold),
+    timeAggregation: c.timeAggregation,
+    dimensions: c.dimensions,
+    metricValue: c.metricValue ?? null,
+  };
+}
+
 /** The metric alert context: the condition that fired (or resolved) the alert, with its window. */
 function alertContext(a: AlertInstance): Record<string, unknown> {
   const e = a.evaluation;
@@ -25,17 +38,7 @@ function alertContext(a: AlertInstance): Record<string, unknown> {
     conditionType: 'SingleResourceMultipleMetricCriteria',
     condition: {
       windowSize: e.windowSize,
-      allOf: e.conditions.map((c) => ({
-        metricName: c.metricName,
-        metricNamespace: c.metricNamespace,
-        operator: c.operator,
-        // The common schema carries the threshold as a string and the value as a number.
-        threshold: String(c.threshold),
-        timeAggregation: c.timeAggregation,
-        dimensions: c.dimensions,
-        metricValue: c.metricValue ?? null,
-        webTestName: null,
-      })),
+      allOf: e.conditions.map((c) => ({ ...conditionOf(c), webTestName: null })),
       windowStartTime: iso(e.windowStartMs),
       windowEndTime: iso(e.windowEndMs),
     },
@@ -130,15 +133,7 @@ export function metricAlertPayload(
         severity: String(a.severity),
         condition: {
           windowSize: e.windowSize,
-          allOf: e.conditions.map((c) => ({
-            metricName: c.metricName,
-            metricNamespace: c.metricNamespace,
-            operator: c.operator,
-            threshold: String(c.threshold),
-            timeAggregation: c.timeAggregation,
-            dimensions: c.dimensions,
-            metricValue: c.metricValue ?? null,
-          })),
+          allOf: e.conditions.map(conditionOf),
         },
         subscriptionId: a.subscriptionId,
         resourceGroupName: groupOf(a.targetResource),

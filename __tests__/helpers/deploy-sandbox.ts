@@ -6,7 +6,7 @@ import { defaultConfig, type SandboxConfig } from '../../sandbox/config.js';
 import { type Sandbox, startSandbox } from '../../sandbox/sandbox.js';
 import type { StoredResource } from '../../sandbox/store.js';
 import { loadOrCreateTls } from '../../sandbox/tls.js';
-import { removeDir, tempDir } from '../sandbox/helpers.js';
+import { removeDir, signInInputs, tempDir } from '../sandbox/helpers.js';
 
 /**
  * The control-plane sandbox (part 1) embedded in the test process, with a small stand-in for each slot's
@@ -148,12 +148,7 @@ export async function startDeploySandbox(overrides: Partial<SandboxConfig> = {})
       sb.faults.remove();
     },
     inputs: (extra = {}) => ({
-      'subscription-id': conn.subscriptionId,
-      'tenant-id': conn.tenantId,
-      'client-id': conn.clientId,
-      'client-secret': conn.clientSecret,
-      'arm-endpoint': conn.armEndpoint,
-      'authority-host': conn.authorityHost,
+      ...signInInputs(conn),
       'resource-group': conn.resourceGroup,
       'app-name': conn.siteName,
       'health-timeout': '4s',

@@ -7,6 +7,7 @@ import {
   call,
   type Reply,
   type SandboxProcess,
+  signInInputs,
   startSandbox,
   tokenFor,
 } from '../sandbox/helpers.js';
@@ -190,12 +191,7 @@ export async function startGateSandbox(opts: GateSandboxOptions = {}): Promise<G
       ids,
       hosts,
       inputs: (extra = {}) => ({
-        'subscription-id': conn.subscriptionId,
-        'tenant-id': conn.tenantId,
-        'client-id': conn.clientId,
-        'client-secret': conn.clientSecret,
-        'arm-endpoint': conn.armEndpoint,
-        'authority-host': conn.authorityHost,
+        ...signInInputs(conn),
         'resource-group': resourceGroup,
         'app-name': appName,
         ...extra,

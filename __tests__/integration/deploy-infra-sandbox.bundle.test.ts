@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { runBundle, type StepResult } from '../helpers/runner.js';
-import { call, FAST, type SandboxProcess, startSandbox, tokenFor } from '../sandbox/helpers.js';
+import { call, FAST, type SandboxProcess, signInInputs, startSandbox, tokenFor } from '../sandbox/helpers.js';
 
 // Issue 16: deploy-infra's committed bundle, run as the runner runs it, against the sandbox's
 // Microsoft.Resources/deployments (control plane, no containers): what-if changes nothing, deploy creates
@@ -109,12 +109,7 @@ function deployInfra(inputs: Record<string, string>): Promise<StepResult> {
   return runBundle(
     'deploy-infra',
     {
-      'subscription-id': c.subscriptionId,
-      'tenant-id': c.tenantId,
-      'client-id': c.clientId,
-      'client-secret': c.clientSecret,
-      'arm-endpoint': c.armEndpoint,
-      'authority-host': c.authorityHost,
+      ...signInInputs(c),
       'resource-group': c.resourceGroup,
       template: 'main.json',
       parameters: 'params.json',

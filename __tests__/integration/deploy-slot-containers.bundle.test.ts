@@ -6,7 +6,7 @@ import { stateDir } from '../../scripts/lib/containers.mjs';
 import { runBundle, type StepResult } from '../helpers/runner.js';
 import { sleep } from '../helpers/servers.js';
 import { requireTool } from '../helpers/tools.js';
-import { call, type SandboxProcess, startSandbox, tokenFor } from '../sandbox/helpers.js';
+import { call, type SandboxProcess, signInInputs, startSandbox, tokenFor } from '../sandbox/helpers.js';
 
 // deploy-slot end to end against the sandbox with its data plane: every slot runs real podman containers
 // of the busybox test app behind the TLS front door at its ARM defaultHostName, swaps warm up the source
@@ -92,12 +92,7 @@ function deploySlot(inputs: Record<string, string>): Promise<StepResult> {
   return runBundle(
     'deploy-slot',
     {
-      'subscription-id': sb.conn.subscriptionId,
-      'tenant-id': sb.conn.tenantId,
-      'client-id': sb.conn.clientId,
-      'client-secret': sb.conn.clientSecret,
-      'arm-endpoint': sb.conn.armEndpoint,
-      'authority-host': sb.conn.authorityHost,
+      ...signInInputs(sb.conn),
       'resource-group': 'e2e',
       'app-name': 'web',
       'health-timeout': '60s',

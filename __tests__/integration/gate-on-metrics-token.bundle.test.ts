@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { runBundle } from '../helpers/runner.js';
-import { admin, FAST, type SandboxProcess, startSandbox } from '../sandbox/helpers.js';
+import { admin, FAST, type SandboxProcess, signInInputs, startSandbox } from '../sandbox/helpers.js';
 
 // A gate outlives its access token: the sandbox issues tokens that last 2 s, and a 6-measurement gate
 // takes about 5 s. The gate must keep deciding on fresh tokens (the SDK's bearer policy asks the
@@ -48,12 +48,7 @@ test('a gate longer than its token lifetime keeps deciding on refreshed tokens',
   const step = await runBundle(
     'gate-on-metrics',
     {
-      'subscription-id': sb.conn.subscriptionId,
-      'tenant-id': sb.conn.tenantId,
-      'client-id': sb.conn.clientId,
-      'client-secret': sb.conn.clientSecret,
-      'arm-endpoint': sb.conn.armEndpoint,
-      'authority-host': sb.conn.authorityHost,
+      ...signInInputs(sb.conn),
       'resource-group': sb.conn.resourceGroup,
       'app-name': sb.conn.siteName,
       grain: 'PT1S',

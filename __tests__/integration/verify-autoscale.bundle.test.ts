@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { runBundle, type StepResult } from '../helpers/runner.js';
 import { waitFor } from '../helpers/wait.js';
-import { call, type SandboxProcess, startSandbox, tokenFor } from '../sandbox/helpers.js';
+import { call, type SandboxProcess, signInInputs, startSandbox, tokenFor } from '../sandbox/helpers.js';
 
 // verify-autoscale's committed bundle in policy mode, run as the runner runs it, against the sandbox's
 // control plane (no containers). The sandbox's default setting follows the seed and passes; each footgun
@@ -81,12 +81,7 @@ beforeEach(async () => {
 function inputs(extra: Record<string, string> = {}): Record<string, string> {
   const c = sb.conn;
   return {
-    'subscription-id': c.subscriptionId,
-    'tenant-id': c.tenantId,
-    'client-id': c.clientId,
-    'client-secret': c.clientSecret,
-    'arm-endpoint': c.armEndpoint,
-    'authority-host': c.authorityHost,
+    ...signInInputs(c),
     'resource-group': c.resourceGroup,
     'app-name': c.siteName,
     ...extra,

@@ -190,6 +190,21 @@ export async function admin(
   return call(sb, method, `${sb.conn.adminEndpoint}${path}`, body === undefined ? {} : { body });
 }
 
+/**
+ * The Azure inputs every slotline action takes, signing in to the sandbox as its default principal with
+ * a client secret: subscription, tenant, client id and secret, and the ARM and Entra endpoints.
+ */
+export function signInInputs(conn: Connection): Record<string, string> {
+  return {
+    'subscription-id': conn.subscriptionId,
+    'tenant-id': conn.tenantId,
+    'client-id': conn.clientId,
+    'client-secret': conn.clientSecret,
+    'arm-endpoint': conn.armEndpoint,
+    'authority-host': conn.authorityHost,
+  };
+}
+
 export function siteId(conn: Connection, slot?: string): string {
   const base = `/subscriptions/${conn.subscriptionId}/resourceGroups/${conn.resourceGroup}/providers/Microsoft.Web/sites/${conn.siteName}`;
   return slot ? `${base}/slots/${slot}` : base;

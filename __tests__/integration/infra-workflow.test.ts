@@ -397,17 +397,24 @@ describe('push to main: what-if, then deploy, per environment in turn', () => {
       }
       const alerts = await call(env.sb, 'GET', `${base}/metricAlerts?api-version=2026-01-01`, { token });
       expect(alerts.status).toBe(200);
-      const names = (alerts.body as { value: { name: string }[] }).value.map((a) => a.name);
-      // Every metric alert of main's resources; autoscale-at-max only where main deploys autoscale.
-      expect(names).toEqual(
-        expect.arrayContaining([
-          'slotline-app-http5xx',
-          'slotline-plan-cpu',
-          'slotline-postgres-cpu',
-          'slotline-redis-memory',
+      const scopes = Object.fromEntries(
+        (alerts.body as { value: { name: string; properties: { scopes: string[] } }[] }).value.map((a) => [
+          a.name.replace(/^slotline-/, ''),
+          a.properties.scopes.map((id) => id.toLowerCase()),
         ]),
       );
-      expect([job, names.includes('slotline-autoscale-at-max')]).toEqual([job, job !== 'dev']);
+      // Each alert watches the resource main.json's output of that name gave; autoscale-at-max only where
+      // main deploys autoscale (its output is empty in dev).
+      const main = JSON.parse(push.job(job).outputs['outputs']!) as Record<string, string>;
+      const watched = (output: string) => [main[output]!.toLowerCase()];
+      expect(scopes).toMatchObject({
+        'app-http5xx': watched('siteResourceId'),
+        'plan-cpu': watched('appServicePlanResourceId'),
+        'postgres-cpu': watched('postgresServerResourceId'),
+        'redis-memory': watched('redisResourceId'),
+      });
+      if (job === 'dev') expect(scopes['autoscale-at-max']).toBeUndefined();
+      else expect(scopes['autoscale-at-max']).toEqual(watched('autoscaleSettingResourceId'));
     }
   });
 

@@ -872,6 +872,14 @@ describe('outputs', () => {
         'slotName',
         'staticAssetsHostName',
         'workspaceResourceId',
+        // operations.json's resource id parameters, which infra.yml passes on by name.
+        'siteResourceId',
+        'appServicePlanResourceId',
+        'postgresServerResourceId',
+        'redisResourceId',
+        'keyVaultResourceId',
+        'frontDoorProfileResourceId',
+        'autoscaleSettingResourceId',
       ].sort(),
     );
     const secure = Object.entries(template.parameters)
@@ -895,5 +903,29 @@ describe('outputs', () => {
     expect(out.autoscaleSettingName).toBe(env === 'dev' ? '' : `autoscale-slotline-${env}`);
     expect(out.appInsightsResourceId).toMatch(/\/providers\/Microsoft\.Insights\/components\/appi-slotline-/);
     expect(String(out.registryLoginServer)).toMatch(/^reference\(.*\/registries\/crslotline/);
+    // The ids operations.json takes, each of the resource this template deploys under that name.
+    const id = (type: string, name: RegExp) =>
+      new RegExp(`/resourceGroups/[^/]+/providers/${type.replace(/\./g, '\\.')}/${name.source}$`);
+    expect(out.siteResourceId).toMatch(id('Microsoft.Web/sites', new RegExp(String(out.appName))));
+    expect(out.appServicePlanResourceId).toMatch(
+      id('Microsoft.Web/serverfarms', new RegExp(String(out.planName))),
+    );
+    expect(out.postgresServerResourceId).toMatch(
+      id('Microsoft.DBforPostgreSQL/flexibleServers', new RegExp(`psql-slotline-${env}-[a-z2-7]{6}`)),
+    );
+    expect(out.redisResourceId).toMatch(
+      id('Microsoft.Cache/redis', new RegExp(`redis-slotline-${env}-[a-z2-7]{6}`)),
+    );
+    expect(out.keyVaultResourceId).toMatch(
+      id('Microsoft.KeyVault/vaults', new RegExp(String(out.keyVaultName))),
+    );
+    expect(out.frontDoorProfileResourceId).toMatch(
+      id('Microsoft.Cdn/profiles', new RegExp(`afd-slotline-${env}`)),
+    );
+    if (env === 'dev') expect(out.autoscaleSettingResourceId).toBe('');
+    else
+      expect(out.autoscaleSettingResourceId).toMatch(
+        id('Microsoft.Insights/autoscalesettings', new RegExp(String(out.autoscaleSettingName))),
+      );
   });
 });

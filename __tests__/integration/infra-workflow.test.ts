@@ -25,15 +25,18 @@ import { admin, call } from '../sandbox/helpers.js';
 // the sandbox's sign-in log says which subject each job signed in with.
 //
 // 1. push: each environment's what-if (no environment, the ref's subject, the what-if table in its summary)
-//    then its deploy (in the environment, its subject); the site serves the container; the caller jobs'
-//    outputs hold the template outputs; the secure parameters (a secret per environment) are never printed.
+//    then its deploy (in the environment, its subject): infra/main.json, then infra/operations.json with the
+//    environment's operations parameter file and main's resource ids, whose action groups and metric alerts
+//    ARM then serves; the site serves the container; the caller jobs' outputs hold the template outputs; the
+//    secure parameters (a secret per environment, production's PagerDuty URL) are never printed.
 // 2. pull_request: the what-ifs only, with the pull_request subject; no deploy job runs. dev shows no
 //    change; staging and production at most the autoscale capacity reset infra/README.md describes.
 // 3. push with a parameter change and fail-on-change-types Modify on dev: dev's what-if fails, nothing
 //    deploys (dev's deploy, staging and production are skipped) and the resource is unchanged.
 // 4. pull_request with a resource removed from the template and fail-on-change-types Delete: what-if lists
 //    it as Ignore (Incremental mode), the guard passes, the resource stays.
-// One sandbox for the file; the runs take about 15, 4, 1.5 and 4 s on a 2-core machine.
+// One sandbox for the file; the runs take about 27, 4, 1.5 and 4 s on a 2-core machine (the push run's
+// operations.json deploys, 3.5 s each, add 11 s of it).
 
 requireTools('buildah', 'podman');
 
@@ -57,6 +60,8 @@ const ENVIRONMENTS = [
     secret: 'INFRA_PROD_SECURE_PARAMETERS',
   },
 ] as const;
+/** Production's PagerDuty integration URL (a securestring of operations.json): it carries the key. */
+const PAGERDUTY_URL = 'https://events.pagerduty.example/integration/4b8e0c1d-never-printed/enqueue';
 /** One PostgreSQL administrator password per environment: none may reach the output or the report. */
 const PASSWORDS: Record<string, string> = {
   dev: 'Pg-dev-5d0c8a1f-never-printed/+',
@@ -92,6 +97,22 @@ let work: string;
 let workspace: string;
 let push: Run;
 const savedCa = process.env.NODE_EXTRA_CA_CERTS;
+
+interface ActionGroup {
+  emailReceivers: { emailAddress: string }[];
+  smsReceivers: { countryCode: string; phoneNumber: string }[];
+  webhookReceivers: { name: string; serviceUri: string }[];
+}
+
+/** A token of connection.json's principal for ARM GETs on the sandbox. */
+async function armToken(): Promise<string> {
+  const c = env.sb.conn;
+  return (
+    (await admin(env.sb, 'POST', '/tokens', { clientId: c.clientId, expiresInSeconds: 600 })).body as {
+      access_token: string;
+    }
+  ).access_token;
+}
 
 async function signIns(): Promise<{ subject?: string; credential: string }[]> {
   return (
@@ -138,12 +159,15 @@ async function runStarter(
         AZURE_TENANT_ID: c.tenantId,
         AZURE_CLIENT_ID: c.clientId,
       },
-      secrets: Object.fromEntries(
-        ENVIRONMENTS.map(({ environment, secret }) => [
-          secret,
-          `postgresAdministratorPassword: ${JSON.stringify(PASSWORDS[environment])}`,
-        ]),
-      ),
+      secrets: {
+        ...Object.fromEntries(
+          ENVIRONMENTS.map(({ environment, secret }) => [
+            secret,
+            `postgresAdministratorPassword: ${JSON.stringify(PASSWORDS[environment])}`,
+          ]),
+        ),
+        INFRA_PROD_OPERATIONS_SECURE_PARAMETERS: `pagerDutyWebhookUrl: ${JSON.stringify(PAGERDUTY_URL)}`,
+      },
       report,
       write: (line) => lines.push(line),
     }),
@@ -181,7 +205,7 @@ async function runStarter(
 }
 
 function expectNoPassword(run: Run) {
-  for (const password of Object.values(PASSWORDS)) {
+  for (const password of [...Object.values(PASSWORDS), PAGERDUTY_URL]) {
     expect(run.text).not.toContain(password);
     expect(run.report).not.toContain(password);
   }
@@ -223,8 +247,13 @@ beforeAll(async () => {
   // The user's repository: the template and its parameter files, and the starter, on main.
   workspace = initRepository(join(work, 'repository'));
   cpSync(join(repoRoot, 'infra', 'main.json'), join(workspace, 'infra', 'main.json'));
+  cpSync(join(repoRoot, 'infra', 'operations.json'), join(workspace, 'infra', 'operations.json'));
   for (const file of ['dev.json', 'staging.json', 'prod.json'])
-    cpSync(join(repoRoot, 'infra', 'parameters', file), join(workspace, 'infra', 'parameters', file));
+    for (const dir of ['', 'operations'])
+      cpSync(
+        join(repoRoot, 'infra', 'parameters', dir, file),
+        join(workspace, 'infra', 'parameters', dir, file),
+      );
   push = await runStarter('push', 'push to main: deploy dev, staging, production');
 }, RUN_DEADLINE_MS + 120_000);
 
@@ -294,11 +323,7 @@ describe('push to main: what-if, then deploy, per environment in turn', () => {
   test("dev's site serves the container the template names", async () => {
     const { appName } = JSON.parse(push.job('dev').outputs['outputs']!) as Record<string, string>;
     const c = env.sb.conn;
-    const token = (
-      (await admin(env.sb, 'POST', '/tokens', { clientId: c.clientId, expiresInSeconds: 600 })).body as {
-        access_token: string;
-      }
-    ).access_token;
+    const token = await armToken();
     const site = await call(
       env.sb,
       'GET',
@@ -324,6 +349,74 @@ describe('push to main: what-if, then deploy, per environment in turn', () => {
     }
     expect(Object.keys(bodies)).toEqual([INFRA_IMAGE_BODY]);
   }, 120_000);
+
+  test("each deploy also deploys operations.json: its action groups and metric alerts are in the environment's group", async () => {
+    const c = env.sb.conn;
+    const token = await armToken();
+    for (const { job, environment, group } of ENVIRONMENTS) {
+      // The job's summary: main.json's deploy, then operations.json's, a deployment of its own.
+      const summary = push.job(`${job}/deploy`).summary;
+      expect(summary).toMatch(
+        new RegExp(
+          `deploy \`infra/main\\.json\`[^]*#### Deployment: Succeeded[^]*deploy \`infra/operations\\.json\` to resource group \`${group}\`\n\nDeployment \`infra-${environment}-\\d+-1-operations\`[^]*#### Deployment: Succeeded`,
+        ),
+      );
+      const outputs = JSON.parse(push.job(job).outputs['operations-outputs']!) as Record<string, string>;
+      const base = `${c.armEndpoint}/subscriptions/${c.subscriptionId}/resourceGroups/${group}/providers/Microsoft.Insights`;
+      expect(outputs['criticalActionGroupId']?.toLowerCase()).toBe(
+        `${base}/actionGroups/slotline-critical`.slice(c.armEndpoint.length).toLowerCase(),
+      );
+      const groups = await call(env.sb, 'GET', `${base}/actionGroups?api-version=2023-01-01`, { token });
+      expect(groups.status).toBe(200);
+      const byName = Object.fromEntries(
+        (groups.body as { value: { name: string; properties: ActionGroup }[] }).value.map((g) => [
+          g.name,
+          g.properties,
+        ]),
+      );
+      expect(Object.keys(byName).sort()).toEqual(['slotline-critical', 'slotline-warning']);
+      const critical = byName['slotline-critical']!;
+      const receivers = {
+        email: critical.emailReceivers.map((r) => r.emailAddress),
+        sms: critical.smsReceivers.map((r) => `+${r.countryCode} ${r.phoneNumber}`),
+        webhooks: critical.webhookReceivers.map((r) => r.name),
+      };
+      // infra/parameters/operations/<environment>.json: dev mails the team only; production also texts the
+      // on-call phone and, with the PagerDuty URL from its operations secret, pages.
+      if (job === 'dev')
+        expect(receivers).toEqual({ email: ['dev-team@example.com'], sms: [], webhooks: [] });
+      if (job === 'staging')
+        expect(receivers).toEqual({ email: ['web-oncall@example.com'], sms: [], webhooks: [] });
+      if (job === 'production') {
+        expect(receivers).toEqual({
+          email: ['web-oncall@example.com'],
+          sms: ['+1 5550100'],
+          webhooks: ['pagerduty'],
+        });
+        expect(critical.webhookReceivers[0]!.serviceUri).toBe(PAGERDUTY_URL);
+      }
+      const alerts = await call(env.sb, 'GET', `${base}/metricAlerts?api-version=2026-01-01`, { token });
+      expect(alerts.status).toBe(200);
+      const scopes = Object.fromEntries(
+        (alerts.body as { value: { name: string; properties: { scopes: string[] } }[] }).value.map((a) => [
+          a.name.replace(/^slotline-/, ''),
+          a.properties.scopes.map((id) => id.toLowerCase()),
+        ]),
+      );
+      // Each alert watches the resource main.json's output of that name gave; autoscale-at-max only where
+      // main deploys autoscale (its output is empty in dev).
+      const main = JSON.parse(push.job(job).outputs['outputs']!) as Record<string, string>;
+      const watched = (output: string) => [main[output]!.toLowerCase()];
+      expect(scopes).toMatchObject({
+        'app-http5xx': watched('siteResourceId'),
+        'plan-cpu': watched('appServicePlanResourceId'),
+        'postgres-cpu': watched('postgresServerResourceId'),
+        'redis-memory': watched('redisResourceId'),
+      });
+      if (job === 'dev') expect(scopes['autoscale-at-max']).toBeUndefined();
+      else expect(scopes['autoscale-at-max']).toEqual(watched('autoscaleSettingResourceId'));
+    }
+  });
 
   test('the secure parameters given through secure-parameter-overrides appear in no output or report', () => {
     expectNoPassword(push);
@@ -409,11 +502,7 @@ describe('push with a parameter change that fail-on-change-types Modify forbids'
     );
     // Nothing changed: the workspace keeps dev's 90 days.
     const c = env.sb.conn;
-    const token = (
-      (await admin(env.sb, 'POST', '/tokens', { clientId: c.clientId, expiresInSeconds: 600 })).body as {
-        access_token: string;
-      }
-    ).access_token;
+    const token = await armToken();
     const workspaceDoc = await call(
       env.sb,
       'GET',
@@ -460,11 +549,7 @@ describe('pull_request with a resource removed from the template, fail-on-change
       push.job('dev').outputs['outputs']!,
     ) as Record<string, string>;
     const c = env.sb.conn;
-    const token = (
-      (await admin(env.sb, 'POST', '/tokens', { clientId: c.clientId, expiresInSeconds: 600 })).body as {
-        access_token: string;
-      }
-    ).access_token;
+    const token = await armToken();
     const policy = await call(
       env.sb,
       'GET',

@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { defaultConfig, type PrincipalConfig } from '../../sandbox/config.js';
+import { startLoad } from '../../sandbox/dataplane/load.js';
 import type { GithubRunClaims } from '../../sandbox/store.js';
 import { buildTestImage } from '../../sandbox/testimage/build.js';
 import { stateDir } from '../../scripts/lib/containers.mjs';
-import { admin, type SandboxProcess, startSandbox } from '../sandbox/helpers.js';
+import { admin, type SandboxProcess, signInInputs, startSandbox } from '../sandbox/helpers.js';
 import { repoRoot, runBundle, type StepResult } from './runner.js';
 
 /**
@@ -92,12 +94,7 @@ export async function startInfraSandbox(opts: InfraSandboxOptions = {}): Promise
       runBundle(
         'deploy-infra',
         {
-          'subscription-id': c.subscriptionId,
-          'tenant-id': c.tenantId,
-          'client-id': c.clientId,
-          'client-secret': c.clientSecret,
-          'arm-endpoint': c.armEndpoint,
-          'authority-host': c.authorityHost,
+          ...signInInputs(c),
           'resource-group': INFRA_GROUP,
           template: 'infra/main.json',
           parameters: 'infra/parameters/dev.json',
@@ -115,4 +112,27 @@ export async function startInfraSandbox(opts: InfraSandboxOptions = {}): Promise
       await sb.stop();
     },
   };
+}
+
+/**
+ * What a site answers at https://<host>/ through the sandbox's front door, once it answers with the test
+ * app's body alone (or the deadline passes): a few requests at a time, every 500 ms, for at most 90 s.
+ */
+export async function servedBodies(host: string, caCertPath: string): Promise<string[]> {
+  const ca = readFileSync(caCertPath, 'utf8');
+  const deadline = Date.now() + 90_000;
+  let bodies: Record<string, number> = {};
+  while (Date.now() < deadline) {
+    const report = await startLoad({
+      url: `https://${host}/`,
+      concurrency: 1,
+      maxDurationMs: 10_000,
+      maxRequests: 3,
+      ca,
+    }).done;
+    bodies = report.bodies;
+    if (report.total > 0 && report.bodies[INFRA_IMAGE_BODY] === report.total) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return Object.keys(bodies);
 }

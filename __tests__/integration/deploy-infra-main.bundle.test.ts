@@ -1,16 +1,15 @@
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { startLoad } from '../../sandbox/dataplane/load.js';
 import {
   INFRA_GROUP,
   INFRA_IMAGE_BODY,
   INFRA_PASSWORD,
   type InfraSandbox,
+  servedBodies,
   startInfraSandbox,
 } from '../helpers/infra-sandbox.js';
 import { runBundle, type StepResult } from '../helpers/runner.js';
 import { requireTool } from '../helpers/tools.js';
-import { call, tokenFor } from '../sandbox/helpers.js';
+import { call, signInInputs, tokenFor } from '../sandbox/helpers.js';
 
 // Issue 16 end to end: infra/main.json with infra/parameters/dev.json, deployed to the sandbox (with real
 // containers) by deploy-infra's bundle as the runner runs it. Only what a deployment must be given is
@@ -82,22 +81,7 @@ test('the site runs the container the template names and answers HTTPS at its de
   expect(site.status).toBe(200);
   const props = (site.body as { properties: Record<string, unknown> }).properties;
   const host = String(props['defaultHostName']);
-  const ca = readFileSync(env.sb.conn.caCertPath, 'utf8');
-  const deadline = Date.now() + 90_000;
-  let bodies: Record<string, number> = {};
-  while (Date.now() < deadline) {
-    const report = await startLoad({
-      url: `https://${host}/`,
-      concurrency: 1,
-      maxDurationMs: 10_000,
-      maxRequests: 3,
-      ca,
-    }).done;
-    bodies = report.bodies;
-    if (report.bodies[INFRA_IMAGE_BODY] === report.total && report.total > 0) break;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  expect(Object.keys(bodies)).toEqual([INFRA_IMAGE_BODY]);
+  expect(await servedBodies(host, env.sb.conn.caCertPath)).toEqual([INFRA_IMAGE_BODY]);
 });
 
 test('the password and the Redis key the template lists reach no log, summary, output or GET', async () => {
@@ -170,12 +154,7 @@ test("with autoscale on, verify-autoscale's default policy passes against the se
   const result = await runBundle(
     'verify-autoscale',
     {
-      'subscription-id': c.subscriptionId,
-      'tenant-id': c.tenantId,
-      'client-id': c.clientId,
-      'client-secret': c.clientSecret,
-      'arm-endpoint': c.armEndpoint,
-      'authority-host': c.authorityHost,
+      ...signInInputs(c),
       'resource-group': INFRA_GROUP,
       'app-name': outputs['appName']!,
       mode: 'policy',

@@ -5,13 +5,13 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { GITHUB_IDS, GITHUB_REPOSITORY } from '../../demo/environment.js';
 import { subjectFor } from '../../demo/guide.js';
 import { commitRelease, initRepository, type Override, starterWith } from '../../demo/workspace.js';
-import { startLoad } from '../../sandbox/dataplane/load.js';
 import { type RunResult, runWorkflow, stopRunningSteps } from '../../workflow-runner/runner.js';
 import { requireTools } from '../helpers/containers.js';
 import {
   INFRA_IMAGE,
   INFRA_IMAGE_BODY,
   type InfraSandbox,
+  servedBodies,
   startInfraSandbox,
 } from '../helpers/infra-sandbox.js';
 import { repoRoot } from '../helpers/runner.js';
@@ -332,22 +332,7 @@ describe('push to main: what-if, then deploy, per environment in turn', () => {
     );
     expect(site.status).toBe(200);
     const host = String((site.body as { properties: Record<string, unknown> }).properties['defaultHostName']);
-    const ca = readFileSync(c.caCertPath, 'utf8');
-    const deadline = Date.now() + 90_000;
-    let bodies: Record<string, number> = {};
-    while (Date.now() < deadline) {
-      const report = await startLoad({
-        url: `https://${host}/`,
-        concurrency: 1,
-        maxDurationMs: 10_000,
-        maxRequests: 3,
-        ca,
-      }).done;
-      bodies = report.bodies;
-      if (report.total > 0 && report.bodies[INFRA_IMAGE_BODY] === report.total) break;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    expect(Object.keys(bodies)).toEqual([INFRA_IMAGE_BODY]);
+    expect(await servedBodies(host, c.caCertPath)).toEqual([INFRA_IMAGE_BODY]);
   }, 120_000);
 
   test("each deploy also deploys operations.json: its action groups and metric alerts are in the environment's group", async () => {

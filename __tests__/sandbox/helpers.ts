@@ -194,7 +194,12 @@ export async function admin(
  * The Azure inputs every slotline action takes, signing in to the sandbox as its default principal with
  * a client secret: subscription, tenant, client id and secret, and the ARM and Entra endpoints.
  */
-export function signInInputs(conn: Connection): Record<string, string> {
+export function signInInputs(
+  conn: Pick<
+    Connection,
+    'subscriptionId' | 'tenantId' | 'clientId' | 'clientSecret' | 'armEndpoint' | 'authorityHost'
+  >,
+): Record<string, string> {
   return {
     'subscription-id': conn.subscriptionId,
     'tenant-id': conn.tenantId,

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Agent, request } from 'undici';
 import { inputEnv, repoRoot } from '../../__tests__/helpers/runner.js';
+import { signInInputs } from '../../__tests__/sandbox/helpers.js';
 
 const RUNS = Math.max(1, Number(process.env['BENCH_RUNS'] ?? 7));
 const bundle = join(repoRoot, 'dist', 'gate-on-metrics', 'index.js');
@@ -156,12 +157,7 @@ async function gateRun(conn: Connection): Promise<{ wallMs: number; verdict: str
     ...files,
     NODE_EXTRA_CA_CERTS: conn.caCertPath,
     ...inputEnv({
-      'subscription-id': conn.subscriptionId,
-      'tenant-id': conn.tenantId,
-      'client-id': conn.clientId,
-      'client-secret': conn.clientSecret,
-      'arm-endpoint': conn.armEndpoint,
-      'authority-host': conn.authorityHost,
+      ...signInInputs(conn),
       'resource-group': conn.resourceGroup,
       'app-name': conn.siteName,
       slot: 'staging',

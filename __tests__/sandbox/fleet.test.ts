@@ -26,6 +26,12 @@ const label = { name: 'slotline.test', value: `fleet-${process.pid}` };
 const tls = selfSignedCert();
 const inFlight = new InFlight();
 const drain = (ids: readonly string[]) => inFlight.waitIdle(ids, 10_000);
+/** The instances the fleet said it removed, in order (the front door fails what they still serve). */
+const removed: string[] = [];
+const gone = (ids: readonly string[]) => {
+  removed.push(...ids);
+  inFlight.gone(ids);
+};
 let listener: Listener;
 let fleet: SlotFleet;
 
@@ -33,7 +39,7 @@ beforeAll(async () => {
   requireTool('buildah');
   requireTool('podman');
   await buildTestImage(IMAGE, storage);
-  fleet = new SlotFleet(`prod-${process.pid}`, { runtime, label, timeScale: 60, drain });
+  fleet = new SlotFleet(`prod-${process.pid}`, { runtime, label, timeScale: 60, drain, gone });
   const routing = (): Routing => ({
     production: { resourceId: '/sites/web', slot: 'production', instances: fleet.instances },
     slots: new Map(),
@@ -57,6 +63,7 @@ const env = (body: string) => ({
 test('a config change starts the new image before the old one stops: no failed request', async () => {
   await fleet.reconcile({ image: IMAGE, env: env('v1'), healthCheckPath: '/healthz' }, 2);
   expect(fleet.instances).toHaveLength(2);
+  const v1 = fleet.instances.map((i) => i.id);
   const load = startLoad({
     url: `https://${listener.host}/`,
     concurrency: 20,
@@ -76,6 +83,8 @@ test('a config change starts the new image before the old one stops: no failed r
   expect(report.failed).toBe(0);
   expect(Object.keys(report.bodies).sort()).toEqual(['v1', 'v2']);
   expect(fleet.instances.every((i) => i.healthy)).toBe(true);
+  // The old instances were reported gone once their containers were removed.
+  expect(removed).toEqual(v1);
 }, 120_000);
 
 test('plan metrics come from the containers: CPU under load, memory, queue length', async () => {

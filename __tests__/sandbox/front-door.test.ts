@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
 import {
   chooseSlot,
+  InFlight,
   type Instance,
   type Listener,
   listenFor,
@@ -168,6 +169,60 @@ test('an instance that dies is routed around: refused connections go to another 
   const report = await load.stop();
   expect(report.total).toBeGreaterThan(100);
   expect(report.failed).toBe(0);
+});
+
+test('a request an instance still serves when its container is removed is retried elsewhere, not left hanging', async () => {
+  // An instance that accepts and never answers: what a request meets when the container behind it is gone.
+  const silent = await startServer(() => {});
+  servers.push(silent);
+  const inFlight = new InFlight();
+  let current = routing([inst('silent', silent)], []);
+  const l = await listenFor({ production: true }, () => current, { tls, inFlight });
+  listeners.push(l);
+  const load = startLoad({
+    url: `https://${l.host}/`,
+    concurrency: 1,
+    maxRequests: 1,
+    maxDurationMs: 20_000,
+    ca: tls.cert,
+  });
+  await waitFor(() => inFlight.count('silent') === 1, {
+    timeoutMs: 5_000,
+    what: 'the request on the silent instance',
+  });
+  // The fleet routes to a new instance, drains the old one until its deadline, removes it, and says so.
+  current = routing([inst('silent', silent), inst('a', v1a)], []);
+  const started = Date.now();
+  inFlight.gone(['silent']);
+  const report = await load.done;
+  expect({ failed: report.failed, bodies: report.bodies }).toEqual({ failed: 0, bodies: { v1: 1 } });
+  expect(Date.now() - started).toBeLessThan(2_000);
+  expect(inFlight.count('silent')).toBe(0);
+});
+
+test("without another instance, a removed instance's request is answered 502 at once", async () => {
+  const silent = await startServer(() => {});
+  servers.push(silent);
+  const inFlight = new InFlight();
+  const l = await listenFor({ production: true }, () => routing([inst('silent', silent)], []), {
+    tls,
+    inFlight,
+  });
+  listeners.push(l);
+  const load = startLoad({
+    url: `https://${l.host}/`,
+    concurrency: 1,
+    maxRequests: 1,
+    maxDurationMs: 20_000,
+    ca: tls.cert,
+  });
+  await waitFor(() => inFlight.count('silent') === 1, {
+    timeoutMs: 5_000,
+    what: 'the request on the silent instance',
+  });
+  inFlight.gone(['silent']);
+  const report = await load.done;
+  expect(report.failures).toEqual({ 'status 502': 1 });
 });
 
 test('a slot listener serves only its slot; an unknown slot is 404', async () => {

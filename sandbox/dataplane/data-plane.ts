@@ -341,6 +341,7 @@ export class DataPlane {
       log: this.log,
       drain: (ids) =>
         this.inFlight.waitIdle(ids, Math.max(5_000, 230_000 / this.timeScale), this.stopping.signal),
+      gone: (ids) => this.inFlight.gone(ids),
       labels: { [STATE_DIR_LABEL]: this.stateDir },
       signal: this.stopping.signal,
     });

@@ -32,6 +32,8 @@ export interface FleetDeps {
   log?: (line: string) => void;
   /** Wait until the front door has finished the requests these instances serve (bounded). */
   drain?: (instanceIds: readonly string[]) => Promise<unknown>;
+  /** These instances' containers are removed: the front door fails what they still serve. */
+  gone?: (instanceIds: readonly string[]) => void;
   /** More labels for every container (the sandbox's state dir, for cleanup after a crash). */
   labels?: Readonly<Record<string, string>>;
   /**
@@ -170,6 +172,7 @@ export class SlotFleet {
     await this.deps.drain?.(instances.map((i) => i.id));
     if (this.deps.signal?.aborted) return;
     await Promise.all(instances.map((i) => this.deps.runtime.remove(i.containerId)));
+    this.deps.gone?.(instances.map((i) => i.id));
     for (const i of instances) this.tracker.forget(i.id);
   }
 

@@ -51,9 +51,17 @@ export interface ServedRequest {
  */
 export class InFlight {
   private readonly counts = new Map<string, number>();
+  /** How to fail each request an instance still serves, should its container go before it answers. */
+  private readonly breakers = new Map<string, Set<() => void>>();
 
-  enter(instance: string): () => void {
+  /** A request starts on `instance`; `fail` ends it with a connection error (see `gone`). */
+  enter(instance: string, fail?: () => void): () => void {
     this.counts.set(instance, (this.counts.get(instance) ?? 0) + 1);
+    if (fail) {
+      const set = this.breakers.get(instance) ?? new Set();
+      set.add(fail);
+      this.breakers.set(instance, set);
+    }
     let left = false;
     return () => {
       if (left) return;
@@ -61,7 +69,22 @@ export class InFlight {
       const n = (this.counts.get(instance) ?? 1) - 1;
       if (n <= 0) this.counts.delete(instance);
       else this.counts.set(instance, n);
+      if (fail) {
+        const set = this.breakers.get(instance);
+        set?.delete(fail);
+        if (set?.size === 0) this.breakers.delete(instance);
+      }
     };
+  }
+
+  /**
+   * These instances' containers are gone (removed after the drain's deadline). A request they still
+   * served may never get an answer, not even a reset (with bridge networking the host keeps resending to
+   * an address that no longer exists), and would wait until the client gives up. Fail each as a reset
+   * connection, which the front door retries on another instance (GET, HEAD, OPTIONS) or answers 502.
+   */
+  gone(instances: readonly string[]): void {
+    for (const instance of instances) for (const fail of [...(this.breakers.get(instance) ?? [])]) fail();
   }
 
   count(instance: string): number {
@@ -305,9 +328,14 @@ export async function listen(
         'x-forwarded-for': req.socket.remoteAddress ?? '',
         'x-original-host': req.headers.host ?? '',
       };
-      const leave = opts.inFlight?.enter(instance.id) ?? (() => {});
+      // biome-ignore lint/style/useConst: assigned below; the breaker closes over it first.
+      let upstream: ReturnType<typeof httpRequest> | undefined;
+      const leave =
+        opts.inFlight?.enter(instance.id, () =>
+          upstream?.destroy(Object.assign(new Error('the instance was removed'), { code: 'ECONNRESET' })),
+        ) ?? (() => {});
       res.once('close', leave);
-      const upstream = httpRequest(
+      upstream = httpRequest(
         {
           host: '127.0.0.1',
           port: instance.port,

@@ -110,7 +110,9 @@ export async function acquireLease(platform: Platform, app: string, opts: LeaseO
  * undefined when the lease is no longer ours (it expired and another run took it).
  */
 /** What a renewal found: the lease extended (its new tag value), or another run's lease, or none at all. */
-export type RenewOutcome = { kind: 'renewed'; value: string } | { kind: 'lost'; holder?: string };
+export type RenewOutcome =
+  | { kind: 'renewed'; value: string; expiresAt: number }
+  | { kind: 'lost'; holder?: string };
 
 export async function renewLease(
   platform: Platform,
@@ -121,9 +123,10 @@ export async function renewLease(
   const current = parseLease((await platform.tags())[LEASE_TAG]);
   if (current?.nonce !== held.lease.nonce)
     return { kind: 'lost', ...(current ? { holder: current.holder } : {}) };
-  const value = formatLease({ ...held.lease, expiresAt: now + ttlMs });
+  const expiresAt = now + ttlMs;
+  const value = formatLease({ ...held.lease, expiresAt });
   await platform.mergeTags({ [LEASE_TAG]: value });
-  return { kind: 'renewed', value };
+  return { kind: 'renewed', value, expiresAt };
 }
 
 /**

@@ -9,7 +9,6 @@ import {
   releaseLease,
   renewLease,
 } from '../lease.js';
-import { parseLease } from '../record.js';
 
 /**
  * The frame of every run: find the slots' URLs and take the app's lease, run `locked` while renewing
@@ -130,7 +129,7 @@ function renewWhileHeld(ctx: RunContext, held: HeldLease): { stop(): Promise<voi
           return;
         }
         held.value = outcome.value;
-        expiresAt = parseLease(outcome.value)?.expiresAt ?? expiresAt;
+        expiresAt = outcome.expiresAt;
         waitMs = renewMs;
       } catch (error) {
         if (signal.aborted) return;

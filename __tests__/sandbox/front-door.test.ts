@@ -171,13 +171,15 @@ test('an instance that dies is routed around: refused connections go to another 
   expect(report.failed).toBe(0);
 });
 
-test('a request an instance still serves when its container is removed is retried elsewhere, not left hanging', async () => {
-  // An instance that accepts and never answers: what a request meets when the container behind it is gone.
-  const silent = await startServer(() => {});
-  servers.push(silent);
+/**
+ * One request on an instance that accepts and never answers (what a request meets when the container
+ * behind it is gone), behind a listener routed by `route(silent)`; resolves once the request is in flight.
+ */
+async function requestOnSilentInstance(route: (silent: Instance) => () => Routing) {
+  const server = await startServer(() => {});
+  servers.push(server);
   const inFlight = new InFlight();
-  let current = routing([inst('silent', silent)], []);
-  const l = await listenFor({ production: true }, () => current, { tls, inFlight });
+  const l = await listenFor({ production: true }, route(inst('silent', server)), { tls, inFlight });
   listeners.push(l);
   const load = startLoad({
     url: `https://${l.host}/`,
@@ -190,36 +192,26 @@ test('a request an instance still serves when its container is removed is retrie
     timeoutMs: 5_000,
     what: 'the request on the silent instance',
   });
+  return { inFlight, load };
+}
+
+// Without InFlight.gone, each request below waits for the load generator's 30 s timeout: past jest's.
+test('a request an instance still serves when its container is removed is retried elsewhere, not left hanging', async () => {
+  let current: Routing | undefined;
+  const { inFlight, load } = await requestOnSilentInstance((silent) => {
+    current = routing([silent], []);
+    return () => current!;
+  });
   // The fleet routes to a new instance, drains the old one until its deadline, removes it, and says so.
-  current = routing([inst('silent', silent), inst('a', v1a)], []);
-  const started = Date.now();
+  current = routing([...current!.production.instances, inst('a', v1a)], []);
   inFlight.gone(['silent']);
   const report = await load.done;
   expect({ failed: report.failed, bodies: report.bodies }).toEqual({ failed: 0, bodies: { v1: 1 } });
-  expect(Date.now() - started).toBeLessThan(2_000);
   expect(inFlight.count('silent')).toBe(0);
 });
 
 test("without another instance, a removed instance's request is answered 502 at once", async () => {
-  const silent = await startServer(() => {});
-  servers.push(silent);
-  const inFlight = new InFlight();
-  const l = await listenFor({ production: true }, () => routing([inst('silent', silent)], []), {
-    tls,
-    inFlight,
-  });
-  listeners.push(l);
-  const load = startLoad({
-    url: `https://${l.host}/`,
-    concurrency: 1,
-    maxRequests: 1,
-    maxDurationMs: 20_000,
-    ca: tls.cert,
-  });
-  await waitFor(() => inFlight.count('silent') === 1, {
-    timeoutMs: 5_000,
-    what: 'the request on the silent instance',
-  });
+  const { inFlight, load } = await requestOnSilentInstance((silent) => () => routing([silent], []));
   inFlight.gone(['silent']);
   const report = await load.done;
   expect(report.failures).toEqual({ 'status 502': 1 });

@@ -451,3 +451,14 @@ describe('the engine: Fired, Resolved and notifications', () => {
     expect(s.book.list()).toHaveLength(1);
   });
 });
+
+test('the alert book keeps the newest alerts and notifications only (a stateless rule adds one per evaluation)', () => {
+  const book = new AlertBook(3);
+  for (let i = 0; i < 5; i++) {
+    book.add({ id: `a${i}` } as Parameters<AlertBook['add']>[0]);
+    book.record({ alertId: `a${i}` } as Parameters<AlertBook['record']>[0]);
+  }
+  expect(book.list().map((a) => a.id)).toEqual(['a2', 'a3', 'a4']);
+  expect(book.notifications().map((n) => n.alertId)).toEqual(['a2', 'a3', 'a4']);
+  expect(book.get('a0')).toBeUndefined();
+});

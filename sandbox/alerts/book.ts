@@ -73,12 +73,18 @@ export interface Notification {
   text?: string;
 }
 
+/** Alerts and notifications kept (the newest): a stateless rule adds one at every met evaluation. */
+export const ALERT_BOOK_LIMIT = 1000;
+
 export class AlertBook {
   private readonly alerts: AlertInstance[] = [];
   private readonly sent: Notification[] = [];
 
+  constructor(private readonly limit = ALERT_BOOK_LIMIT) {}
+
   add(alert: AlertInstance): void {
     this.alerts.push(alert);
+    if (this.alerts.length > this.limit) this.alerts.shift();
   }
 
   /** Every alert, oldest first. */
@@ -92,6 +98,7 @@ export class AlertBook {
 
   record(notification: Notification): void {
     this.sent.push(notification);
+    if (this.sent.length > this.limit) this.sent.shift();
   }
 
   /** Every notification, in the order they completed. */

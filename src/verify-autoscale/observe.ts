@@ -346,6 +346,7 @@ export async function observe(
       for (const [index, rule] of profile.rules.entries()) {
         if (rule.scaleAction.direction !== 'Increase') continue;
         const t = rule.metricTrigger;
+        const windowMs = parseDuration(t.timeWindow);
         try {
           const answer = await deps.monitor.metrics(
             {
@@ -354,7 +355,7 @@ export async function observe(
               metrics: [t.metricName],
               aggregation: 'Average,Total,Count',
               // From one window before the load: the engine's first windows hold the minutes before it too.
-              fromMs: t0 - (parseDuration(t.timeWindow) ?? 0),
+              fromMs: t0 - (windowMs ?? 0),
               toMs: end,
               grainMs: askedGrainMs,
               splitBy: 'Instance',
@@ -363,7 +364,6 @@ export async function observe(
           );
           // The minutes before the load feed the first windows only: findings judge the test's own values.
           const read = ruleValues(rule, answer.series, capacityAt);
-          const windowMs = parseDuration(t.timeWindow);
           const during = (v: { t: number }) => v.t >= t0;
           rules.push({
             index,
